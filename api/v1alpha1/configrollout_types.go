@@ -1,0 +1,272 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TargetRef selects the regional objects a rollout changes: one or more per region.
+// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.selector)",message="exactly one of name or selector must be set"
+type TargetRef struct {
+	// apiVersion of the target objects, such as apps/v1.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	APIVersion string `json:"apiVersion"`
+
+	// kind of the target objects, such as Deployment.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Kind string `json:"kind"`
+
+	// namespace of the target objects; empty for cluster-scoped kinds or to
+	// match the name in every namespace.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace,omitempty"`
+
+	// name of the target object in each region. Exactly one of name and selector.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name,omitempty"`
+
+	// selector matches the target objects by label. Exactly one of name and selector.
+	// +optional
+	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+}
+
+// SkipRegion is a visible exception to a rollout.
+type SkipRegion struct {
+	// name of the region the rollout leaves alone.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	// reason says why the region is skipped; it is shown in status.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="self.trim().size() > 0",message="reason must say why the region is skipped"
+	Reason string `json:"reason"`
+}
+
+// ConfigRolloutSpec is one change rolled out wave by wave.
+type ConfigRolloutSpec struct {
+	// planRef names the WavePlan that orders the rollout.
+	// +optional
+	// +kubebuilder:default=default
+	// +kubebuilder:validation:MaxLength=253
+	PlanRef string `json:"planRef,omitempty"`
+
+	// target selects the regional objects to change.
+	// +required
+	Target TargetRef `json:"target"`
+
+	// patch is a JSON merge patch applied to each target with field manager "wavegate".
+	// +required
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:MinProperties=1
+	Patch apiextensionsv1.JSON `json:"patch"`
+
+	// version is the version this change delivers, as observed through the
+	// app.kubernetes.io/version label.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Version string `json:"version"`
+
+	// dependsOn names ConfigRollouts that must have converged in a region and
+	// its failover pair before this rollout touches the region.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=253
+	DependsOn []string `json:"dependsOn,omitempty"`
+
+	// regions limits the rollout to a subset of the plan's regions.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=500
+	// +kubebuilder:validation:items:MaxLength=63
+	Regions []string `json:"regions,omitempty"`
+
+	// skipRegions are visible exceptions; each needs a reason.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=500
+	SkipRegions []SkipRegion `json:"skipRegions,omitempty"`
+
+	// paused stops the rollout before its next step.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+
+	// progressDeadline is how long a region may take to converge (or be
+	// reported pinned) before the rollout is Blocked.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
+	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
+}
+
+// RolloutPhase summarises where a rollout is.
+// +kubebuilder:validation:Enum=Pending;Progressing;Baking;Paused;Blocked;Complete;Failed
+type RolloutPhase string
+
+// Rollout phases.
+const (
+	// PhasePending: nothing applied yet.
+	PhasePending RolloutPhase = "Pending"
+	// PhaseProgressing: the current wave is being applied or converging.
+	PhaseProgressing RolloutPhase = "Progressing"
+	// PhaseBaking: the current wave converged and is baking.
+	PhaseBaking RolloutPhase = "Baking"
+	// PhasePaused: paused by spec.paused or a Freeze.
+	PhasePaused RolloutPhase = "Paused"
+	// PhaseBlocked: a pin or a missed progress deadline stops the rollout.
+	PhaseBlocked RolloutPhase = "Blocked"
+	// PhaseComplete: every targeted region is observed at spec.version.
+	PhaseComplete RolloutPhase = "Complete"
+	// PhaseFailed: the rollout cannot go on without a change to its spec.
+	PhaseFailed RolloutPhase = "Failed"
+)
+
+// RegionState is what the controller observed of one region.
+// +kubebuilder:validation:Enum=Pending;Applied;Converged;Pinned;NotConverged;Missing;Frozen;Skipped
+type RegionState string
+
+// Region states.
+const (
+	// RegionPending: the region's wave has not started.
+	RegionPending RegionState = "Pending"
+	// RegionApplied: the patch was applied; convergence is not yet observed.
+	RegionApplied RegionState = "Applied"
+	// RegionConverged: observed running spec.version.
+	RegionConverged RegionState = "Converged"
+	// RegionPinned: a target holds a pin on another version; it is never patched.
+	RegionPinned RegionState = "Pinned"
+	// RegionNotConverged: applied, but not observed at spec.version.
+	RegionNotConverged RegionState = "NotConverged"
+	// RegionMissing: no target object was found in the region.
+	RegionMissing RegionState = "Missing"
+	// RegionFrozen: a Freeze covers the region.
+	RegionFrozen RegionState = "Frozen"
+	// RegionSkipped: listed in spec.skipRegions.
+	RegionSkipped RegionState = "Skipped"
+)
+
+// RolloutRegionStatus is the observed state of one region of a rollout.
+type RolloutRegionStatus struct {
+	// name of the region.
+	Name string `json:"name"`
+	// wave the region belongs to.
+	// +optional
+	Wave string `json:"wave,omitempty"`
+	// state of the region.
+	State RegionState `json:"state"`
+	// observedVersion is the version the region was observed running.
+	// +optional
+	ObservedVersion string `json:"observedVersion,omitempty"`
+	// message explains the state (a pin reason, what is not converged).
+	// +optional
+	Message string `json:"message,omitempty"`
+	// appliedAt is when the patch was applied in the region.
+	// +optional
+	AppliedAt *metav1.Time `json:"appliedAt,omitempty"`
+	// convergedAt is when the region was first observed converged.
+	// +optional
+	ConvergedAt *metav1.Time `json:"convergedAt,omitempty"`
+}
+
+// ConfigRolloutStatus is the observed progress of a rollout. All progress
+// lives here, so a restarted controller neither repeats nor skips a step.
+type ConfigRolloutStatus struct {
+	// observedGeneration is the generation last processed by the controller.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// phase summarises the rollout.
+	// +optional
+	Phase RolloutPhase `json:"phase,omitempty"`
+	// currentWave is the name of the wave in progress.
+	// +optional
+	CurrentWave string `json:"currentWave,omitempty"`
+	// currentWaveIndex is the position of currentWave in the plan, from 0.
+	// +optional
+	CurrentWaveIndex *int32 `json:"currentWaveIndex,omitempty"`
+	// bakeStartedAt is when the current wave converged and began to bake.
+	// +optional
+	BakeStartedAt *metav1.Time `json:"bakeStartedAt,omitempty"`
+	// bakeUntil is when the current wave's bake ends, if no freeze intervenes.
+	// +optional
+	BakeUntil *metav1.Time `json:"bakeUntil,omitempty"`
+	// convergence is "converged/total" over the targeted regions.
+	// +optional
+	Convergence string `json:"convergence,omitempty"`
+	// regions is the observed state of every region of the rollout.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Regions []RolloutRegionStatus `json:"regions,omitempty"`
+	// conditions: Ready, Progressing, Paused, Blocked, Converged.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// ConfigRollout is one change rolled out wave by wave, with bake time and
+// observed (never assumed) convergence.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=cro,categories=wavegate
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Wave",type=string,JSONPath=`.status.currentWave`
+// +kubebuilder:printcolumn:name="Converged",type=string,JSONPath=`.status.convergence`
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.dependsOn) || !(self.metadata.name in self.spec.dependsOn)",message="spec.dependsOn must not name the rollout itself",fieldPath=".spec.dependsOn",reason=FieldValueInvalid
+type ConfigRollout struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the change and how to roll it out.
+	// +required
+	Spec ConfigRolloutSpec `json:"spec"`
+
+	// status is the observed progress.
+	// +optional
+	Status ConfigRolloutStatus `json:"status,omitempty"`
+}
+
+// ConfigRolloutList is a list of ConfigRollouts.
+// +kubebuilder:object:root=true
+type ConfigRolloutList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ConfigRollout `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ConfigRollout{}, &ConfigRolloutList{})
+}

@@ -1,0 +1,91 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RegionSpec describes one region of the inventory.
+type RegionSpec struct {
+	// displayName is a human-readable name, such as "Australia East".
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	DisplayName string `json:"displayName,omitempty"`
+
+	// pairedRegion names this region's failover pair. It must name another
+	// Region, and that Region should name this one back: a change never
+	// reaches both regions of a pair at once.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`
+	PairedRegion string `json:"pairedRegion,omitempty"`
+
+	// cloud names the partition or sovereign cloud the region belongs to (free text).
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Cloud string `json:"cloud,omitempty"`
+}
+
+// RegionStatus is the observed state of a Region.
+type RegionStatus struct {
+	// observedGeneration is the generation last processed by the controller.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready is True when the region's pair (if any) points back.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Region is one region of the inventory. A region name that has no Region
+// object is unknown, and unknown is never safe.
+// Names are used as label values, so they are DNS labels.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=rg,categories=wavegate
+// +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`
+// +kubebuilder:printcolumn:name="Pair",type=string,JSONPath=`.spec.pairedRegion`
+// +kubebuilder:printcolumn:name="Cloud",type=string,JSONPath=`.spec.cloud`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="!has(self.spec) || !has(self.spec.pairedRegion) || self.spec.pairedRegion != self.metadata.name",message="spec.pairedRegion must name another region, not this one",fieldPath=".spec.pairedRegion",reason=FieldValueInvalid
+type Region struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec describes the region.
+	// +optional
+	Spec RegionSpec `json:"spec,omitempty"`
+
+	// status is the observed state of the region.
+	// +optional
+	Status RegionStatus `json:"status,omitempty"`
+}
+
+// RegionList is a list of Regions.
+// +kubebuilder:object:root=true
+type RegionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Region `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Region{}, &RegionList{})
+}

@@ -1,0 +1,146 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command manager runs Wavegate's controllers and admission webhooks.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	wavegatewebhook "github.com/wavegate/wavegate/controllers/webhook"
+	"github.com/wavegate/wavegate/internal/logging"
+	"github.com/wavegate/wavegate/internal/readiness"
+)
+
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+type options struct {
+	metricsAddr             string
+	probeAddr               string
+	leaderElect             bool
+	leaderElectionNamespace string
+	webhookPort             int
+	webhookCertDir          string
+	logFormat               string
+	logLevel                string
+	gracefulShutdown        time.Duration
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect one active controller among replicas. Webhooks serve on every replica.")
+	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease; defaults to the pod's namespace.")
+	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
+	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory holding tls.crt and tls.key; reloaded when the files change.")
+	fs.StringVar(&o.logFormat, "log-format", logging.FormatJSON, "Log format: json or console.")
+	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info, error, or a verbosity from 0 to 10.")
+	fs.DurationVar(&o.gracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long to wait for in-flight work on shutdown.")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.webhookPort < 1 || o.webhookPort > 65535 {
+		return o, fmt.Errorf("invalid --webhook-port %d: use a port from 1 to 65535", o.webhookPort)
+	}
+	return o, nil
+}
+
+func main() {
+	opts, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log, err := logging.New(opts.logFormat, opts.logLevel)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctrl.SetLogger(log)
+	klog.SetLogger(log)
+	if err := run(opts); err != nil {
+		log.Error(err, "Manager stopped with an error")
+		os.Exit(1)
+	}
+}
+
+func newScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(wavegatev1alpha1.AddToScheme(s))
+	return s
+}
+
+func run(opts options) error {
+	log := ctrl.Log.WithName("setup")
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                  newScheme(),
+		Metrics:                 metricsserver.Options{BindAddress: opts.metricsAddr},
+		HealthProbeBindAddress:  opts.probeAddr,
+		LeaderElection:          opts.leaderElect,
+		LeaderElectionID:        "wavegate-manager.wavegate.io",
+		LeaderElectionNamespace: opts.leaderElectionNamespace,
+		// Release the lease on shutdown so a standby replica takes over at once.
+		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       &opts.gracefulShutdown,
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Port:    opts.webhookPort,
+			CertDir: opts.webhookCertDir,
+		}),
+	})
+	if err != nil {
+		return fmt.Errorf("failed to create the manager: %w", err)
+	}
+
+	if err := wavegatewebhook.SetupValidators(mgr, time.Now); err != nil {
+		return fmt.Errorf("failed to register the validating webhooks: %w", err)
+	}
+
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("failed to add the liveness check: %w", err)
+	}
+	// Ready only once the webhook serves its certificate and the caches synced.
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return fmt.Errorf("failed to add the webhook readiness check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("caches", readiness.CachesSynced(mgr.GetCache(), time.Second)); err != nil {
+		return fmt.Errorf("failed to add the cache readiness check: %w", err)
+	}
+
+	log.Info("Starting manager", "webhookPort", opts.webhookPort, "leaderElect", opts.leaderElect)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		return fmt.Errorf("manager exited: %w", err)
+	}
+	log.Info("Manager stopped cleanly")
+	return nil
+}

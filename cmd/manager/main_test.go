@@ -1,0 +1,49 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+)
+
+func TestParseFlags(t *testing.T) {
+	t.Run("defaults are safe for a single local replica", func(t *testing.T) {
+		g := NewWithT(t)
+		o, err := parseFlags(nil)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(o.webhookPort).To(Equal(9443))
+		g.Expect(o.leaderElect).To(BeFalse())
+		g.Expect(o.logFormat).To(Equal("json"))
+		g.Expect(o.gracefulShutdown).To(Equal(30 * time.Second))
+	})
+	t.Run("flags override the defaults", func(t *testing.T) {
+		g := NewWithT(t)
+		o, err := parseFlags([]string{"--leader-elect", "--webhook-port=10250", "--log-format=console", "--webhook-cert-dir=/certs"})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(o.leaderElect).To(BeTrue())
+		g.Expect(o.webhookPort).To(Equal(10250))
+		g.Expect(o.logFormat).To(Equal("console"))
+		g.Expect(o.webhookCertDir).To(Equal("/certs"))
+	})
+	t.Run("a port out of range is rejected with the fix", func(t *testing.T) {
+		_, err := parseFlags([]string{"--webhook-port=70000"})
+		NewWithT(t).Expect(err).To(MatchError("invalid --webhook-port 70000: use a port from 1 to 65535"))
+	})
+}

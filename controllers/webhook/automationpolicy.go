@@ -1,0 +1,65 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhook
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-automationpolicy,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=automationpolicies,verbs=create;update,versions=v1alpha1,name=vautomationpolicy.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
+
+// AutomationPolicyValidator checks that a policy's scope names known regions
+// (or "*"). That it names at least one identity is checked by CEL.
+type AutomationPolicyValidator struct {
+	Reader client.Reader
+}
+
+var _ admission.Validator[*wavegatev1alpha1.AutomationPolicy] = &AutomationPolicyValidator{}
+
+// ValidateCreate validates a new AutomationPolicy.
+func (v *AutomationPolicyValidator) ValidateCreate(ctx context.Context, ap *wavegatev1alpha1.AutomationPolicy) (admission.Warnings, error) {
+	return nil, v.validate(ctx, nil, ap)
+}
+
+// ValidateUpdate validates a changed AutomationPolicy.
+func (v *AutomationPolicyValidator) ValidateUpdate(ctx context.Context, old, ap *wavegatev1alpha1.AutomationPolicy) (admission.Warnings, error) {
+	if specUnchanged(old.Spec, ap.Spec) {
+		return nil, nil
+	}
+	return nil, v.validate(ctx, old.Spec.Scope.Regions, ap)
+}
+
+// ValidateDelete admits every delete: without a policy, its identities are no
+// longer delete automation, and protected objects stay protected.
+func (v *AutomationPolicyValidator) ValidateDelete(context.Context, *wavegatev1alpha1.AutomationPolicy) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *AutomationPolicyValidator) validate(ctx context.Context, oldRegions []string, ap *wavegatev1alpha1.AutomationPolicy) error {
+	inv, err := loadInventory(ctx, v.Reader)
+	if err != nil {
+		return err
+	}
+	path := field.NewPath("spec", "scope", "regions")
+	return invalid("AutomationPolicy", ap.Name, inv.unknownRegions(path, ap.Spec.Scope.Regions, oldRegions, true))
+}

@@ -1,0 +1,162 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-configrollout,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=configrollouts,verbs=create;update,versions=v1alpha1,name=vconfigrollout.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
+
+// ConfigRolloutValidator checks a rollout against its plan and the other
+// rollouts: the plan exists, regions and skipRegions are in the plan, and
+// dependsOn forms no cycle. Exactly one of target name/selector, a non-empty
+// patch and dependsOn not naming the rollout itself are checked by CEL.
+type ConfigRolloutValidator struct {
+	Reader client.Reader
+}
+
+var _ admission.Validator[*wavegatev1alpha1.ConfigRollout] = &ConfigRolloutValidator{}
+
+// ValidateCreate validates a new ConfigRollout.
+func (v *ConfigRolloutValidator) ValidateCreate(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
+	return v.validate(ctx, cro)
+}
+
+// ValidateUpdate validates a changed ConfigRollout.
+func (v *ConfigRolloutValidator) ValidateUpdate(ctx context.Context, old, cro *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
+	if specUnchanged(old.Spec, cro.Spec) {
+		return nil, nil
+	}
+	return v.validate(ctx, cro)
+}
+
+// ValidateDelete admits every delete; rollouts that depend on it stop
+// counting it as converged.
+func (v *ConfigRolloutValidator) ValidateDelete(context.Context, *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *ConfigRolloutValidator) validate(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
+	errs, err := v.validatePlan(ctx, cro)
+	if err != nil {
+		return nil, err
+	}
+	var warnings admission.Warnings
+	if len(cro.Spec.DependsOn) > 0 {
+		list := &wavegatev1alpha1.ConfigRolloutList{}
+		if err := v.Reader.List(ctx, list); err != nil {
+			return nil, undecidable("the ConfigRollouts named in spec.dependsOn", err)
+		}
+		graph := dependencyGraph(list.Items)
+		graph[cro.Name] = cro.Spec.DependsOn
+		for i, dep := range cro.Spec.DependsOn {
+			if _, ok := graph[dep]; !ok {
+				warnings = append(warnings, fmt.Sprintf("ConfigRollout %s does not exist yet; this rollout waits until it exists and has converged", dep))
+			}
+			if cycle := findCycle(graph, cro.Name, dep); cycle != nil {
+				errs = append(errs, field.Invalid(field.NewPath("spec", "dependsOn").Index(i), dep,
+					fmt.Sprintf("depending on %s forms a cycle (%s); remove one of these dependencies", dep, strings.Join(cycle, " -> "))))
+			}
+		}
+	}
+	return warnings, invalid("ConfigRollout", cro.Name, errs)
+}
+
+// validatePlan checks that the plan exists and holds every region the rollout names.
+func (v *ConfigRolloutValidator) validatePlan(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (field.ErrorList, error) {
+	planName := cro.Spec.PlanRef
+	if planName == "" {
+		planName = wavegatev1alpha1.DefaultWavePlan
+	}
+	plan := &wavegatev1alpha1.WavePlan{}
+	err := v.Reader.Get(ctx, client.ObjectKey{Name: planName}, plan)
+	switch {
+	case apierrors.IsNotFound(err):
+		return field.ErrorList{field.Invalid(field.NewPath("spec", "planRef"), planName,
+			fmt.Sprintf("WavePlan %s does not exist; create it or name an existing plan", planName))}, nil
+	case err != nil:
+		return nil, undecidable("WavePlan "+planName, err)
+	}
+
+	inPlan := map[string]bool{}
+	for _, w := range plan.Spec.Waves {
+		for _, r := range w.Regions {
+			inPlan[r] = true
+		}
+	}
+	notInPlan := func(path *field.Path, region string) *field.Error {
+		return field.Invalid(path, region, fmt.Sprintf("region %s is not in WavePlan %s; add it to a wave of the plan or remove it here", region, planName))
+	}
+	var errs field.ErrorList
+	for i, r := range cro.Spec.Regions {
+		if !inPlan[r] {
+			errs = append(errs, notInPlan(field.NewPath("spec", "regions").Index(i), r))
+		}
+	}
+	for i, s := range cro.Spec.SkipRegions {
+		if !inPlan[s.Name] {
+			errs = append(errs, notInPlan(field.NewPath("spec", "skipRegions").Index(i).Child("name"), s.Name))
+		}
+	}
+	return errs, nil
+}
+
+// dependencyGraph maps each rollout to the rollouts it depends on.
+func dependencyGraph(rollouts []wavegatev1alpha1.ConfigRollout) map[string][]string {
+	graph := make(map[string][]string, len(rollouts))
+	for _, r := range rollouts {
+		graph[r.Name] = r.Spec.DependsOn
+	}
+	return graph
+}
+
+// findCycle returns the path from to back to from if the edge from -> to closes
+// a cycle, as [from, to, ..., from], or nil.
+func findCycle(graph map[string][]string, from, to string) []string {
+	visited := map[string]bool{}
+	var walk func(node string, path []string) []string
+	walk = func(node string, path []string) []string {
+		path = append(path, node)
+		if node == from {
+			return path
+		}
+		if visited[node] {
+			return nil
+		}
+		visited[node] = true
+		for _, next := range graph[node] {
+			if found := walk(next, path); found != nil {
+				return found
+			}
+		}
+		return nil
+	}
+	if found := walk(to, nil); found != nil {
+		return append([]string{from}, found...)
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-region,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=regions,verbs=create;update,versions=v1alpha1,name=vregion.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
+
+// RegionValidator checks that a Region's failover pair exists and pairs back.
+type RegionValidator struct {
+	Reader client.Reader
+}
+
+var _ admission.Validator[*wavegatev1alpha1.Region] = &RegionValidator{}
+
+// ValidateCreate validates a new Region.
+func (v *RegionValidator) ValidateCreate(ctx context.Context, rg *wavegatev1alpha1.Region) (admission.Warnings, error) {
+	return v.validate(ctx, nil, rg)
+}
+
+// ValidateUpdate validates a changed Region.
+func (v *RegionValidator) ValidateUpdate(ctx context.Context, old, rg *wavegatev1alpha1.Region) (admission.Warnings, error) {
+	return v.validate(ctx, old, rg)
+}
+
+// ValidateDelete admits every delete: objects that name a removed Region are
+// then judged as naming an unknown region, which fails closed.
+func (v *RegionValidator) ValidateDelete(context.Context, *wavegatev1alpha1.Region) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *RegionValidator) validate(ctx context.Context, old, rg *wavegatev1alpha1.Region) (admission.Warnings, error) {
+	// CEL cannot attach an error to metadata.name, so the name is checked here.
+	if msgs := validation.IsDNS1123Label(rg.Name); len(msgs) > 0 {
+		return nil, invalid("Region", rg.Name, field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), rg.Name,
+			"must be a DNS label (lowercase letters, digits and '-', at most 63 characters) because it is the value of the wavegate.io/region label")})
+	}
+	var warnings admission.Warnings
+	if old != nil && old.Spec.PairedRegion != "" && old.Spec.PairedRegion != rg.Spec.PairedRegion {
+		warnings = append(warnings, fmt.Sprintf("Region %s may still name %s as its pair; update its spec.pairedRegion", old.Spec.PairedRegion, rg.Name))
+	}
+	pairName := rg.Spec.PairedRegion
+	if pairName == "" || (old != nil && old.Spec.PairedRegion == pairName) {
+		return warnings, nil
+	}
+
+	path := field.NewPath("spec", "pairedRegion")
+	pair := &wavegatev1alpha1.Region{}
+	err := v.Reader.Get(ctx, client.ObjectKey{Name: pairName}, pair)
+	switch {
+	case apierrors.IsNotFound(err):
+		return warnings, invalid("Region", rg.Name, field.ErrorList{field.Invalid(path, pairName,
+			fmt.Sprintf("Region %s does not exist; create it first, then pair the two regions", pairName))})
+	case err != nil:
+		return warnings, undecidable("Region "+pairName, err)
+	}
+
+	switch pair.Spec.PairedRegion {
+	case rg.Name:
+	case "":
+		warnings = append(warnings, fmt.Sprintf("Region %s does not name %s back as its pair yet; set its spec.pairedRegion to %s", pairName, rg.Name, rg.Name))
+	default:
+		return warnings, invalid("Region", rg.Name, field.ErrorList{field.Invalid(path, pairName,
+			fmt.Sprintf("Region %s is already paired with %s; a region has one failover pair, so unpair them first", pairName, pair.Spec.PairedRegion))})
+	}
+	return warnings, nil
+}

@@ -1,0 +1,45 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhook
+
+import (
+	"errors"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// +kubebuilder:rbac:groups=wavegate.io,resources=regions;waveplans;configrollouts;freezes;automationpolicies,verbs=get;list;watch
+
+// SetupValidators registers the typed validating webhooks for every Wavegate
+// kind with the manager's webhook server.
+func SetupValidators(mgr ctrl.Manager, now Clock) error {
+	reader := mgr.GetAPIReader()
+	return errors.Join(
+		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Region{}).
+			WithValidator(&RegionValidator{Reader: reader}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.WavePlan{}).
+			WithValidator(&WavePlanValidator{Reader: reader}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.ConfigRollout{}).
+			WithValidator(&ConfigRolloutValidator{Reader: reader}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Freeze{}).
+			WithValidator(&FreezeValidator{Reader: reader, Now: now}).Complete(),
+		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.AutomationPolicy{}).
+			WithValidator(&AutomationPolicyValidator{Reader: reader}).Complete(),
+	)
+}

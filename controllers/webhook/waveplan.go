@@ -1,0 +1,89 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-waveplan,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=waveplans,verbs=create;update,versions=v1alpha1,name=vwaveplan.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
+
+// WavePlanValidator checks a plan's regions against the inventory: every
+// region known, in one wave only, and never in the same wave as its pair.
+// Wave names, empty waves, bake times and wave sizes are checked by CEL.
+type WavePlanValidator struct {
+	Reader client.Reader
+}
+
+var _ admission.Validator[*wavegatev1alpha1.WavePlan] = &WavePlanValidator{}
+
+// ValidateCreate validates a new WavePlan.
+func (v *WavePlanValidator) ValidateCreate(ctx context.Context, wp *wavegatev1alpha1.WavePlan) (admission.Warnings, error) {
+	return nil, v.validate(ctx, wp)
+}
+
+// ValidateUpdate validates a changed WavePlan.
+func (v *WavePlanValidator) ValidateUpdate(ctx context.Context, old, wp *wavegatev1alpha1.WavePlan) (admission.Warnings, error) {
+	if specUnchanged(old.Spec, wp.Spec) {
+		return nil, nil
+	}
+	return nil, v.validate(ctx, wp)
+}
+
+// ValidateDelete admits every delete; rollouts that name a missing plan cannot progress.
+func (v *WavePlanValidator) ValidateDelete(context.Context, *wavegatev1alpha1.WavePlan) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *WavePlanValidator) validate(ctx context.Context, wp *wavegatev1alpha1.WavePlan) error {
+	inv, err := loadInventory(ctx, v.Reader)
+	if err != nil {
+		return err
+	}
+	return invalid("WavePlan", wp.Name, validateWaves(inv, wp.Spec.Waves))
+}
+
+// validateWaves is the pure part of WavePlan validation.
+func validateWaves(inv inventory, waves []wavegatev1alpha1.Wave) field.ErrorList {
+	var errs field.ErrorList
+	waveOf := map[string]string{}
+	for i, w := range waves {
+		regionsPath := field.NewPath("spec", "waves").Index(i).Child("regions")
+		errs = append(errs, inv.unknownRegions(regionsPath, w.Regions, nil, false)...)
+		for j, r := range w.Regions {
+			if prev, dup := waveOf[r]; dup && prev != w.Name {
+				errs = append(errs, field.Invalid(regionsPath.Index(j), r,
+					fmt.Sprintf("region %s is already in wave %s; a region belongs to exactly one wave, so remove it from one of them", r, prev)))
+			}
+			waveOf[r] = w.Name
+			for _, earlier := range w.Regions[:j] {
+				if inv.arePaired(r, earlier) {
+					errs = append(errs, field.Invalid(regionsPath.Index(j), r,
+						fmt.Sprintf("regions %s and %s are a failover pair and may not share wave %s; move one of them to another wave", earlier, r, w.Name)))
+				}
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,221 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package testenv starts a real kube-apiserver and etcd (controller-runtime
+// envtest) with Wavegate's CRDs and webhook configuration installed, plus a
+// manager that serves the webhooks, for integration tests.
+package testenv
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/logging"
+)
+
+// Env is a running control plane with a manager serving Wavegate's webhooks.
+type Env struct {
+	// Config reaches the API server as an administrator.
+	Config *rest.Config
+	// Client is an uncached client, so tests read what the API server holds.
+	Client client.Client
+	// Scheme knows the built-in kinds and Wavegate's.
+	Scheme *k8sruntime.Scheme
+
+	env     *envtest.Environment
+	cancel  context.CancelFunc
+	done    chan error
+	stopped sync.Once
+}
+
+// Setup registers webhooks or controllers with the test manager.
+type Setup func(mgr ctrl.Manager) error
+
+// RepoRoot is the directory that holds go.mod.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// NewScheme returns a scheme with the built-in kinds and Wavegate's.
+func NewScheme() *k8sruntime.Scheme {
+	s := k8sruntime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(wavegatev1alpha1.AddToScheme(s))
+	return s
+}
+
+// Start boots the control plane, installs the CRDs and webhook configuration
+// from config/, and runs a manager with the given setups until Stop.
+func Start(setups ...Setup) (*Env, error) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run the integration tests with 'make test', " +
+			"which builds kube-apiserver and etcd into bin/k8s and points KUBEBUILDER_ASSETS at them")
+	}
+	// Errors only: the suites assert on behaviour, and a quiet log keeps failures readable.
+	logger, err := logging.New(logging.FormatConsole, "error")
+	if err != nil {
+		return nil, err
+	}
+	logf.SetLogger(logger)
+	root := RepoRoot()
+	e := &Env{Scheme: NewScheme(), done: make(chan error, 1)}
+	e.env = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join(root, "config", "webhook")},
+		},
+	}
+	cfg, err := e.env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("failed to start envtest: %w", err)
+	}
+	e.Config = cfg
+	if e.Client, err = client.New(cfg, client.Options{Scheme: e.Scheme}); err != nil {
+		return nil, errors.Join(fmt.Errorf("failed to create the test client: %w", err), e.env.Stop())
+	}
+	if err := e.startManager(setups); err != nil {
+		return nil, errors.Join(err, e.env.Stop())
+	}
+	return e, nil
+}
+
+func (e *Env) startManager(setups []Setup) error {
+	wh := e.env.WebhookInstallOptions
+	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+		Scheme:                 e.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir,
+		}),
+	})
+	if err != nil {
+		return fmt.Errorf("failed to create the test manager: %w", err)
+	}
+	for _, setup := range setups {
+		if err := setup(mgr); err != nil {
+			return fmt.Errorf("failed to set up the test manager: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	go func() { e.done <- mgr.Start(ctx) }()
+	return waitForWebhookServer(ctx, wh.LocalServingHost, wh.LocalServingPort)
+}
+
+// waitForWebhookServer returns once the webhook server accepts TLS connections.
+func waitForWebhookServer(ctx context.Context, host string, port int) error {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	dialer := &net.Dialer{Timeout: time.Second}
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		conn, err := tls.DialWithDialer(dialer, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // a local readiness probe
+		if err != nil {
+			return false, nil
+		}
+		return true, conn.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("the webhook server on %s did not start: %w", addr, err)
+	}
+	return nil
+}
+
+// Stop stops the manager, then the control plane.
+func (e *Env) Stop() error {
+	var err error
+	e.stopped.Do(func() {
+		e.cancel()
+		err = errors.Join(<-e.done, e.env.Stop())
+	})
+	return err
+}
+
+// Warnings collects the warnings the API server returns to a client.
+type Warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// HandleWarningHeaderWithContext implements rest.WarningHandlerWithContext.
+func (w *Warnings) HandleWarningHeaderWithContext(_ context.Context, code int, _, text string) {
+	if code != 299 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msgs = append(w.msgs, text)
+}
+
+// Take returns the warnings seen since the last call and forgets them.
+func (w *Warnings) Take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	msgs := w.msgs
+	w.msgs = nil
+	return msgs
+}
+
+// ClientWithWarnings returns an uncached client whose warnings are collected.
+func (e *Env) ClientWithWarnings() (client.Client, *Warnings, error) {
+	w := &Warnings{}
+	cfg := rest.CopyConfig(e.Config)
+	cfg.WarningHandlerWithContext = w
+	c, err := client.New(cfg, client.Options{Scheme: e.Scheme})
+	return c, w, err
+}
+
+// Main runs a package's tests against one shared Env and returns the exit
+// code for os.Exit. *env is set before the tests run.
+func Main(m interface{ Run() int }, env **Env, setups ...Setup) int {
+	e, err := Start(setups...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*env = e
+	code := m.Run()
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "failed to stop envtest:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
