@@ -48,8 +48,8 @@ manifests: controller-gen ## Generate CRDs, RBAC and webhook configuration under
 		output:webhook:artifacts:config=config/webhook
 
 .PHONY: fmt
-fmt: ## Run gofmt on the code.
-	gofmt -s -w $$(git ls-files '*.go')
+fmt: golangci-lint ## Format the code (gofmt and goimports, as lint checks them).
+	$(GOLANGCI_LINT) fmt ./...
 
 .PHONY: vet
 vet: ## Run go vet.
@@ -73,6 +73,14 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; \
 	fi
 	@echo "Generated files are up to date."
+
+##@ Demo
+
+.PHONY: demo
+demo: envtest ## Run Wavegate on a local control plane with the samples applied; Ctrl-C stops it.
+	@echo "Building the demo (the first run also builds kube-apiserver and etcd, which takes minutes)"
+	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/wavegate-demo
 
 ##@ Build
 

@@ -167,5 +167,5 @@ type AutomationPolicyList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&AutomationPolicy{}, &AutomationPolicyList{})
+	register(&AutomationPolicy{}, &AutomationPolicyList{})
 }

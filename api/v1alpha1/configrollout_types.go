@@ -268,5 +268,5 @@ type ConfigRolloutList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ConfigRollout{}, &ConfigRolloutList{})
+	register(&ConfigRollout{}, &ConfigRolloutList{})
 }

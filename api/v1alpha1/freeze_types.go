@@ -124,5 +124,5 @@ type FreezeList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Freeze{}, &FreezeList{})
+	register(&Freeze{}, &FreezeList{})
 }

@@ -87,5 +87,5 @@ type RegionList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Region{}, &RegionList{})
+	register(&Region{}, &RegionList{})
 }

@@ -91,7 +91,6 @@ type WavePlanStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster,shortName=wp,categories=wavegate
-// +kubebuilder:printcolumn:name="Waves",type=string,JSONPath=`.spec.waves[*].name`
 // +kubebuilder:printcolumn:name="Min Bake",type=string,JSONPath=`.spec.minBakeTime`
 // +kubebuilder:printcolumn:name="Max Per Wave",type=integer,JSONPath=`.spec.maxRegionsPerWave`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
@@ -117,5 +116,5 @@ type WavePlanList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&WavePlan{}, &WavePlanList{})
+	register(&WavePlan{}, &WavePlanList{})
 }

@@ -49,6 +49,11 @@ const (
 // AllRegions is the region wildcard accepted by Freezes and AutomationPolicies.
 const AllRegions = "*"
 
+// IsAllRegions reports whether a region list is the wildcard ["*"].
+func IsAllRegions(regions []string) bool {
+	return len(regions) == 1 && regions[0] == AllRegions
+}
+
 // DefaultWavePlan is the plan used wherever no plan is named.
 const DefaultWavePlan = "default"
 

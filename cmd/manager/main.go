@@ -33,9 +33,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	wavegatewebhook "github.com/wavegate/wavegate/controllers/webhook"
 	"github.com/wavegate/wavegate/internal/logging"
 	"github.com/wavegate/wavegate/internal/readiness"
+	"github.com/wavegate/wavegate/internal/setup"
 )
 
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
@@ -122,8 +122,8 @@ func run(opts options) error {
 		return fmt.Errorf("failed to create the manager: %w", err)
 	}
 
-	if err := wavegatewebhook.SetupValidators(mgr, time.Now); err != nil {
-		return fmt.Errorf("failed to register the validating webhooks: %w", err)
+	if err := setup.Manager(mgr, setup.Options{}); err != nil {
+		return err
 	}
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {

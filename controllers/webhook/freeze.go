@@ -75,7 +75,7 @@ func (v *FreezeValidator) validate(ctx context.Context, old, frz *wavegatev1alph
 	}
 	// A freeze of every region needs no inventory, so the emergency stop works
 	// even when the inventory cannot be read.
-	if !(len(frz.Spec.Regions) == 1 && frz.Spec.Regions[0] == wavegatev1alpha1.AllRegions) {
+	if !wavegatev1alpha1.IsAllRegions(frz.Spec.Regions) {
 		inv, err := loadInventory(ctx, v.Reader)
 		if err != nil {
 			return err

@@ -31,19 +31,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/controllers/webhook"
-	"github.com/wavegate/wavegate/internal/testenv"
+	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/testobjects"
 )
 
-var env *testenv.Env
+var env *controlplane.Env
 
 // testNow is the webhooks' clock, so time-dependent messages are exact.
 var testNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
-		return webhook.SetupValidators(mgr, func() time.Time { return testNow })
+	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
+		return setup.Manager(mgr, setup.Options{Now: func() time.Time { return testNow }})
 	}))
 }
 
@@ -88,8 +88,6 @@ func expectInvalid(g Gomega, err error, fieldPath, message string) {
 		HaveField("Message", message),
 	)), "%v", err)
 }
-
-func hours(h int) metav1.Duration { return metav1.Duration{Duration: time.Duration(h) * time.Hour} }
 
 func TestInvalidObjectsAreRejectedByTheAPIServer(t *testing.T) {
 	fixture(t)

@@ -14,10 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package testenv starts a real kube-apiserver and etcd (controller-runtime
+// Package controlplane starts a local kube-apiserver and etcd (controller-runtime
 // envtest) with Wavegate's CRDs and webhook configuration installed, plus a
-// manager that serves the webhooks, for integration tests.
-package testenv
+// manager that serves the webhooks. Integration tests and `make demo` use it.
+package controlplane
 
 import (
 	"context"
@@ -32,6 +32,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -46,6 +48,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/logging"
+	"github.com/wavegate/wavegate/internal/manifest"
 )
 
 // Env is a running control plane with a manager serving Wavegate's webhooks.
@@ -63,8 +66,11 @@ type Env struct {
 	stopped sync.Once
 }
 
-// Setup registers webhooks or controllers with the test manager.
-type Setup func(mgr ctrl.Manager) error
+// Manager is the manager that serves the webhooks.
+type Manager = ctrl.Manager
+
+// Setup registers webhooks or controllers with the manager.
+type Setup func(mgr Manager) error
 
 // RepoRoot is the directory that holds go.mod.
 func RepoRoot() string {
@@ -83,14 +89,19 @@ func NewScheme() *k8sruntime.Scheme {
 // Start boots the control plane, installs the CRDs and webhook configuration
 // from config/, and runs a manager with the given setups until Stop.
 func Start(setups ...Setup) (*Env, error) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run the integration tests with 'make test', " +
-			"which builds kube-apiserver and etcd into bin/k8s and points KUBEBUILDER_ASSETS at them")
-	}
 	// Errors only: the suites assert on behaviour, and a quiet log keeps failures readable.
 	logger, err := logging.New(logging.FormatConsole, "error")
 	if err != nil {
 		return nil, err
+	}
+	return StartWithLogger(logger, setups...)
+}
+
+// StartWithLogger is Start with the logger controller-runtime uses.
+func StartWithLogger(logger logr.Logger, setups ...Setup) (*Env, error) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run the integration tests with 'make test', " +
+			"which builds kube-apiserver and etcd into bin/k8s and points KUBEBUILDER_ASSETS at them")
 	}
 	logf.SetLogger(logger)
 	root := RepoRoot()
@@ -104,7 +115,9 @@ func Start(setups ...Setup) (*Env, error) {
 	}
 	cfg, err := e.env.Start()
 	if err != nil {
-		return nil, fmt.Errorf("failed to start envtest: %w", err)
+		// Start may fail after etcd and kube-apiserver are up (a CRD the API
+		// server rejects), so stop whatever did start.
+		return nil, errors.Join(fmt.Errorf("failed to start envtest: %w", err), e.env.Stop())
 	}
 	e.Config = cfg
 	if e.Client, err = client.New(cfg, client.Options{Scheme: e.Scheme}); err != nil {
@@ -147,7 +160,7 @@ func waitForWebhookServer(ctx context.Context, host string, port int) error {
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		conn, err := tls.DialWithDialer(dialer, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // a local readiness probe
 		if err != nil {
-			return false, nil
+			return false, nil //nolint:nilerr // not listening yet: poll again
 		}
 		return true, conn.Close()
 	})
@@ -218,4 +231,52 @@ func Main(m interface{ Run() int }, env **Env, setups ...Setup) int {
 		}
 	}
 	return code
+}
+
+// WriteKubeconfig writes a kubeconfig for a cluster administrator to path, so
+// kubectl and the wavegate CLI can reach the local control plane.
+func (e *Env) WriteKubeconfig(path string) error {
+	user, err := e.env.AddUser(envtest.User{Name: "wavegate-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return fmt.Errorf("failed to add the admin user: %w", err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return fmt.Errorf("failed to render the kubeconfig: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}
+
+// AppliedFile is one manifest file that ApplyDir applied.
+type AppliedFile struct {
+	Name    string
+	Objects []*unstructured.Unstructured
+}
+
+// ApplyDir applies every *.yaml file of dir in name order, each object with
+// server-side apply, as `kubectl apply --server-side -f dir` would. It stops
+// at the first object the API server rejects.
+func ApplyDir(ctx context.Context, c client.Client, dir, fieldOwner string) ([]AppliedFile, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no manifests found in %s", dir)
+	}
+	applied := make([]AppliedFile, 0, len(files))
+	for _, file := range files {
+		objs, err := manifest.ReadFile(file)
+		if err != nil {
+			return applied, err
+		}
+		for _, obj := range objs {
+			ac := client.ApplyConfigurationFromUnstructured(obj)
+			if err := c.Apply(ctx, ac, client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+				return applied, fmt.Errorf("%s: %s %s was rejected: %w", filepath.Base(file), obj.GetKind(), obj.GetName(), err)
+			}
+		}
+		applied = append(applied, AppliedFile{Name: filepath.Base(file), Objects: objs})
+	}
+	return applied, nil
 }

@@ -1,0 +1,106 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhook_test
+
+import (
+	"context"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	. "github.com/wavegate/wavegate/internal/testobjects"
+)
+
+func TestRegionPairingWarnsUntilBothSidesPointAtEachOther(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	c, warnings, err := env.ClientWithWarnings()
+	g.Expect(err).NotTo(HaveOccurred())
+
+	g.Expect(c.Create(ctx, Region("bh-first"))).To(Succeed())
+	g.Expect(c.Create(ctx, Region("bh-second", PairedWith("bh-first")))).To(Succeed())
+	g.Expect(warnings.Take()).To(ConsistOf(
+		"Region bh-first does not name bh-second back as its pair yet; set its spec.pairedRegion to bh-second"))
+
+	first := &wavegatev1alpha1.Region{}
+	g.Expect(c.Get(ctx, client.ObjectKey{Name: "bh-first"}, first)).To(Succeed())
+	first.Spec.PairedRegion = "bh-second"
+	g.Expect(c.Update(ctx, first)).To(Succeed())
+	g.Expect(warnings.Take()).To(BeEmpty(), "a pair that points both ways needs no warning")
+
+	first.Spec.PairedRegion = ""
+	g.Expect(c.Update(ctx, first)).To(Succeed())
+	g.Expect(warnings.Take()).To(ConsistOf(
+		"Region bh-second may still name bh-first as its pair; update its spec.pairedRegion"))
+}
+
+func TestRolloutDependencyCyclesAreRejected(t *testing.T) {
+	fixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	c, warnings, err := env.ClientWithWarnings()
+	g.Expect(err).NotTo(HaveOccurred())
+
+	g.Expect(c.Create(ctx, Rollout("bh-a", WithPlan("fx-plan"), DependingOn("bh-b")))).To(Succeed())
+	g.Expect(warnings.Take()).To(ConsistOf(
+		"ConfigRollout bh-b does not exist yet; this rollout waits until it exists and has converged"))
+	g.Expect(c.Create(ctx, Rollout("bh-c", WithPlan("fx-plan"), DependingOn("bh-a")))).To(Succeed())
+
+	err = c.Create(ctx, Rollout("bh-b", WithPlan("fx-plan"), DependingOn("bh-c")))
+	expectInvalid(g, err, "spec.dependsOn[0]",
+		`Invalid value: "bh-c": depending on bh-c forms a cycle (bh-b -> bh-c -> bh-a -> bh-b); remove one of these dependencies`)
+
+	g.Expect(c.Create(ctx, Rollout("bh-b", WithPlan("fx-plan")))).To(Succeed(), "the same rollout without the cycle is fine")
+}
+
+func TestAnObjectStaysEditableAfterARegionItNamesIsRemoved(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(env.Client.Create(ctx, Region("bh-gone"))).To(Succeed())
+	g.Expect(env.Client.Create(ctx, Region("bh-stays"))).To(Succeed())
+	frz := Freeze("bh-freeze", []string{"bh-gone"})
+	g.Expect(env.Client.Create(ctx, frz)).To(Succeed())
+	g.Expect(env.Client.Delete(ctx, Region("bh-gone"))).To(Succeed())
+
+	frz.Labels = map[string]string{"team": "sre"}
+	g.Expect(env.Client.Update(ctx, frz)).To(Succeed(), "a metadata-only update is admitted")
+
+	frz.Spec.Regions = []string{"bh-gone", "bh-stays"}
+	g.Expect(env.Client.Update(ctx, frz)).To(Succeed(), "regions the object already named are not judged again")
+
+	frz.Spec.Regions = []string{"bh-gone", "bh-stays", "bh-never"}
+	expectInvalid(g, env.Client.Update(ctx, frz), "spec.regions[2]",
+		`Invalid value: "bh-never": region bh-never is not in the region inventory; create the Region first or fix the name (unknown is not safe)`)
+
+	stored := &wavegatev1alpha1.Freeze{}
+	g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(frz), stored)).To(Succeed())
+	g.Expect(stored.Spec.Regions).To(ConsistOf("bh-gone", "bh-stays"), "a rejected update changes nothing")
+}
+
+func TestAFreezeMayExpireInTheFutureButNotBeMovedIntoThePast(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	frz := Freeze("bh-expiring", []string{"*"}, ExpiringAt(testNow.Add(4*60*60*1e9)))
+	g.Expect(env.Client.Create(ctx, frz)).To(Succeed())
+
+	frz.Spec.ExpiresAt = &metav1.Time{Time: testNow.Add(-60 * 1e9)}
+	expectInvalid(g, env.Client.Update(ctx, frz), "spec.expiresAt",
+		`Invalid value: "2026-06-01T11:59:00Z": must be in the future (now is 2026-06-01T12:00:00Z); to end a freeze, delete it`)
+}
