@@ -28,38 +28,27 @@ import (
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-automationpolicy,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=automationpolicies,verbs=create;update,versions=v1alpha1,name=vautomationpolicy.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
 
-// AutomationPolicyValidator checks that a policy's scope names known regions
+// automationPolicyValidator checks that a policy's scope names known regions
 // (or "*"). That it names at least one identity is checked by CEL.
-type AutomationPolicyValidator struct {
-	Reader client.Reader
+type automationPolicyValidator struct {
+	reader client.Reader
 }
 
-var _ admission.Validator[*wavegatev1alpha1.AutomationPolicy] = &AutomationPolicyValidator{}
-
-// ValidateCreate validates a new AutomationPolicy.
-func (v *AutomationPolicyValidator) ValidateCreate(ctx context.Context, ap *wavegatev1alpha1.AutomationPolicy) (admission.Warnings, error) {
-	return nil, v.validate(ctx, nil, ap)
+// NewAutomationPolicyValidator returns the validator of the AutomationPolicy webhook.
+func NewAutomationPolicyValidator(reader client.Reader) admission.Validator[*wavegatev1alpha1.AutomationPolicy] {
+	v := &automationPolicyValidator{reader: reader}
+	return validator[*wavegatev1alpha1.AutomationPolicy]{validate: v.validate, spec: func(o *wavegatev1alpha1.AutomationPolicy) any { return o.Spec }}
 }
 
-// ValidateUpdate validates a changed AutomationPolicy.
-func (v *AutomationPolicyValidator) ValidateUpdate(ctx context.Context, old, ap *wavegatev1alpha1.AutomationPolicy) (admission.Warnings, error) {
-	if specUnchanged(old.Spec, ap.Spec) {
-		return nil, nil
-	}
-	return nil, v.validate(ctx, old.Spec.Scope.Regions, ap)
-}
-
-// ValidateDelete admits every delete: without a policy, its identities are no
-// longer delete automation, and protected objects stay protected.
-func (v *AutomationPolicyValidator) ValidateDelete(context.Context, *wavegatev1alpha1.AutomationPolicy) (admission.Warnings, error) {
-	return nil, nil
-}
-
-func (v *AutomationPolicyValidator) validate(ctx context.Context, oldRegions []string, ap *wavegatev1alpha1.AutomationPolicy) error {
-	inv, err := loadInventory(ctx, v.Reader)
+func (v *automationPolicyValidator) validate(ctx context.Context, old, ap *wavegatev1alpha1.AutomationPolicy) (admission.Warnings, error) {
+	inv, err := loadInventory(ctx, v.reader)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	var oldRegions []string
+	if old != nil {
+		oldRegions = old.Spec.Scope.Regions
 	}
 	path := field.NewPath("spec", "scope", "regions")
-	return invalid("AutomationPolicy", ap.Name, inv.unknownRegions(path, ap.Spec.Scope.Regions, oldRegions, true))
+	return nil, invalid("AutomationPolicy", ap.Name, inv.unknownRegions(path, ap.Spec.Scope.Regions, oldRegions, true))
 }

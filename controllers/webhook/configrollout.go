@@ -31,36 +31,21 @@ import (
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-configrollout,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=configrollouts,verbs=create;update,versions=v1alpha1,name=vconfigrollout.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
 
-// ConfigRolloutValidator checks a rollout against its plan and the other
+// configRolloutValidator checks a rollout against its plan and the other
 // rollouts: the plan exists, regions and skipRegions are in the plan, and
 // dependsOn forms no cycle. Exactly one of target name/selector, a non-empty
 // patch and dependsOn not naming the rollout itself are checked by CEL.
-type ConfigRolloutValidator struct {
-	Reader client.Reader
+type configRolloutValidator struct {
+	reader client.Reader
 }
 
-var _ admission.Validator[*wavegatev1alpha1.ConfigRollout] = &ConfigRolloutValidator{}
-
-// ValidateCreate validates a new ConfigRollout.
-func (v *ConfigRolloutValidator) ValidateCreate(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
-	return v.validate(ctx, cro)
+// NewConfigRolloutValidator returns the validator of the ConfigRollout webhook.
+func NewConfigRolloutValidator(reader client.Reader) admission.Validator[*wavegatev1alpha1.ConfigRollout] {
+	v := &configRolloutValidator{reader: reader}
+	return validator[*wavegatev1alpha1.ConfigRollout]{validate: v.validate, spec: func(o *wavegatev1alpha1.ConfigRollout) any { return o.Spec }}
 }
 
-// ValidateUpdate validates a changed ConfigRollout.
-func (v *ConfigRolloutValidator) ValidateUpdate(ctx context.Context, old, cro *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
-	if specUnchanged(old.Spec, cro.Spec) {
-		return nil, nil
-	}
-	return v.validate(ctx, cro)
-}
-
-// ValidateDelete admits every delete; rollouts that depend on it stop
-// counting it as converged.
-func (v *ConfigRolloutValidator) ValidateDelete(context.Context, *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
-	return nil, nil
-}
-
-func (v *ConfigRolloutValidator) validate(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
+func (v *configRolloutValidator) validate(ctx context.Context, _, cro *wavegatev1alpha1.ConfigRollout) (admission.Warnings, error) {
 	errs, err := v.validatePlan(ctx, cro)
 	if err != nil {
 		return nil, err
@@ -68,7 +53,7 @@ func (v *ConfigRolloutValidator) validate(ctx context.Context, cro *wavegatev1al
 	var warnings admission.Warnings
 	if len(cro.Spec.DependsOn) > 0 {
 		list := &wavegatev1alpha1.ConfigRolloutList{}
-		if err := v.Reader.List(ctx, list); err != nil {
+		if err := v.reader.List(ctx, list); err != nil {
 			return nil, undecidable("the ConfigRollouts named in spec.dependsOn", err)
 		}
 		graph := dependencyGraph(list.Items)
@@ -87,13 +72,13 @@ func (v *ConfigRolloutValidator) validate(ctx context.Context, cro *wavegatev1al
 }
 
 // validatePlan checks that the plan exists and holds every region the rollout names.
-func (v *ConfigRolloutValidator) validatePlan(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (field.ErrorList, error) {
+func (v *configRolloutValidator) validatePlan(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (field.ErrorList, error) {
 	planName := cro.Spec.PlanRef
 	if planName == "" {
 		planName = wavegatev1alpha1.DefaultWavePlan
 	}
 	plan := &wavegatev1alpha1.WavePlan{}
-	err := v.Reader.Get(ctx, client.ObjectKey{Name: planName}, plan)
+	err := v.reader.Get(ctx, client.ObjectKey{Name: planName}, plan)
 	switch {
 	case apierrors.IsNotFound(err):
 		return field.ErrorList{field.Invalid(field.NewPath("spec", "planRef"), planName,

@@ -30,34 +30,20 @@ import (
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-freeze,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=freezes,verbs=create;update,versions=v1alpha1,name=vfreeze.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
 
-// FreezeValidator checks that a Freeze names known regions (or "*") and
+// freezeValidator checks that a Freeze names known regions (or "*") and
 // expires in the future.
-type FreezeValidator struct {
-	Reader client.Reader
-	Now    Clock
+type freezeValidator struct {
+	reader client.Reader
+	now    Clock
 }
 
-var _ admission.Validator[*wavegatev1alpha1.Freeze] = &FreezeValidator{}
-
-// ValidateCreate validates a new Freeze.
-func (v *FreezeValidator) ValidateCreate(ctx context.Context, frz *wavegatev1alpha1.Freeze) (admission.Warnings, error) {
-	return nil, v.validate(ctx, nil, frz)
+// NewFreezeValidator returns the validator of the Freeze webhook.
+func NewFreezeValidator(reader client.Reader, now Clock) admission.Validator[*wavegatev1alpha1.Freeze] {
+	v := &freezeValidator{reader: reader, now: now}
+	return validator[*wavegatev1alpha1.Freeze]{validate: v.validate, spec: func(o *wavegatev1alpha1.Freeze) any { return o.Spec }}
 }
 
-// ValidateUpdate validates a changed Freeze.
-func (v *FreezeValidator) ValidateUpdate(ctx context.Context, old, frz *wavegatev1alpha1.Freeze) (admission.Warnings, error) {
-	if specUnchanged(old.Spec, frz.Spec) {
-		return nil, nil
-	}
-	return nil, v.validate(ctx, old, frz)
-}
-
-// ValidateDelete admits every delete: deleting a Freeze ends it.
-func (v *FreezeValidator) ValidateDelete(context.Context, *wavegatev1alpha1.Freeze) (admission.Warnings, error) {
-	return nil, nil
-}
-
-func (v *FreezeValidator) validate(ctx context.Context, old, frz *wavegatev1alpha1.Freeze) error {
+func (v *freezeValidator) validate(ctx context.Context, old, frz *wavegatev1alpha1.Freeze) (admission.Warnings, error) {
 	var errs field.ErrorList
 	var oldRegions []string
 	var oldExpiry *time.Time
@@ -68,7 +54,7 @@ func (v *FreezeValidator) validate(ctx context.Context, old, frz *wavegatev1alph
 		}
 	}
 	if exp := frz.Spec.ExpiresAt; exp != nil && (oldExpiry == nil || !oldExpiry.Equal(exp.Time)) {
-		if now := v.Now(); !exp.After(now) {
+		if now := v.now(); !exp.After(now) {
 			errs = append(errs, field.Invalid(field.NewPath("spec", "expiresAt"), exp.UTC().Format(time.RFC3339),
 				fmt.Sprintf("must be in the future (now is %s); to end a freeze, delete it", now.UTC().Format(time.RFC3339))))
 		}
@@ -76,11 +62,11 @@ func (v *FreezeValidator) validate(ctx context.Context, old, frz *wavegatev1alph
 	// A freeze of every region needs no inventory, so the emergency stop works
 	// even when the inventory cannot be read.
 	if !wavegatev1alpha1.IsAllRegions(frz.Spec.Regions) {
-		inv, err := loadInventory(ctx, v.Reader)
+		inv, err := loadInventory(ctx, v.reader)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		errs = append(errs, inv.unknownRegions(field.NewPath("spec", "regions"), frz.Spec.Regions, oldRegions, true)...)
 	}
-	return invalid("Freeze", frz.Name, errs)
+	return nil, invalid("Freeze", frz.Name, errs)
 }

@@ -31,30 +31,19 @@ import (
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-region,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=regions,verbs=create;update,versions=v1alpha1,name=vregion.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
 
-// RegionValidator checks that a Region's failover pair exists and pairs back.
-type RegionValidator struct {
-	Reader client.Reader
+// regionValidator checks a Region's name and that its failover pair exists
+// and pairs back.
+type regionValidator struct {
+	reader client.Reader
 }
 
-var _ admission.Validator[*wavegatev1alpha1.Region] = &RegionValidator{}
-
-// ValidateCreate validates a new Region.
-func (v *RegionValidator) ValidateCreate(ctx context.Context, rg *wavegatev1alpha1.Region) (admission.Warnings, error) {
-	return v.validate(ctx, nil, rg)
+// NewRegionValidator returns the validator of the Region webhook.
+func NewRegionValidator(reader client.Reader) admission.Validator[*wavegatev1alpha1.Region] {
+	v := &regionValidator{reader: reader}
+	return validator[*wavegatev1alpha1.Region]{validate: v.validate, spec: func(o *wavegatev1alpha1.Region) any { return o.Spec }}
 }
 
-// ValidateUpdate validates a changed Region.
-func (v *RegionValidator) ValidateUpdate(ctx context.Context, old, rg *wavegatev1alpha1.Region) (admission.Warnings, error) {
-	return v.validate(ctx, old, rg)
-}
-
-// ValidateDelete admits every delete: objects that name a removed Region are
-// then judged as naming an unknown region, which fails closed.
-func (v *RegionValidator) ValidateDelete(context.Context, *wavegatev1alpha1.Region) (admission.Warnings, error) {
-	return nil, nil
-}
-
-func (v *RegionValidator) validate(ctx context.Context, old, rg *wavegatev1alpha1.Region) (admission.Warnings, error) {
+func (v *regionValidator) validate(ctx context.Context, old, rg *wavegatev1alpha1.Region) (admission.Warnings, error) {
 	// CEL cannot attach an error to metadata.name, so the name is checked here.
 	if msgs := validation.IsDNS1123Label(rg.Name); len(msgs) > 0 {
 		return nil, invalid("Region", rg.Name, field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), rg.Name,
@@ -71,7 +60,7 @@ func (v *RegionValidator) validate(ctx context.Context, old, rg *wavegatev1alpha
 
 	path := field.NewPath("spec", "pairedRegion")
 	pair := &wavegatev1alpha1.Region{}
-	err := v.Reader.Get(ctx, client.ObjectKey{Name: pairName}, pair)
+	err := v.reader.Get(ctx, client.ObjectKey{Name: pairName}, pair)
 	switch {
 	case apierrors.IsNotFound(err):
 		return warnings, invalid("Region", rg.Name, field.ErrorList{field.Invalid(path, pairName,

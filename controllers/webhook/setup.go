@@ -32,14 +32,14 @@ func SetupValidators(mgr ctrl.Manager, now Clock) error {
 	reader := mgr.GetAPIReader()
 	return errors.Join(
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Region{}).
-			WithValidator(&RegionValidator{Reader: reader}).Complete(),
+			WithValidator(NewRegionValidator(reader)).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.WavePlan{}).
-			WithValidator(&WavePlanValidator{Reader: reader}).Complete(),
+			WithValidator(NewWavePlanValidator(reader)).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.ConfigRollout{}).
-			WithValidator(&ConfigRolloutValidator{Reader: reader}).Complete(),
+			WithValidator(NewConfigRolloutValidator(reader)).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Freeze{}).
-			WithValidator(&FreezeValidator{Reader: reader, Now: now}).Complete(),
+			WithValidator(NewFreezeValidator(reader, now)).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.AutomationPolicy{}).
-			WithValidator(&AutomationPolicyValidator{Reader: reader}).Complete(),
+			WithValidator(NewAutomationPolicyValidator(reader)).Complete(),
 	)
 }

@@ -31,8 +31,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
@@ -114,4 +116,32 @@ type Clock func() time.Time
 // stays manageable after something it refers to has gone.
 func specUnchanged(old, updated any) bool {
 	return equality.Semantic.DeepEqual(old, updated)
+}
+
+// validator adapts one validate(old, obj) function, where old is nil on
+// create, to controller-runtime's typed admission.Validator. Updates that
+// leave the spec alone are admitted, and deletes are never judged here: the
+// typed webhooks guard what Wavegate's own objects say, not their removal.
+type validator[T runtime.Object] struct {
+	validate func(ctx context.Context, old, obj T) (admission.Warnings, error)
+	spec     func(T) any
+}
+
+// ValidateCreate validates a new object.
+func (v validator[T]) ValidateCreate(ctx context.Context, obj T) (admission.Warnings, error) {
+	var none T
+	return v.validate(ctx, none, obj)
+}
+
+// ValidateUpdate validates a changed object.
+func (v validator[T]) ValidateUpdate(ctx context.Context, old, obj T) (admission.Warnings, error) {
+	if specUnchanged(v.spec(old), v.spec(obj)) {
+		return nil, nil
+	}
+	return v.validate(ctx, old, obj)
+}
+
+// ValidateDelete admits every delete.
+func (v validator[T]) ValidateDelete(context.Context, T) (admission.Warnings, error) {
+	return nil, nil
 }

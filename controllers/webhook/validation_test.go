@@ -103,20 +103,20 @@ func TestUnreadableFactsDenyWithWhatCouldNotBeDecided(t *testing.T) {
 
 	t.Run("a freeze of named regions is denied when the inventory cannot be read", func(t *testing.T) {
 		g := NewWithT(t)
-		_, err := (&FreezeValidator{Reader: reader, Now: now}).ValidateCreate(ctx, Freeze("f", []string{"centralus"}))
+		_, err := NewFreezeValidator(reader, now).ValidateCreate(ctx, Freeze("f", []string{"centralus"}))
 		g.Expect(apierrors.IsServiceUnavailable(err)).To(BeTrue(), "%v", err)
 		g.Expect(err).To(MatchError("wavegate could not read the region inventory to validate this object: connection refused; retry"))
 	})
 	t.Run("a freeze of every region needs no inventory, so the emergency stop still works", func(t *testing.T) {
-		_, err := (&FreezeValidator{Reader: reader, Now: now}).ValidateCreate(ctx, Freeze("f", []string{"*"}))
+		_, err := NewFreezeValidator(reader, now).ValidateCreate(ctx, Freeze("f", []string{"*"}))
 		NewWithT(t).Expect(err).NotTo(HaveOccurred())
 	})
 	t.Run("a rollout is denied when its plan cannot be read", func(t *testing.T) {
-		_, err := (&ConfigRolloutValidator{Reader: reader}).ValidateCreate(ctx, Rollout("r"))
+		_, err := NewConfigRolloutValidator(reader).ValidateCreate(ctx, Rollout("r"))
 		NewWithT(t).Expect(err).To(MatchError("wavegate could not read WavePlan default to validate this object: connection refused; retry"))
 	})
 	t.Run("a region is denied when its pair cannot be read", func(t *testing.T) {
-		_, err := (&RegionValidator{Reader: reader}).ValidateCreate(ctx, Region("a", PairedWith("b")))
+		_, err := NewRegionValidator(reader).ValidateCreate(ctx, Region("a", PairedWith("b")))
 		NewWithT(t).Expect(err).To(MatchError("wavegate could not read Region b to validate this object: connection refused; retry"))
 	})
 }

@@ -29,39 +29,27 @@ import (
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-waveplan,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=waveplans,verbs=create;update,versions=v1alpha1,name=vwaveplan.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
 
-// WavePlanValidator checks a plan's regions against the inventory: every
+// wavePlanValidator checks a plan's regions against the inventory: every
 // region known, in one wave only, and never in the same wave as its pair.
 // Wave names, empty waves, bake times and wave sizes are checked by CEL.
-type WavePlanValidator struct {
-	Reader client.Reader
+type wavePlanValidator struct {
+	reader client.Reader
 }
 
-var _ admission.Validator[*wavegatev1alpha1.WavePlan] = &WavePlanValidator{}
-
-// ValidateCreate validates a new WavePlan.
-func (v *WavePlanValidator) ValidateCreate(ctx context.Context, wp *wavegatev1alpha1.WavePlan) (admission.Warnings, error) {
-	return nil, v.validate(ctx, wp)
+// NewWavePlanValidator returns the validator of the WavePlan webhook.
+func NewWavePlanValidator(reader client.Reader) admission.Validator[*wavegatev1alpha1.WavePlan] {
+	v := &wavePlanValidator{reader: reader}
+	return validator[*wavegatev1alpha1.WavePlan]{validate: v.validate, spec: func(o *wavegatev1alpha1.WavePlan) any { return o.Spec }}
 }
 
-// ValidateUpdate validates a changed WavePlan.
-func (v *WavePlanValidator) ValidateUpdate(ctx context.Context, old, wp *wavegatev1alpha1.WavePlan) (admission.Warnings, error) {
-	if specUnchanged(old.Spec, wp.Spec) {
-		return nil, nil
-	}
-	return nil, v.validate(ctx, wp)
-}
-
-// ValidateDelete admits every delete; rollouts that name a missing plan cannot progress.
-func (v *WavePlanValidator) ValidateDelete(context.Context, *wavegatev1alpha1.WavePlan) (admission.Warnings, error) {
-	return nil, nil
-}
-
-func (v *WavePlanValidator) validate(ctx context.Context, wp *wavegatev1alpha1.WavePlan) error {
-	inv, err := loadInventory(ctx, v.Reader)
+// validate judges the whole plan on every change: a plan is only as good as
+// its worst wave, and plans are small.
+func (v *wavePlanValidator) validate(ctx context.Context, _, wp *wavegatev1alpha1.WavePlan) (admission.Warnings, error) {
+	inv, err := loadInventory(ctx, v.reader)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return invalid("WavePlan", wp.Name, validateWaves(inv, wp.Spec.Waves))
+	return nil, invalid("WavePlan", wp.Name, validateWaves(inv, wp.Spec.Waves))
 }
 
 // validateWaves is the pure part of WavePlan validation.
