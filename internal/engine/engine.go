@@ -1,0 +1,190 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package engine decides admission requests with Wavegate's Rego policies and
+// the embedded OPA engine. The query is prepared once and prepared again only
+// when the policies change; each decision hands the engine a pre-built
+// ast.Value, the cheapest input form.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/wavegate/wavegate/policies"
+)
+
+// Query is the one query every decision evaluates.
+const Query = "data.wavegate.main.decision"
+
+// Verdict is one line of a decision: a rule id and its message.
+type Verdict struct {
+	Rule string `json:"rule"`
+	Msg  string `json:"msg"`
+	// BreakGlass names what was broken (a Freeze, or the user for a
+	// protected delete) when the verdict is a break-glass admission.
+	BreakGlass string `json:"breakGlass,omitempty"`
+}
+
+// Decision is the verdict on one request: denied when Deny is not empty.
+type Decision struct {
+	Deny []Verdict `json:"deny"`
+	Warn []Verdict `json:"warn"`
+}
+
+// Allowed reports whether no rule denies.
+func (d Decision) Allowed() bool { return len(d.Deny) == 0 }
+
+// Engine evaluates the prepared query. It is safe for concurrent use.
+type Engine struct {
+	mu    sync.RWMutex
+	query rego.PreparedEvalQuery
+}
+
+// New compiles modules and prepares the decision query.
+func New(ctx context.Context, modules map[string]string) (*Engine, error) {
+	e := &Engine{}
+	if err := e.Reload(ctx, modules); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Reload prepares the query again for a new set of modules. On error the
+// engine keeps deciding with the policies it had.
+func (e *Engine) Reload(ctx context.Context, modules map[string]string) error {
+	opts := []func(*rego.Rego){rego.Query(Query), rego.SetRegoVersion(ast.RegoV1)}
+	for name, src := range modules {
+		opts = append(opts, rego.Module(name, src))
+	}
+	q, err := rego.New(opts...).PrepareForEval(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to compile the policies: %w", err)
+	}
+	e.mu.Lock()
+	e.query = q
+	e.mu.Unlock()
+	return nil
+}
+
+// Decide evaluates the policies against one input.
+func (e *Engine) Decide(ctx context.Context, input ast.Value) (Decision, error) {
+	e.mu.RLock()
+	q := e.query
+	e.mu.RUnlock()
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return Decision{}, fmt.Errorf("policy evaluation failed: %w", err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return Decision{}, errors.New("policy evaluation returned no decision")
+	}
+	out, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return Decision{}, fmt.Errorf("policy evaluation returned %T, not a decision object", rs[0].Expressions[0].Value)
+	}
+	deny, err := verdicts(out["deny"])
+	if err != nil {
+		return Decision{}, err
+	}
+	warn, err := verdicts(out["warn"])
+	if err != nil {
+		return Decision{}, err
+	}
+	return Decision{Deny: deny, Warn: warn}, nil
+}
+
+// verdicts reads a set of {rule, msg} objects, sorted for stable messages.
+func verdicts(v any) ([]Verdict, error) {
+	items, ok := v.([]any)
+	if !ok && v != nil {
+		return nil, fmt.Errorf("policy evaluation returned %T for a verdict set", v)
+	}
+	out := make([]Verdict, 0, len(items))
+	for _, item := range items {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("policy evaluation returned a verdict of type %T", item)
+		}
+		rule, _ := m["rule"].(string)
+		msg, _ := m["msg"].(string)
+		if rule == "" || msg == "" {
+			return nil, fmt.Errorf("policy evaluation returned a verdict without rule or msg: %v", m)
+		}
+		bg, _ := m["breakGlass"].(string)
+		out = append(out, Verdict{Rule: rule, Msg: msg, BreakGlass: bg})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Msg < out[j].Msg })
+	return out, nil
+}
+
+// Modules returns the embedded policies plus the .rego files of extraDir
+// (operators' own policies), without tests. extraDir may be empty.
+func Modules(extraDir string) (map[string]string, error) {
+	modules, err := readModules(policies.FS, ".", "embedded:")
+	if err != nil {
+		return nil, err
+	}
+	if extraDir == "" {
+		return modules, nil
+	}
+	extra, err := readModules(os.DirFS(extraDir), ".", extraDir+string(filepath.Separator))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read --policy-dir %s: %w", extraDir, err)
+	}
+	for name, src := range extra {
+		modules[name] = src
+	}
+	return modules, nil
+}
+
+// TestModules returns every embedded .rego file, tests included.
+func TestModules() (map[string]string, error) {
+	return readModulesFiltered(policies.FS, ".", "embedded:", true)
+}
+
+func readModules(fsys fs.FS, dir, prefix string) (map[string]string, error) {
+	return readModulesFiltered(fsys, dir, prefix, false)
+}
+
+func readModulesFiltered(fsys fs.FS, dir, prefix string, withTests bool) (map[string]string, error) {
+	modules := map[string]string{}
+	err := fs.WalkDir(fsys, dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".rego") || (!withTests && strings.HasSuffix(path, "_test.rego")) {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		modules[prefix+path] = string(src)
+		return nil
+	})
+	return modules, err
+}

@@ -1,0 +1,64 @@
+# METADATA
+# title: change-velocity
+# description: |
+#   Denies the same change (change-id or payload hash) entering a region of a
+#   later wave than any it has reached before the latest wave it reached has
+#   baked (bake counted from the last region it entered in that wave), or
+#   entering the failover pair of a region it reached less than that region's
+#   bake time ago. Without a WavePlan, a change may enter a second region only
+#   after 1 hour. Creates and updates only; Wavegate's controller is exempt.
+# custom:
+#   id: change-velocity
+package wavegate.rules.change_velocity
+
+import data.wavegate.lib
+
+instead := "use a ConfigRollout"
+
+v := input.velocity
+
+applies if {
+	not input.request.isController
+	not lib.is_delete
+	count(v.reached) > 0
+}
+
+# latest is the region the change entered last in the latest wave it reached.
+max_wave := max({e.waveIndex | some e in v.reached})
+
+latest_at := max({e.at | some e in v.reached; e.waveIndex == max_wave})
+
+latest := [e | some e in v.reached; e.waveIndex == max_wave; e.at == latest_at][0]
+
+reached_text(e) := sprintf("change %s reached %s %s ago (wave %s, bake %s)", [input.object.change.short, e.region, e.ago, e.wave, e.bake])
+
+deny contains lib.violation("change-velocity", what, instead) if {
+	applies
+	v.planFound
+	some e in v.entering
+	e.waveIndex > max_wave
+	until := latest.at + latest.bakeNs
+	input.now < until
+	what := sprintf("%s; %s may follow after %s", [reached_text(latest), e.region, lib.format_time(until)])
+}
+
+deny contains lib.violation("change-velocity", what, instead) if {
+	applies
+	some e in v.entering
+	some r in v.reached
+	r.region in e.pairs
+	until := r.at + r.bakeNs
+	input.now < until
+	what := sprintf("%s; its failover pair %s may follow after %s", [reached_text(r), e.region, lib.format_time(until)])
+}
+
+hour_ns := 3600000000000
+
+deny contains lib.violation("change-velocity", what, instead) if {
+	applies
+	not v.planFound
+	some e in v.entering
+	until := latest_at + hour_ns
+	input.now < until
+	what := sprintf("change %s reached %s %s ago and there is no WavePlan %s, so a second region waits 1h; %s may follow after %s", [input.object.change.short, latest.region, latest.ago, v.plan, e.region, lib.format_time(until)])
+}

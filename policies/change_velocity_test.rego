@@ -1,0 +1,59 @@
+package wavegate.rules.change_velocity_test
+
+import data.wavegate.rules.change_velocity
+import data.wavegate.testdata
+
+eastus_4m_ago := {"region": "eastus", "wave": "broad-1", "waveIndex": 2, "at": testdata.now - testdata.minutes(4), "ago": "4m", "bakeNs": testdata.hours(6), "bake": "6h"}
+
+entering(region, wave_index, pairs, reached) := testdata.patched({
+	"request": {"operation": "UPDATE"},
+	"object": {"regions": [region]},
+	"velocity": {"entering": [{"region": region, "waveIndex": wave_index, "pairs": pairs}], "reached": reached},
+})
+
+test_a_later_wave_before_the_bake_ends_is_denied_with_the_time_it_may_follow if {
+	change_velocity.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (wave broad-1, bake 6h); westeurope may follow after 2024-07-18T19:56:00Z; use a ConfigRollout",
+	}} with input as entering("westeurope", 3, [], [eastus_4m_ago])
+}
+
+test_a_later_wave_after_the_bake_is_allowed if {
+	baked := object.union(eastus_4m_ago, {"at": testdata.now - testdata.hours(7)})
+	count(change_velocity.deny) == 0 with input as entering("westeurope", 3, [], [baked])
+}
+
+test_another_region_of_the_same_wave_is_allowed if {
+	count(change_velocity.deny) == 0 with input as entering("northeurope", 2, [], [eastus_4m_ago])
+}
+
+test_the_failover_pair_of_a_region_still_baking_is_denied if {
+	# westus is in an earlier wave than eastus here, so only the pair rule applies.
+	change_velocity.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:56:00Z; use a ConfigRollout",
+	}} with input as entering("westus", 1, ["eastus"], [eastus_4m_ago])
+}
+
+test_bake_counts_from_the_last_region_entered_in_the_latest_wave if {
+	earlier := object.union(eastus_4m_ago, {"region": "uksouth", "at": testdata.now - testdata.hours(7), "ago": "7h"})
+	some v in change_velocity.deny with input as entering("westeurope", 3, [], [earlier, eastus_4m_ago])
+	contains(v.msg, "reached eastus 4m ago")
+}
+
+test_without_a_plan_a_second_region_waits_an_hour if {
+	inp := object.union(entering("westeurope", 0, [], [object.union(eastus_4m_ago, {"waveIndex": 0})]), {"velocity": {"planFound": false}})
+	change_velocity.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago and there is no WavePlan default, so a second region waits 1h; westeurope may follow after 2024-07-18T14:56:00Z; use a ConfigRollout",
+	}} with input as inp
+}
+
+test_the_first_region_is_always_allowed if {
+	count(change_velocity.deny) == 0 with input as entering("eastus", 2, ["westus"], [])
+}
+
+test_the_controller_is_exempt if {
+	inp := object.union(entering("westeurope", 3, [], [eastus_4m_ago]), {"request": {"isController": true}})
+	count(change_velocity.deny) == 0 with input as inp
+}

@@ -1,0 +1,60 @@
+# METADATA
+# title: freeze
+# description: |
+#   Denies a change to a regional object, or delete automation, in a region
+#   covered by an active Freeze. The Freeze's exempt users and groups, and the
+#   global break-glass group, are admitted with a warning instead.
+#   An expired Freeze is inactive at once: the time is checked here.
+# custom:
+#   id: freeze
+package wavegate.rules.freeze
+
+import data.wavegate.lib
+
+active(f) if f.expiresAt == 0
+
+active(f) if input.now < f.expiresAt
+
+exempt(f) if lib.user in f.exemptUsers
+
+exempt(f) if {
+	some g in lib.groups
+	g in f.exemptGroups
+}
+
+exempt(_) if lib.break_glass
+
+# frozen holds the active freezes that cover a region of this request.
+frozen contains f if {
+	some f in input.freezes
+	active(f)
+	count(f.covers) > 0
+}
+
+what(f) := sprintf("%s frozen by Freeze %s%s: %s", [where(f.covers), f.name, ticket(f), f.reason])
+
+where(covers) := "every region is" if "*" in covers
+
+where(covers) := sprintf("region %s is", [covers[0]]) if {
+	not "*" in covers
+	count(covers) == 1
+}
+
+where(covers) := sprintf("regions %s are", [lib.and_list(covers)]) if {
+	not "*" in covers
+	count(covers) > 1
+}
+
+ticket(f) := sprintf(" (%s)", [f.ticket]) if f.ticket != ""
+
+ticket(f) := "" if f.ticket == ""
+
+deny contains lib.violation("freeze", what(f), "wait for the freeze to end or use break-glass") if {
+	some f in frozen
+	not exempt(f)
+}
+
+warn contains object.union(lib.violation("freeze", what(f), sprintf("admitted as break-glass for %s", [lib.user])), {"breakGlass": f.name}) if {
+	some f in frozen
+	exempt(f)
+}

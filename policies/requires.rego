@@ -1,0 +1,34 @@
+# METADATA
+# title: requires
+# description: |
+#   Denies a change annotated wavegate.io/requires while a named ConfigRollout
+#   has not converged in the object's region and in that region's failover
+#   pair, or does not exist. Convergence is observed by the controller and
+#   handed over per region, with a detail that says why not.
+# custom:
+#   id: requires
+package wavegate.rules.requires
+
+import data.wavegate.lib
+
+instead := "apply this change once it has converged there"
+
+deny contains lib.violation("requires", what, instead) if {
+	some name in input.object.requires
+	input.rollouts[name].exists
+	pending := [sprintf("%s (%s)", [s.region, s.detail]) | some s in input.rollouts[name].regions; not s.converged]
+	count(pending) > 0
+	what := sprintf("ConfigRollout %s has not converged in %s", [name, lib.and_list(pending)])
+}
+
+deny contains lib.violation("requires", what, "create it and let it converge before this change") if {
+	some name in input.object.requires
+	not input.rollouts[name].exists
+	what := sprintf("ConfigRollout %s does not exist", [name])
+}
+
+deny contains lib.violation("requires", what, "label it with wavegate.io/region") if {
+	count(input.object.requires) > 0
+	count(lib.regions) == 0
+	what := sprintf("%s requires %s but names no single region to judge convergence in", [input.object.ref, concat(", ", input.object.requires)])
+}
