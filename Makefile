@@ -46,6 +46,7 @@ manifests: controller-gen ## Generate CRDs, RBAC and webhook configuration under
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
+	go run ./hack/gen-gate-webhook config/webhook/gate.yaml
 
 .PHONY: fmt
 fmt: golangci-lint ## Format the code (gofmt and goimports, as lint checks them).

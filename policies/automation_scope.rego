@@ -34,6 +34,15 @@ problem contains [p.name, what, "add them to the inventory or remove them from t
 	what := sprintf("AutomationPolicy %s is not Ready: scope %s %s %s not in the region inventory", [p.name, lib.plural(count(p.uncoveredRegions), "region", "regions"), concat(", ", p.uncoveredRegions), lib.plural(count(p.uncoveredRegions), "is", "are")])
 }
 
+problem contains [p.name, what, "fix what its Ready condition reports"] if {
+	some p in input.automation
+	p.observed
+	not p.ready
+	p.untaggedCount == 0
+	count(p.uncoveredRegions) == 0
+	what := sprintf("AutomationPolicy %s is not Ready: %s", [p.name, p.readyMessage])
+}
+
 problem contains [p.name, sprintf("%s is outside the scope of AutomationPolicy %s (%s)", [obj.ref, p.name, why]), "automation may delete only inside its scope"] if {
 	some [name, why] in outside
 	some p in input.automation

@@ -6,6 +6,8 @@ import data.wavegate.testdata
 ready_policy := {
 	"name": "aoai-storage-cleanup",
 	"observed": true,
+	"ready": true,
+	"readyMessage": "every resource in scope is tagged",
 	"untaggedCount": 0,
 	"uncoveredRegions": [],
 	"scope": {"regions": ["eastus", "westeurope"], "namespaces": ["aoai"], "resources": [{"group": "", "resource": "configmaps"}]},
@@ -31,6 +33,11 @@ test_untagged_resources_in_scope_deny_every_delete if {
 
 test_an_uncovered_region_denies_every_delete if {
 	msgs(deleting([object.union(ready_policy, {"uncoveredRegions": ["chinaeast9"]})])) == {"[wavegate:automation-scope] AutomationPolicy aoai-storage-cleanup is not Ready: scope region chinaeast9 is not in the region inventory; add them to the inventory or remove them from the scope"}
+}
+
+test_a_policy_whose_condition_is_not_ready_for_another_reason_denies_with_that_reason if {
+	inp := deleting([object.union(ready_policy, {"ready": false, "readyMessage": "the inventory could not be read"})])
+	msgs(inp) == {"[wavegate:automation-scope] AutomationPolicy aoai-storage-cleanup is not Ready: the inventory could not be read; fix what its Ready condition reports"}
 }
 
 test_a_policy_without_status_denies if {

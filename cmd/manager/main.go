@@ -52,10 +52,11 @@ type options struct {
 	logFormat               string
 	logLevel                string
 	gracefulShutdown        time.Duration
+	setup                   setup.Options
 }
 
 func parseFlags(args []string) (options, error) {
-	var o options
+	o := options{setup: setup.Defaults()}
 	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
@@ -66,6 +67,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.logFormat, "log-format", logging.FormatJSON, "Log format: json or console.")
 	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info, error, or a verbosity from 0 to 10.")
 	fs.DurationVar(&o.gracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long to wait for in-flight work on shutdown.")
+	fs.StringVar(&o.setup.PolicyDir, "policy-dir", "", "Directory of operators' own Rego policies, loaded beside the embedded ones and reloaded when they change.")
+	fs.StringVar(&o.setup.BreakGlassGroup, "break-glass-group", o.setup.BreakGlassGroup, "Group whose members may break every freeze and protected delete (audited).")
+	fs.StringVar(&o.setup.ControllerUser, "controller-user", o.setup.ControllerUser, "Wavegate's own controller identity, exempt from multi-region and change-velocity but never from freeze.")
+	fs.StringVar(&o.setup.ProtectedResources, "protected-resources", o.setup.ProtectedResources, "Resources (resource[.group], comma-separated) tracked for protected objects, so a Namespace holding one cannot be deleted.")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -122,7 +127,7 @@ func run(opts options) error {
 		return fmt.Errorf("failed to create the manager: %w", err)
 	}
 
-	if err := setup.Manager(mgr, setup.Options{}); err != nil {
+	if err := setup.Manager(mgr, opts.setup); err != nil {
 		return err
 	}
 

@@ -32,6 +32,7 @@ func TestParseFlags(t *testing.T) {
 		g.Expect(o.leaderElect).To(BeFalse())
 		g.Expect(o.logFormat).To(Equal("json"))
 		g.Expect(o.gracefulShutdown).To(Equal(30 * time.Second))
+		g.Expect(o.setup.BreakGlassGroup).To(Equal("wavegate:break-glass"))
 	})
 	t.Run("flags override the defaults", func(t *testing.T) {
 		g := NewWithT(t)

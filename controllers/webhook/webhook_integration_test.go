@@ -38,12 +38,23 @@ import (
 
 var env *controlplane.Env
 
-// testNow is the webhooks' clock, so time-dependent messages are exact.
-var testNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+// testNow is when the webhooks' clock starts, so time-dependent messages are
+// exact; clock lets a test move it on.
+var (
+	testNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	clock   = NewFakeClock(testNow)
+)
+
+// controllerUser is Wavegate's controller identity in these tests.
+const controllerUser = "wavegate-controller"
 
 func TestMain(m *testing.M) {
 	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
-		return setup.Manager(mgr, setup.Options{Now: func() time.Time { return testNow }})
+		opts := setup.Defaults()
+		opts.Now = clock.Now
+		opts.ControllerUser = controllerUser
+		opts.ProtectedResources = "configmaps"
+		return setup.Manager(mgr, opts)
 	}))
 }
 

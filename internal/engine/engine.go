@@ -31,8 +31,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/fsnotify/fsnotify"
+	"github.com/go-logr/logr"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/wavegate/wavegate/policies"
 )
@@ -187,4 +190,41 @@ func readModulesFiltered(fsys fs.FS, dir, prefix string, withTests bool) (map[st
 		return nil
 	})
 	return modules, err
+}
+
+// WatchDir returns a Runnable that prepares the engine again whenever a file
+// of dir changes. A policy that does not compile is logged and the engine
+// keeps the policies it had.
+func WatchDir(e *Engine, dir string, log logr.Logger) manager.Runnable {
+	return manager.RunnableFunc(func(ctx context.Context) error {
+		w, err := fsnotify.NewWatcher()
+		if err != nil {
+			return fmt.Errorf("failed to watch --policy-dir %s: %w", dir, err)
+		}
+		defer func() { _ = w.Close() }()
+		if err := w.Add(dir); err != nil {
+			return fmt.Errorf("failed to watch --policy-dir %s: %w", dir, err)
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case err := <-w.Errors:
+				log.Error(err, "Watching the policy directory failed", "dir", dir)
+			case ev := <-w.Events:
+				if !strings.HasSuffix(ev.Name, ".rego") {
+					continue
+				}
+				modules, err := Modules(dir)
+				if err == nil {
+					err = e.Reload(ctx, modules)
+				}
+				if err != nil {
+					log.Error(err, "Keeping the previous policies", "dir", dir, "file", ev.Name)
+					continue
+				}
+				log.Info("Reloaded policies", "dir", dir, "file", ev.Name)
+			}
+		}
+	})
 }

@@ -20,28 +20,133 @@ limitations under the License.
 package setup
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/wavegate/wavegate/controllers/webhook"
+	"github.com/wavegate/wavegate/internal/engine"
+	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/records"
 )
+
+// +kubebuilder:rbac:groups=wavegate.io,resources=changerecords,verbs=get;list;watch;create;update
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts;persistentvolumeclaims,verbs=list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=list;watch
+
+// DefaultProtectedResources are tracked for protected objects, so a Namespace
+// that holds one cannot be deleted. Secrets are left out by default because
+// listing them, even as metadata, needs a broad permission.
+const DefaultProtectedResources = "configmaps,services,serviceaccounts,persistentvolumeclaims,deployments.apps,statefulsets.apps,daemonsets.apps"
 
 // Options configures what the manager runs.
 type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// PolicyDir holds operators' own Rego policies, loaded beside the embedded ones.
+	PolicyDir string
+	// BreakGlassGroup may break every freeze and protected delete.
+	BreakGlassGroup string
+	// ControllerUser is Wavegate's own controller identity.
+	ControllerUser string
+	// ProtectedResources is a comma-separated list of resource[.group].
+	ProtectedResources string
+}
+
+// Defaults returns the options the manager's flags default to.
+func Defaults() Options {
+	return Options{
+		BreakGlassGroup:    "wavegate:break-glass",
+		ControllerUser:     "system:serviceaccount:wavegate-system:wavegate-manager",
+		ProtectedResources: DefaultProtectedResources,
+	}
 }
 
 // Manager registers every webhook and controller with mgr.
 func Manager(mgr ctrl.Manager, opts Options) error {
-	now := opts.Now
-	if now == nil {
-		now = time.Now
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
-	if err := webhook.SetupValidators(mgr, now); err != nil {
+	if err := webhook.SetupValidators(mgr, opts.Now); err != nil {
 		return fmt.Errorf("failed to register the validating webhooks: %w", err)
 	}
-	return nil
+	return setupGate(mgr, opts)
+}
+
+// setupGate registers the Rego-backed admission gate and the facts it reads.
+func setupGate(mgr ctrl.Manager, opts Options) error {
+	ctx := context.Background()
+	modules, err := engine.Modules(opts.PolicyDir)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(ctx, modules)
+	if err != nil {
+		return err
+	}
+	if opts.PolicyDir != "" {
+		if err := mgr.Add(engine.WatchDir(eng, opts.PolicyDir, mgr.GetLogger().WithName("policies"))); err != nil {
+			return err
+		}
+	}
+
+	ix := facts.NewIndex()
+	feed := &facts.Feed{}
+	if err := feed.WatchAll(ctx, mgr.GetCache(), ix); err != nil {
+		return err
+	}
+	resources, err := parseResources(opts.ProtectedResources)
+	if err != nil {
+		return err
+	}
+	protected, err := feed.WatchProtected(mgr.GetConfig(), mgr.GetRESTMapper(), resources, ix)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(protected); err != nil {
+		return err
+	}
+
+	gate := &webhook.Gate{
+		Engine: eng,
+		Facts:  &facts.Builder{Index: ix, Now: opts.Now, ControllerUser: opts.ControllerUser, BreakGlassGroup: opts.BreakGlassGroup},
+		Records: &records.Store{
+			Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Cache: ix, Retain: time.Hour,
+		},
+		Synced:   feed.Synced,
+		Recorder: mgr.GetEventRecorder("wavegate-gate"),
+		Log:      mgr.GetLogger().WithName("gate"),
+	}
+	mgr.GetWebhookServer().Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
+	return mgr.AddReadyzCheck("facts", func(*http.Request) error {
+		if !feed.Synced() {
+			return errors.New("the admission facts have not synced yet")
+		}
+		return nil
+	})
+}
+
+// parseResources reads "configmaps,deployments.apps" into group-resources.
+func parseResources(list string) ([]schema.GroupResource, error) {
+	var out []schema.GroupResource
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		resource, group, _ := strings.Cut(item, ".")
+		if resource == "" {
+			return nil, fmt.Errorf("invalid --protected-resources entry %q: use resource or resource.group, such as deployments.apps", item)
+		}
+		out = append(out, schema.GroupResource{Group: group, Resource: resource})
+	}
+	return out, nil
 }

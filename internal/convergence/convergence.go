@@ -1,0 +1,84 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package convergence answers one question for both the rollout controller
+// (dependsOn) and the admission gate (the requires rule): has a ConfigRollout
+// converged in a region and in that region's failover pair? The answer comes
+// from what the controller observed and wrote to status, never from what it
+// applied.
+package convergence
+
+import (
+	"fmt"
+	"strings"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// Region is the convergence of a rollout in one region.
+type Region struct {
+	Region    string
+	Converged bool
+	// Detail says what was observed, for messages: "Converged at 2.0.0",
+	// "Pinned at 1.9.3: hotfix hold", "not targeted by the rollout".
+	Detail string
+}
+
+// InRegionAndPairs reports the convergence of the rollout in region and in each
+// of its failover pairs, in that order. A rollout is converged in a region
+// only when the controller observed the region Converged.
+func InRegionAndPairs(status *wavegatev1alpha1.ConfigRolloutStatus, region string, pairs []string) []Region {
+	out := make([]Region, 0, 1+len(pairs))
+	out = append(out, InRegion(status, region))
+	for _, p := range pairs {
+		out = append(out, InRegion(status, p))
+	}
+	return out
+}
+
+// Converged reports whether every region of rs is converged.
+func Converged(rs []Region) bool {
+	for _, r := range rs {
+		if !r.Converged {
+			return false
+		}
+	}
+	return true
+}
+
+// InRegion reports the convergence of the rollout in one region.
+func InRegion(status *wavegatev1alpha1.ConfigRolloutStatus, region string) Region {
+	for i := range status.Regions {
+		rs := &status.Regions[i]
+		if rs.Name == region {
+			return Region{Region: region, Converged: rs.State == wavegatev1alpha1.RegionConverged, Detail: detail(rs)}
+		}
+	}
+	return Region{Region: region, Detail: "not targeted by the rollout"}
+}
+
+// detail words a region's state: "Pinned at 1.9.3: hotfix hold".
+func detail(rs *wavegatev1alpha1.RolloutRegionStatus) string {
+	var b strings.Builder
+	b.WriteString(string(rs.State))
+	if rs.ObservedVersion != "" {
+		fmt.Fprintf(&b, " at %s", rs.ObservedVersion)
+	}
+	if rs.State == wavegatev1alpha1.RegionPinned && rs.Message != "" {
+		fmt.Fprintf(&b, ": %s", rs.Message)
+	}
+	return b.String()
+}

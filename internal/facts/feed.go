@@ -1,0 +1,111 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package facts
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// Feed keeps an Index current from a manager's informer cache.
+type Feed struct {
+	mu      sync.Mutex
+	waiting []func() bool
+}
+
+// Synced reports whether every informer feeding the Index has synced. Until
+// then the gate denies: it would judge against facts it does not have.
+func (f *Feed) Synced() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, synced := range f.waiting {
+		if !synced() {
+			return false
+		}
+	}
+	return true
+}
+
+// Track registers a sync check (such as a metadata informer's HasSynced).
+func (f *Feed) Track(synced func() bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.waiting = append(f.waiting, synced)
+}
+
+// WatchAll feeds ix with Regions, WavePlans, Freezes, ConfigRollouts,
+// AutomationPolicies, ChangeRecords and Namespace region labels.
+func (f *Feed) WatchAll(ctx context.Context, c cache.Cache, ix *Index) error {
+	return f.watchEach(ctx, c,
+		watch(&wavegatev1alpha1.Region{}, ix.SetRegion, ix.DeleteRegion),
+		watch(&wavegatev1alpha1.WavePlan{}, ix.SetWavePlan, ix.DeleteWavePlan),
+		watch(&wavegatev1alpha1.Freeze{}, ix.SetFreeze, ix.DeleteFreeze),
+		watch(&wavegatev1alpha1.ConfigRollout{}, ix.SetConfigRollout, ix.DeleteConfigRollout),
+		watch(&wavegatev1alpha1.AutomationPolicy{}, ix.SetAutomationPolicy, ix.DeleteAutomationPolicy),
+		watch(&wavegatev1alpha1.ChangeRecord{}, ix.SetChangeRecord, ix.DeleteChangeRecord),
+		watch(&corev1.Namespace{}, func(ns *corev1.Namespace) { ix.SetNamespace(ns.Name, ns.Labels) }, ix.DeleteNamespace),
+	)
+}
+
+// watcher binds one kind to the Index's setter and deleter.
+type watcher struct {
+	obj      client.Object
+	handlers toolscache.ResourceEventHandlerFuncs
+}
+
+func watch[T client.Object](obj T, set func(T), del func(name string)) watcher {
+	onSet := func(o any) {
+		if t, ok := o.(T); ok {
+			set(t)
+		}
+	}
+	return watcher{obj: obj, handlers: toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    onSet,
+		UpdateFunc: func(_, o any) { onSet(o) },
+		DeleteFunc: func(o any) {
+			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+				o = tomb.Obj
+			}
+			if t, ok := o.(client.Object); ok {
+				del(t.GetName())
+			}
+		},
+	}}
+}
+
+func (f *Feed) watchEach(ctx context.Context, c cache.Cache, ws ...watcher) error {
+	for _, w := range ws {
+		inf, err := c.GetInformer(ctx, w.obj)
+		if err != nil {
+			return fmt.Errorf("failed to get the informer for %T: %w", w.obj, err)
+		}
+		reg, err := inf.AddEventHandler(w.handlers)
+		if err != nil {
+			return fmt.Errorf("failed to watch %T: %w", w.obj, err)
+		}
+		f.Track(reg.HasSynced)
+	}
+	return nil
+}

@@ -1,0 +1,461 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package facts
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/convergence"
+)
+
+// defaultBake is how long a change waits before a second region when no
+// WavePlan judges it.
+const defaultBake = time.Hour
+
+// Builder builds policy inputs from an Index.
+type Builder struct {
+	Index *Index
+	// Now is the clock.
+	Now func() time.Time
+	// ControllerUser is Wavegate's own controller identity.
+	ControllerUser string
+	// BreakGlassGroup is the global break-glass group.
+	BreakGlassGroup string
+}
+
+// Input is the policy input of one request, plus what the gate must record
+// if the request is admitted.
+type Input struct {
+	Now          time.Time
+	Request      *Request
+	IsController bool
+	BreakGlass   string
+
+	Regions          []string // single regions of the new and old object
+	AnnotatedRegions []string // wavegate.io/regions of the new and old object
+	Targets          []string // the current object's own regions, for multi-region
+	Protection       string
+	ProtectedInside  []string
+	Requires         []string
+	ChangeID         string
+	ChangeShort      string
+
+	InventorySize int
+	Known         map[string]bool
+	Freezes       []FreezeFacts
+	Rollouts      map[string]RolloutFacts
+	Automation    []PolicyFacts
+	Velocity      VelocityFacts
+
+	// ChangeRecord is the record name of this change; Entering are the entries
+	// to add to it when the request is admitted.
+	ChangeRecord string
+	Entering     []wavegatev1alpha1.ChangeEntry
+}
+
+// FreezeFacts is a Freeze that covers part of the request.
+type FreezeFacts struct {
+	Name, Reason, Ticket string
+	ExpiresAt            time.Time // zero when it does not expire
+	Covers               []string
+	ExemptUsers          []string
+	ExemptGroups         []string
+}
+
+// RolloutFacts is the convergence of a required rollout.
+type RolloutFacts struct {
+	Exists  bool
+	Regions []convergence.Region
+}
+
+// PolicyFacts is an AutomationPolicy of the requester.
+type PolicyFacts struct {
+	Name                string
+	Observed            bool
+	Ready               bool
+	ReadyMessage        string
+	UntaggedCount       int32
+	UncoveredRegions    []string
+	Scope               wavegatev1alpha1.AutomationScope
+	DeletionsLastHour   int
+	MaxDeletionsPerHour int32
+}
+
+// VelocityFacts is what change-velocity judges.
+type VelocityFacts struct {
+	Plan      string
+	PlanFound bool
+	Entering  []EnteringRegion
+	Reached   []ReachedRegion
+}
+
+// EnteringRegion is a region the change has not reached yet.
+type EnteringRegion struct {
+	Region    string
+	WaveIndex int
+	Pairs     []string
+}
+
+// ReachedRegion is a region the change has reached.
+type ReachedRegion struct {
+	Region    string
+	Wave      string
+	WaveIndex int
+	At        time.Time
+	Bake      time.Duration
+}
+
+// Build returns the input for req. fresh holds change records read from the
+// API server after a write conflict; they replace the cached copies.
+func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeRecord) *Input {
+	ix := b.Index
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+
+	now := b.Now()
+	in := &Input{
+		Now:          now,
+		Request:      req,
+		IsController: req.User == b.ControllerUser,
+		BreakGlass:   b.BreakGlassGroup,
+	}
+	b.objectFacts(in, req)
+	in.Known = make(map[string]bool, len(in.Regions))
+	for _, r := range in.allRegions() {
+		_, in.Known[r] = ix.regions[r]
+	}
+	if in.targetsAll() {
+		in.InventorySize = len(ix.regions)
+	}
+	in.Freezes = b.freezeFacts(in)
+	in.Rollouts = b.rolloutFacts(in, req)
+	if req.Operation == "DELETE" {
+		in.Automation = b.policyFacts(req, now, fresh)
+	} else if cur := req.Object; cur != nil {
+		b.velocityFacts(in, cur, now, fresh)
+	}
+	return in
+}
+
+// objectFacts reads regions, protection, requires and the change id.
+func (b *Builder) objectFacts(in *Input, req *Request) {
+	regions := map[string]bool{}
+	annotated := map[string]bool{}
+	for _, o := range []*Object{req.Object, req.OldObject} {
+		if o == nil {
+			continue
+		}
+		if r := b.regionOf(req, o); r != "" {
+			regions[r] = true
+		}
+		for _, r := range o.annotatedRegions() {
+			annotated[r] = true
+		}
+	}
+	in.Regions = keys(regions)
+	in.AnnotatedRegions = keys(annotated)
+
+	cur := req.current()
+	targets := map[string]bool{}
+	if r := b.regionOf(req, cur); r != "" {
+		targets[r] = true
+	}
+	for _, r := range cur.annotatedRegions() {
+		targets[r] = true
+	}
+	in.Targets = keys(targets)
+
+	if req.OldObject != nil {
+		in.Protection = req.OldObject.Labels[wavegatev1alpha1.LabelProtection]
+	}
+	if req.Operation == "DELETE" && req.Kind == "Namespace" && req.Group == "" {
+		inside := sorted(b.Index.protected[req.Name])
+		if len(inside) > 5 {
+			inside = append(inside[:5], "…")
+		}
+		in.ProtectedInside = inside
+	}
+	if req.Operation != "DELETE" {
+		in.Requires = req.Object.requires()
+		in.ChangeID, in.ChangeShort = req.Object.changeID()
+	}
+}
+
+// regionOf is the object's own region label, else its Namespace's.
+func (b *Builder) regionOf(req *Request, o *Object) string {
+	if r := o.region(); r != "" || req.Namespace == "" {
+		return r
+	}
+	return b.Index.namespaceRegion[req.Namespace]
+}
+
+func (in *Input) targetsAll() bool {
+	return len(in.AnnotatedRegions) > 0 && in.AnnotatedRegions[0] == wavegatev1alpha1.AllRegions
+}
+
+// allRegions is every single region named, labels and annotation alike.
+func (in *Input) allRegions() []string {
+	out := append([]string(nil), in.Regions...)
+	for _, r := range in.AnnotatedRegions {
+		if r != wavegatev1alpha1.AllRegions && !contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// pairs are the failover pairs of a region, declared on either side.
+func (b *Builder) pairs(region string) []string {
+	var out []string
+	if r, ok := b.Index.regions[region]; ok && r.Spec.PairedRegion != "" {
+		out = append(out, r.Spec.PairedRegion)
+	}
+	for p := range b.Index.pairedBy[region] {
+		if !contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// freezeFacts selects the freezes that cover a region of the request.
+func (b *Builder) freezeFacts(in *Input) []FreezeFacts {
+	regions := in.allRegions()
+	names := set{}
+	if in.targetsAll() {
+		for name := range b.Index.freezes {
+			names[name] = struct{}{}
+		}
+	} else {
+		for name := range b.Index.freezesByRegion[wavegatev1alpha1.AllRegions] {
+			names[name] = struct{}{}
+		}
+		for _, r := range regions {
+			for name := range b.Index.freezesByRegion[r] {
+				names[name] = struct{}{}
+			}
+		}
+	}
+	out := make([]FreezeFacts, 0, len(names))
+	for _, name := range sorted(names) {
+		f := b.Index.freezes[name]
+		ff := FreezeFacts{
+			Name: f.Name, Reason: f.Spec.Reason, Ticket: f.Spec.Ticket,
+			Covers:      covers(f.Spec.Regions, regions, in.targetsAll()),
+			ExemptUsers: f.Spec.Exemptions.Users, ExemptGroups: f.Spec.Exemptions.Groups,
+		}
+		if f.Spec.ExpiresAt != nil {
+			ff.ExpiresAt = f.Spec.ExpiresAt.Time
+		}
+		out = append(out, ff)
+	}
+	return out
+}
+
+// covers is the part of the request a freeze covers: ["*"] for every region.
+func covers(frozen, regions []string, targetsAll bool) []string {
+	allFrozen := wavegatev1alpha1.IsAllRegions(frozen)
+	switch {
+	case allFrozen && (targetsAll || len(regions) == 0):
+		return []string{wavegatev1alpha1.AllRegions}
+	case allFrozen:
+		return regions
+	case targetsAll:
+		return frozen
+	}
+	var out []string
+	for _, r := range regions {
+		if contains(frozen, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// rolloutFacts reports the convergence of each required rollout in the
+// object's regions and their pairs.
+func (b *Builder) rolloutFacts(in *Input, req *Request) map[string]RolloutFacts {
+	if len(in.Requires) == 0 {
+		return nil
+	}
+	regions := []string{b.regionOf(req, req.Object)}
+	if regions[0] == "" {
+		regions = nil
+	}
+	out := make(map[string]RolloutFacts, len(in.Requires))
+	for _, name := range in.Requires {
+		ro, ok := b.Index.rollouts[name]
+		if !ok {
+			out[name] = RolloutFacts{}
+			continue
+		}
+		rf := RolloutFacts{Exists: true}
+		for _, r := range regions {
+			rf.Regions = append(rf.Regions, convergence.InRegionAndPairs(&ro.Status, r, b.pairs(r))...)
+		}
+		out[name] = rf
+	}
+	return out
+}
+
+// policyFacts are the AutomationPolicies naming the requester.
+func (b *Builder) policyFacts(req *Request, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) []PolicyFacts {
+	names := set{}
+	for _, key := range requesterKeys(req.User, req.Groups) {
+		for name := range b.Index.policiesByIdentity[key] {
+			names[name] = struct{}{}
+		}
+	}
+	out := make([]PolicyFacts, 0, len(names))
+	for _, name := range sorted(names) {
+		p := b.Index.policies[name]
+		pf := PolicyFacts{
+			Name:                p.Name,
+			UntaggedCount:       p.Status.UntaggedCount,
+			UncoveredRegions:    p.Status.UncoveredRegions,
+			Scope:               p.Spec.Scope,
+			MaxDeletionsPerHour: p.Spec.MaxDeletionsPerHour,
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == wavegatev1alpha1.ConditionReady {
+				pf.Observed = p.Status.ObservedGeneration == p.Generation
+				pf.Ready = c.Status == "True"
+				pf.ReadyMessage = c.Message
+			}
+		}
+		rec := b.record(DeletionRecordName(p.Name), fresh)
+		pf.DeletionsLastHour = countSince(rec, now.Add(-time.Hour))
+		out = append(out, pf)
+	}
+	return out
+}
+
+// requesterKeys are the identity index keys of a requester.
+func requesterKeys(user string, groups []string) []string {
+	keys := []string{"user:" + user}
+	if rest, ok := strings.CutPrefix(user, "system:serviceaccount:"); ok {
+		if ns, name, ok := strings.Cut(rest, ":"); ok {
+			keys = append(keys, "sa:"+ns+"/"+name)
+		}
+	}
+	for _, g := range groups {
+		keys = append(keys, "group:"+g)
+	}
+	return keys
+}
+
+func countSince(rec *wavegatev1alpha1.ChangeRecord, since time.Time) int {
+	if rec == nil {
+		return 0
+	}
+	n := 0
+	for _, e := range rec.Spec.Entries {
+		if e.At.After(since) {
+			n++
+		}
+	}
+	return n
+}
+
+// record returns a fresh copy if there is one, else the cached one.
+func (b *Builder) record(name string, fresh map[string]*wavegatev1alpha1.ChangeRecord) *wavegatev1alpha1.ChangeRecord {
+	if r, ok := fresh[name]; ok {
+		return r
+	}
+	return b.Index.records[name]
+}
+
+// velocityFacts reads the change's record and its plan, and lists the regions
+// it would enter.
+func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) {
+	planName := obj.plan()
+	p, found := b.Index.plans[planName]
+	in.Velocity = VelocityFacts{Plan: planName, PlanFound: found}
+	in.ChangeRecord = ChangeRecordName(in.ChangeID)
+	rec := b.record(in.ChangeRecord, fresh)
+
+	reached := map[string]bool{}
+	if rec != nil {
+		for _, e := range rec.Spec.Entries {
+			reached[e.Region] = true
+			in.Velocity.Reached = append(in.Velocity.Reached, ReachedRegion{
+				Region: e.Region, Wave: e.Wave, WaveIndex: int(e.WaveIndex), At: e.At.Time, Bake: bakeOf(p, e),
+			})
+		}
+	}
+	for _, r := range in.Targets {
+		if r == wavegatev1alpha1.AllRegions || reached[r] {
+			continue
+		}
+		idx, waveName := waveOf(p, r)
+		in.Velocity.Entering = append(in.Velocity.Entering, EnteringRegion{Region: r, WaveIndex: idx, Pairs: b.pairs(r)})
+		in.Entering = append(in.Entering, wavegatev1alpha1.ChangeEntry{
+			Region: r, Wave: waveName, WaveIndex: int32(idx), Object: in.Request.Ref(), //nolint:gosec // a plan has at most 50 waves
+		})
+	}
+	for i := range in.Entering {
+		in.Entering[i].At.Time = now
+	}
+}
+
+// waveOf places a region in a plan; a region in no wave counts as the last wave.
+func waveOf(p *plan, region string) (int, string) {
+	if p == nil || len(p.waves) == 0 {
+		return 0, ""
+	}
+	i, ok := p.waveOf[region]
+	if !ok {
+		i = len(p.waves) - 1
+	}
+	return i, p.waves[i].name
+}
+
+// bakeOf is the bake time of the wave an entry was recorded in, as the plan
+// says now; one hour without a plan.
+func bakeOf(p *plan, e wavegatev1alpha1.ChangeEntry) time.Duration {
+	if p == nil || len(p.waves) == 0 {
+		return defaultBake
+	}
+	for _, w := range p.waves {
+		if w.name == e.Wave {
+			return w.bake.Duration
+		}
+	}
+	return p.waves[min(int(e.WaveIndex), len(p.waves)-1)].bake.Duration
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
