@@ -18,7 +18,9 @@ package webhook_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -97,10 +99,14 @@ func TestAnObjectStaysEditableAfterARegionItNamesIsRemoved(t *testing.T) {
 func TestAFreezeMayExpireInTheFutureButNotBeMovedIntoThePast(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	frz := Freeze("bh-expiring", []string{"*"}, ExpiringAt(testNow.Add(4*60*60*1e9)))
+	now := clock.Now()
+	frz := Freeze("bh-expiring", []string{"*"}, ExpiringAt(now.Add(4*time.Hour)))
 	g.Expect(env.Client.Create(ctx, frz)).To(Succeed())
+	// A freeze of every region would stop every other test's changes.
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, frz) })
 
-	frz.Spec.ExpiresAt = &metav1.Time{Time: testNow.Add(-60 * 1e9)}
-	expectInvalid(g, env.Client.Update(ctx, frz), "spec.expiresAt",
-		`Invalid value: "2026-06-01T11:59:00Z": must be in the future (now is 2026-06-01T12:00:00Z); to end a freeze, delete it`)
+	frz.Spec.ExpiresAt = &metav1.Time{Time: now.Add(-time.Minute)}
+	expectInvalid(g, env.Client.Update(ctx, frz), "spec.expiresAt", fmt.Sprintf(
+		`Invalid value: %q: must be in the future (now is %s); to end a freeze, delete it`,
+		now.Add(-time.Minute).UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 }

@@ -1,0 +1,316 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhook_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/controlplane"
+	. "github.com/wavegate/wavegate/internal/testobjects"
+)
+
+// The gate's inventory: g-eastus and g-westus are a failover pair. Plan
+// gate-plan has waves w1 [g-eastus], w2 [g-westeurope g-centralus] and
+// w3 [g-westus], each baking 1h.
+var gateFixtureOnce sync.Once
+
+func gateFixture(t *testing.T) {
+	t.Helper()
+	gateFixtureOnce.Do(func() {
+		g := NewWithT(t)
+		ctx := context.Background()
+		for _, r := range []*wavegatev1alpha1.Region{
+			Region("g-eastus"), Region("g-westus", PairedWith("g-eastus")), Region("g-centralus"), Region("g-westeurope"),
+		} {
+			g.Expect(env.Client.Create(ctx, r)).To(Succeed())
+		}
+		g.Expect(env.Client.Create(ctx, WavePlan("gate-plan",
+			Wave("w1", "g-eastus"), Wave("w2", "g-westeurope", "g-centralus"), Wave("w3", "g-westus")))).To(Succeed())
+	})
+}
+
+var nsCounter int
+
+// newNamespace creates a namespace of its own for a test.
+func newNamespace(t *testing.T, labels map[string]string) string {
+	t.Helper()
+	nsCounter++
+	name := fmt.Sprintf("gate-%d-%d", time.Now().UnixNano()%100000, nsCounter)
+	NewWithT(t).Expect(env.Client.Create(context.Background(), &corev1.Namespace{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+	})).To(Succeed())
+	return name
+}
+
+// clientAs impersonates a user; system:masters keeps RBAC out of the way so
+// only Wavegate decides.
+func clientAs(t *testing.T, user string, groups ...string) (client.Client, *controlplane.Warnings) {
+	t.Helper()
+	w := &controlplane.Warnings{}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: append([]string{"system:masters"}, groups...)}
+	cfg.WarningHandlerWithContext = w
+	c, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	return c, w
+}
+
+type cmOption func(*corev1.ConfigMap)
+
+func configMap(ns, name string, opts ...cmOption) *corev1.ConfigMap {
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{}, Annotations: map[string]string{}},
+		Data:       map[string]string{"key": name},
+	}
+	for _, o := range opts {
+		o(cm)
+	}
+	return cm
+}
+
+func inRegion(r string) cmOption {
+	return func(cm *corev1.ConfigMap) { cm.Labels[wavegatev1alpha1.LabelRegion] = r }
+}
+
+func annotated(k, v string) cmOption {
+	return func(cm *corev1.ConfigMap) { cm.Annotations[k] = v }
+}
+
+func labelled(k, v string) cmOption {
+	return func(cm *corev1.ConfigMap) { cm.Labels[k] = v }
+}
+
+// change names the change and judges it by gate-plan.
+func change(id string) cmOption {
+	return func(cm *corev1.ConfigMap) {
+		cm.Annotations[wavegatev1alpha1.AnnotationChangeID] = id
+		if _, ok := cm.Annotations[wavegatev1alpha1.AnnotationPlan]; !ok {
+			cm.Annotations[wavegatev1alpha1.AnnotationPlan] = "gate-plan"
+		}
+	}
+}
+
+// expectDenied asserts that the gate denied a request with exactly msg, as
+// the client prints it after the webhook's name.
+func expectDenied(g Gomega, err error, msg string) {
+	g.Expect(err).To(HaveOccurred(), "the request was admitted")
+	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "not a denial: %v", err)
+	g.Expect(err.Error()).To(MatchRegexp(`^admission webhook "[a-z.-]+\.gate\.wavegate\.io" denied the request: `))
+	_, got, _ := strings.Cut(err.Error(), "denied the request: ")
+	g.Expect(got).To(Equal(msg))
+}
+
+// expectDeniedWith asserts that the gate denied a request and that one line of
+// its message is exactly line (other rules may deny too).
+func expectDeniedWith(g Gomega, err error, line string) {
+	g.Expect(err).To(HaveOccurred(), "the request was admitted")
+	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "not a denial: %v", err)
+	_, got, _ := strings.Cut(err.Error(), "denied the request: ")
+	g.Expect(strings.Split(got, "\n")).To(ContainElement(line))
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func TestFreezeDeniesEveryChangeInAFrozenRegion(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+	frozenNS := newNamespace(t, map[string]string{wavegatev1alpha1.LabelRegion: "g-centralus"})
+	moving := configMap(ns, "moving", inRegion("g-centralus"))
+	g.Expect(env.Client.Create(ctx, moving)).To(Succeed())
+
+	frz := Freeze("gate-centralus", []string{"g-centralus"}, func(f *wavegatev1alpha1.Freeze) {
+		f.Spec.Reason = "Central US storage outage"
+		f.Spec.Ticket = "INC-1"
+		f.Spec.Exemptions.Groups = []string{"storage-oncall"}
+	})
+	g.Expect(env.Client.Create(ctx, frz)).To(Succeed())
+	want := "[wavegate:freeze] region g-centralus is frozen by Freeze gate-centralus (INC-1): Central US storage outage; wait for the freeze to end or use break-glass"
+
+	g.Eventually(func(g Gomega) {
+		expectDenied(g, env.Client.Create(ctx, configMap(ns, "new", inRegion("g-centralus"))), want)
+	}).Should(Succeed())
+
+	t.Run("a region the freeze does not cover is not affected", func(t *testing.T) {
+		NewWithT(t).Expect(env.Client.Create(ctx, configMap(ns, "east", inRegion("g-eastus")))).To(Succeed())
+	})
+	t.Run("removing the region label in an update does not escape the freeze", func(t *testing.T) {
+		g := NewWithT(t)
+		delete(moving.Labels, wavegatev1alpha1.LabelRegion)
+		expectDenied(g, env.Client.Update(ctx, moving), want)
+	})
+	t.Run("a namespace's region label gates the objects inside it", func(t *testing.T) {
+		expectDenied(NewWithT(t), env.Client.Create(ctx, configMap(frozenNS, "plain")), want)
+	})
+	t.Run("deletes are gated too", func(t *testing.T) {
+		g := NewWithT(t)
+		fresh := &corev1.ConfigMap{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(moving), fresh)).To(Succeed())
+		expectDenied(g, env.Client.Delete(ctx, fresh), want)
+	})
+	t.Run("an exempt group breaks the glass with a warning", func(t *testing.T) {
+		g := NewWithT(t)
+		bob, warnings := clientAs(t, "bob", "storage-oncall")
+		g.Expect(bob.Create(ctx, configMap(ns, "hotfix", inRegion("g-centralus")))).To(Succeed())
+		g.Expect(warnings.Take()).To(ConsistOf(
+			"[wavegate:freeze] region g-centralus is frozen by Freeze gate-centralus (INC-1): Central US storage outage; admitted as break-glass for bob"))
+	})
+	t.Run("the global break-glass group breaks every freeze", func(t *testing.T) {
+		carol, warnings := clientAs(t, "carol", "wavegate:break-glass")
+		NewWithT(t).Expect(carol.Create(ctx, configMap(ns, "hotfix-2", inRegion("g-centralus")))).To(Succeed())
+		NewWithT(t).Expect(warnings.Take()).To(HaveLen(1))
+	})
+	t.Run("the controller is never exempt from a freeze", func(t *testing.T) {
+		ctl, _ := clientAs(t, controllerUser)
+		expectDenied(NewWithT(t), ctl.Create(ctx, configMap(ns, "by-controller", inRegion("g-centralus"))), want)
+	})
+	t.Run("deleting the freeze ends it", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(env.Client.Delete(ctx, frz)).To(Succeed())
+		g.Eventually(func() error { return env.Client.Create(ctx, configMap(ns, "after", inRegion("g-centralus"))) }).Should(Succeed())
+	})
+}
+
+func TestAnExpiredFreezeDeniesNothing(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+	frz := Freeze("gate-expiring", []string{"g-westeurope"}, ExpiringAt(clock.Now().Add(time.Hour)))
+	g.Expect(env.Client.Create(ctx, frz)).To(Succeed())
+	defer func() { _ = env.Client.Delete(ctx, frz) }()
+	g.Eventually(func(g Gomega) {
+		err := env.Client.Create(ctx, configMap(ns, "before", inRegion("g-westeurope")))
+		g.Expect(err).To(MatchError(ContainSubstring("[wavegate:freeze] region g-westeurope is frozen by Freeze gate-expiring")))
+	}).Should(Succeed())
+
+	clock.Advance(61 * time.Minute)
+	g.Expect(env.Client.Create(ctx, configMap(ns, "after", inRegion("g-westeurope")))).To(Succeed(),
+		"the webhook checks expiresAt itself; it does not wait for a controller")
+}
+
+func TestMultiRegionObjectsAreDenied(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+
+	regions := &wavegatev1alpha1.RegionList{}
+	g.Expect(env.Client.List(ctx, regions)).To(Succeed())
+	// Every freeze covers an object for every region, so other rules may deny it too.
+	expectDeniedWith(g, env.Client.Create(ctx, configMap(ns, "cleanup-config", annotated(wavegatev1alpha1.AnnotationRegions, "*"))),
+		fmt.Sprintf("[wavegate:multi-region] ConfigMap %s/cleanup-config targets %d regions at once (*); split it into one object per region and roll it out with a ConfigRollout", ns, len(regions.Items)))
+
+	expectDenied(g, env.Client.Create(ctx, configMap(ns, "two", annotated(wavegatev1alpha1.AnnotationRegions, "g-eastus,g-westeurope"))),
+		fmt.Sprintf("[wavegate:multi-region] ConfigMap %s/two targets 2 regions at once (g-eastus, g-westeurope); split it into one object per region and roll it out with a ConfigRollout", ns))
+
+	g.Expect(env.Client.Create(ctx, configMap(ns, "one", annotated(wavegatev1alpha1.AnnotationRegions, "g-eastus")))).To(Succeed())
+
+	ctl, _ := clientAs(t, controllerUser)
+	g.Expect(ctl.Create(ctx, configMap(ns, "sanctioned", annotated(wavegatev1alpha1.AnnotationRegions, "g-eastus,g-westeurope")))).To(Succeed(),
+		"the controller is the sanctioned path")
+}
+
+func TestUnknownRegionsAreDenied(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+	expectDenied(g, env.Client.Create(ctx, configMap(ns, "nine", inRegion("chinaeast9"))),
+		"[wavegate:unknown-region] region chinaeast9 is not in the region inventory; unknown is not safe")
+	g.Expect(env.Client.Create(ctx, configMap(ns, "known", inRegion("g-eastus")))).To(Succeed())
+}
+
+func TestChangeVelocityHoldsAChangeToItsWaves(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+
+	g.Expect(env.Client.Create(ctx, configMap(ns, "vel1-east", inRegion("g-eastus"), change("vel-1")))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		until := clock.Now().Add(time.Hour)
+		expectDenied(g, env.Client.Create(ctx, configMap(ns, "vel1-weu", inRegion("g-westeurope"), change("vel-1"))),
+			"[wavegate:change-velocity] change vel-1 reached g-eastus 0s ago (wave w1, bake 1h); g-westeurope may follow after "+rfc3339(until)+"; use a ConfigRollout")
+	}).Should(Succeed())
+
+	t.Run("applying the same change again where it already is passes", func(t *testing.T) {
+		g := NewWithT(t)
+		cm := &corev1.ConfigMap{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "vel1-east"}, cm)).To(Succeed())
+		cm.Labels["touched"] = "yes"
+		g.Expect(env.Client.Update(ctx, cm)).To(Succeed())
+	})
+	t.Run("the next wave may follow once the wave has baked", func(t *testing.T) {
+		clock.Advance(61 * time.Minute)
+		NewWithT(t).Expect(env.Client.Create(ctx, configMap(ns, "vel1-weu", inRegion("g-westeurope"), change("vel-1")))).To(Succeed())
+	})
+	t.Run("the failover pair of a region still baking is denied", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(env.Client.Create(ctx, configMap(ns, "vel2-east", inRegion("g-eastus"), change("vel-2")))).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			err := env.Client.Create(ctx, configMap(ns, "vel2-west", inRegion("g-westus"), change("vel-2")))
+			g.Expect(err).To(MatchError(ContainSubstring("[wavegate:change-velocity] change vel-2 reached g-eastus 0s ago (wave w1, bake 1h); its failover pair g-westus may follow after " + rfc3339(clock.Now().Add(time.Hour)))))
+		}).Should(Succeed())
+	})
+	t.Run("without a plan a second region waits an hour", func(t *testing.T) {
+		g := NewWithT(t)
+		noPlan := func(cm *corev1.ConfigMap) { cm.Annotations[wavegatev1alpha1.AnnotationPlan] = "no-such-plan" }
+		g.Expect(env.Client.Create(ctx, configMap(ns, "vel3-east", inRegion("g-eastus"), noPlan, change("vel-3")))).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			expectDenied(g, env.Client.Create(ctx, configMap(ns, "vel3-weu", inRegion("g-westeurope"), noPlan, change("vel-3"))),
+				"[wavegate:change-velocity] change vel-3 reached g-eastus 0s ago and there is no WavePlan no-such-plan, so a second region waits 1h; g-westeurope may follow after "+rfc3339(clock.Now().Add(time.Hour))+"; use a ConfigRollout")
+		}).Should(Succeed())
+	})
+	t.Run("the controller is exempt", func(t *testing.T) {
+		ctl, _ := clientAs(t, controllerUser)
+		NewWithT(t).Expect(ctl.Create(ctx, configMap(ns, "vel2-west-ctl", inRegion("g-westus"), change("vel-2")))).To(Succeed())
+	})
+}
+
+func TestServerSideDryRunShowsTheVerdictAndRecordsNothing(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+
+	g.Expect(env.Client.Create(ctx, configMap(ns, "dry", inRegion("g-eastus"), change("dry-1")), client.DryRunAll)).To(Succeed())
+	expectDenied(g, env.Client.Create(ctx, configMap(ns, "dry-nine", inRegion("chinaeast9")), client.DryRunAll),
+		"[wavegate:unknown-region] region chinaeast9 is not in the region inventory; unknown is not safe")
+
+	records := &wavegatev1alpha1.ChangeRecordList{}
+	g.Expect(env.Client.List(ctx, records)).To(Succeed())
+	for _, r := range records.Items {
+		g.Expect(r.Spec.ChangeID).NotTo(Equal("dry-1"), "a dry run must record nothing")
+	}
+	// The same change for real, in a later wave, passes: the dry run left no trace.
+	g.Expect(env.Client.Create(ctx, configMap(ns, "dry-weu", inRegion("g-westeurope"), change("dry-1")))).To(Succeed())
+}
