@@ -314,3 +314,149 @@ func TestServerSideDryRunShowsTheVerdictAndRecordsNothing(t *testing.T) {
 	// The same change for real, in a later wave, passes: the dry run left no trace.
 	g.Expect(env.Client.Create(ctx, configMap(ns, "dry-weu", inRegion("g-westeurope"), change("dry-1")))).To(Succeed())
 }
+
+// setRolloutRegions writes a rollout's observed region states, as the
+// rollout controller would.
+func setRolloutRegions(g Gomega, name string, regions ...wavegatev1alpha1.RolloutRegionStatus) {
+	ctx := context.Background()
+	ro := &wavegatev1alpha1.ConfigRollout{}
+	g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: name}, ro)).To(Succeed())
+	ro.Status.Regions = regions
+	g.Expect(env.Client.Status().Update(ctx, ro)).To(Succeed())
+}
+
+func TestRequiresWaitsForConvergenceInTheRegionAndItsPair(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+	g.Expect(env.Client.Create(ctx, Rollout("gate-keys", WithPlan("gate-plan")))).To(Succeed())
+	setRolloutRegions(g, "gate-keys",
+		wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3", Message: "hotfix hold"},
+		wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3"},
+	)
+	rotation := func(name string) *corev1.ConfigMap {
+		return configMap(ns, name, inRegion("g-eastus"), annotated(wavegatev1alpha1.AnnotationRequires, "gate-keys"))
+	}
+	g.Eventually(func(g Gomega) {
+		expectDenied(g, env.Client.Create(ctx, rotation("key-rotation")),
+			"[wavegate:requires] ConfigRollout gate-keys has not converged in g-eastus (Pinned at 1.9.3: hotfix hold) and g-westus (Pinned at 1.9.3); apply this change once it has converged there")
+	}).Should(Succeed())
+
+	t.Run("convergence in the region alone is not enough", func(t *testing.T) {
+		g := NewWithT(t)
+		setRolloutRegions(g, "gate-keys",
+			wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
+			wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3"},
+		)
+		g.Eventually(func(g Gomega) {
+			expectDenied(g, env.Client.Create(ctx, rotation("key-rotation")),
+				"[wavegate:requires] ConfigRollout gate-keys has not converged in g-westus (Pinned at 1.9.3); apply this change once it has converged there")
+		}).Should(Succeed())
+	})
+	t.Run("convergence in both admits the change", func(t *testing.T) {
+		g := NewWithT(t)
+		setRolloutRegions(g, "gate-keys",
+			wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
+			wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
+		)
+		g.Eventually(func() error { return env.Client.Create(ctx, rotation("key-rotation")) }).Should(Succeed())
+	})
+	t.Run("a rollout that does not exist denies", func(t *testing.T) {
+		expectDenied(NewWithT(t), env.Client.Create(ctx, configMap(ns, "orphan", inRegion("g-eastus"), annotated(wavegatev1alpha1.AnnotationRequires, "gate-none"))),
+			"[wavegate:requires] ConfigRollout gate-none does not exist; create it and let it converge before this change")
+	})
+}
+
+func TestProtectedObjectsAreNotDeleted(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+	keep := configMap(ns, "endpoint-eus", labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionProtected))
+	tmp := configMap(ns, "scratch", labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionDeletable))
+	g.Expect(env.Client.Create(ctx, keep)).To(Succeed())
+	g.Expect(env.Client.Create(ctx, tmp)).To(Succeed())
+
+	expectDenied(g, env.Client.Delete(ctx, keep),
+		fmt.Sprintf("[wavegate:protected-delete] ConfigMap %s/endpoint-eus is labelled wavegate.io/protection=protected; remove the label first or use break-glass", ns))
+	g.Expect(env.Client.Delete(ctx, tmp)).To(Succeed(), "a human may delete what is not protected")
+
+	nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+	g.Eventually(func(g Gomega) {
+		expectDenied(g, env.Client.Delete(ctx, nsObj),
+			fmt.Sprintf("[wavegate:protected-delete] Namespace %s contains protected objects (ConfigMap %s/endpoint-eus); delete or relabel them first, or use break-glass", ns, ns))
+	}).Should(Succeed())
+
+	sre, warnings := clientAs(t, "carol", "wavegate:break-glass")
+	g.Expect(sre.Delete(ctx, keep)).To(Succeed())
+	g.Expect(warnings.Take()).To(ConsistOf(fmt.Sprintf(
+		"[wavegate:protected-delete] ConfigMap %s/endpoint-eus is labelled wavegate.io/protection=protected; admitted as break-glass for carol", ns)))
+
+	g.Eventually(func() error { return env.Client.Delete(ctx, nsObj) }).Should(Succeed(),
+		"with the protected object gone the namespace may go")
+}
+
+func TestDeleteAutomationStaysInsideItsPolicy(t *testing.T) {
+	gateFixture(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, nil)
+	policy := Policy("gate-cleanup", []string{"g-eastus"}, func(p *wavegatev1alpha1.AutomationPolicy) {
+		p.Spec.Identities.ServiceAccounts = []string{"gate-auto/cleaner"}
+		p.Spec.Scope.Namespaces = []string{ns}
+		p.Spec.Scope.Resources = []wavegatev1alpha1.GroupResource{{Group: "", Resource: "configmaps"}}
+		p.Spec.MaxDeletionsPerHour = 2
+	})
+	g.Expect(env.Client.Create(ctx, policy)).To(Succeed())
+	deletable := labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionDeletable)
+	for _, cm := range []*corev1.ConfigMap{
+		configMap(ns, "d1", inRegion("g-eastus"), deletable),
+		configMap(ns, "d2", inRegion("g-eastus"), deletable),
+		configMap(ns, "d3", inRegion("g-eastus"), deletable),
+		configMap(ns, "untagged", inRegion("g-eastus")),
+		configMap(ns, "west", inRegion("g-westus"), deletable),
+	} {
+		g.Expect(env.Client.Create(ctx, cm)).To(Succeed())
+	}
+	cleaner, _ := clientAs(t, "system:serviceaccount:gate-auto:cleaner", "system:serviceaccounts")
+	del := func(name string) error {
+		return cleaner.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}})
+	}
+	setStatus := func(g Gomega, untagged int32) {
+		p := &wavegatev1alpha1.AutomationPolicy{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(policy), p)).To(Succeed())
+		p.Status.ObservedGeneration = p.Generation
+		p.Status.UntaggedCount = untagged
+		status := metav1.ConditionTrue
+		if untagged > 0 {
+			status = metav1.ConditionFalse
+		}
+		p.Status.Conditions = []metav1.Condition{{Type: wavegatev1alpha1.ConditionReady, Status: status, Reason: "Scanned", Message: "scanned", LastTransitionTime: metav1.Now()}}
+		g.Expect(env.Client.Status().Update(ctx, p)).To(Succeed())
+	}
+
+	g.Eventually(func(g Gomega) {
+		expectDeniedWith(g, del("d1"), "[wavegate:automation-scope] AutomationPolicy gate-cleanup is not Ready: its status has not been reported yet; wait for the controller to report its status")
+	}).Should(Succeed())
+
+	setStatus(g, 3)
+	g.Eventually(func(g Gomega) {
+		expectDenied(g, del("d1"), "[wavegate:automation-scope] AutomationPolicy gate-cleanup is not Ready: 3 resources in scope are untagged; tag them before the automation may run")
+	}).Should(Succeed())
+
+	setStatus(g, 0)
+	g.Eventually(func() error { return del("d1") }).Should(Succeed(), "a Ready policy lets the automation delete deletable objects in scope")
+
+	expectDenied(g, del("untagged"), fmt.Sprintf(
+		"[wavegate:protected-delete] ConfigMap %s/untagged is not tagged wavegate.io/protection=deletable; automation may not delete it", ns))
+	expectDenied(g, del("west"), fmt.Sprintf(
+		"[wavegate:automation-scope] ConfigMap %s/west is outside the scope of AutomationPolicy gate-cleanup (region g-westus is not in scope); automation may delete only inside its scope", ns))
+
+	g.Expect(del("d2")).To(Succeed())
+	expectDenied(g, del("d3"),
+		"[wavegate:automation-scope] AutomationPolicy gate-cleanup tripped its mass-deletion breaker: 2 deletions in the last hour (maxDeletionsPerHour 2); wait until fewer deletions fall in the last hour or raise maxDeletionsPerHour")
+
+	clock.Advance(61 * time.Minute)
+	g.Expect(del("d3")).To(Succeed(), "the breaker counts the last hour only")
+}
