@@ -133,11 +133,7 @@ func (g *Gate) record(ctx context.Context, in *facts.Input, fresh map[string]*wa
 		writes = append(writes, write{facts.DeletionRecordName(p.Name), wavegatev1alpha1.ChangeRecordSpec{Policy: p.Name}, []wavegatev1alpha1.ChangeEntry{entry}})
 	}
 	for _, w := range writes {
-		base, ok := fresh[w.name]
-		if !ok {
-			base = g.Facts.Index.ChangeRecord(w.name)
-		}
-		err := g.Records.Append(ctx, w.name, base, w.template, w.entries, in.Now)
+		err := g.Records.Append(ctx, w.name, in.Bases[w.name], w.template, w.entries, in.Now)
 		if errors.Is(err, records.ErrConflict) {
 			latest, err := g.Records.Fresh(ctx, w.name)
 			if err != nil {

@@ -123,10 +123,24 @@ func StartWithLogger(logger logr.Logger, setups ...Setup) (*Env, error) {
 	if e.Client, err = client.New(cfg, client.Options{Scheme: e.Scheme}); err != nil {
 		return nil, errors.Join(fmt.Errorf("failed to create the test client: %w", err), e.env.Stop())
 	}
+	if setups == nil {
+		return e, nil
+	}
 	if err := e.startManager(setups); err != nil {
 		return nil, errors.Join(err, e.env.Stop())
 	}
 	return e, nil
+}
+
+// StartWithoutWebhookServer boots the control plane with the CRDs and the
+// webhook configuration installed, but with nothing serving the webhooks, as
+// during an outage of every Wavegate replica.
+func StartWithoutWebhookServer() (*Env, error) {
+	logger, err := logging.New(logging.FormatConsole, "error")
+	if err != nil {
+		return nil, err
+	}
+	return StartWithLogger(logger)
 }
 
 func (e *Env) startManager(setups []Setup) error {
@@ -174,8 +188,11 @@ func waitForWebhookServer(ctx context.Context, host string, port int) error {
 func (e *Env) Stop() error {
 	var err error
 	e.stopped.Do(func() {
-		e.cancel()
-		err = errors.Join(<-e.done, e.env.Stop())
+		if e.cancel != nil {
+			e.cancel()
+			err = <-e.done
+		}
+		err = errors.Join(err, e.env.Stop())
 	})
 	return err
 }

@@ -68,6 +68,11 @@ type Input struct {
 	// to add to it when the request is admitted.
 	ChangeRecord string
 	Entering     []wavegatev1alpha1.ChangeEntry
+
+	// Bases are the change records this input was built from (nil when a
+	// record did not exist). A write must be based on exactly these versions:
+	// a newer copy that arrived after the decision was never judged.
+	Bases map[string]*wavegatev1alpha1.ChangeRecord
 }
 
 // FreezeFacts is a Freeze that covers part of the request.
@@ -135,6 +140,7 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 		Request:      req,
 		IsController: req.User == b.ControllerUser,
 		BreakGlass:   b.BreakGlassGroup,
+		Bases:        map[string]*wavegatev1alpha1.ChangeRecord{},
 	}
 	b.objectFacts(in, req)
 	in.Known = make(map[string]bool, len(in.Regions))
@@ -147,7 +153,7 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 	in.Freezes = b.freezeFacts(in)
 	in.Rollouts = b.rolloutFacts(in, req)
 	if req.Operation == "DELETE" {
-		in.Automation = b.policyFacts(req, now, fresh)
+		in.Automation = b.policyFacts(in, req, now, fresh)
 	} else if cur := req.Object; cur != nil {
 		b.velocityFacts(in, cur, now, fresh)
 	}
@@ -317,7 +323,7 @@ func (b *Builder) rolloutFacts(in *Input, req *Request) map[string]RolloutFacts 
 }
 
 // policyFacts are the AutomationPolicies naming the requester.
-func (b *Builder) policyFacts(req *Request, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) []PolicyFacts {
+func (b *Builder) policyFacts(in *Input, req *Request, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) []PolicyFacts {
 	names := set{}
 	for _, key := range requesterKeys(req.User, req.Groups) {
 		for name := range b.Index.policiesByIdentity[key] {
@@ -341,7 +347,7 @@ func (b *Builder) policyFacts(req *Request, now time.Time, fresh map[string]*wav
 				pf.ReadyMessage = c.Message
 			}
 		}
-		rec := b.record(DeletionRecordName(p.Name), fresh)
+		rec := b.record(in, DeletionRecordName(p.Name), fresh)
 		pf.DeletionsLastHour = countSince(rec, now.Add(-time.Hour))
 		out = append(out, pf)
 	}
@@ -375,12 +381,15 @@ func countSince(rec *wavegatev1alpha1.ChangeRecord, since time.Time) int {
 	return n
 }
 
-// record returns a fresh copy if there is one, else the cached one.
-func (b *Builder) record(name string, fresh map[string]*wavegatev1alpha1.ChangeRecord) *wavegatev1alpha1.ChangeRecord {
-	if r, ok := fresh[name]; ok {
-		return r
+// record returns a fresh copy if there is one, else the cached one, and
+// remembers it as the base of any write.
+func (b *Builder) record(in *Input, name string, fresh map[string]*wavegatev1alpha1.ChangeRecord) *wavegatev1alpha1.ChangeRecord {
+	r, ok := fresh[name]
+	if !ok {
+		r = b.Index.records[name]
 	}
-	return b.Index.records[name]
+	in.Bases[name] = r
+	return r
 }
 
 // velocityFacts reads the change's record and its plan, and lists the regions
@@ -390,7 +399,7 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 	p, found := b.Index.plans[planName]
 	in.Velocity = VelocityFacts{Plan: planName, PlanFound: found}
 	in.ChangeRecord = ChangeRecordName(in.ChangeID)
-	rec := b.record(in.ChangeRecord, fresh)
+	rec := b.record(in, in.ChangeRecord, fresh)
 
 	reached := map[string]bool{}
 	if rec != nil {

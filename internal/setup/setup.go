@@ -83,39 +83,59 @@ func Manager(mgr ctrl.Manager, opts Options) error {
 
 // setupGate registers the Rego-backed admission gate and the facts it reads.
 func setupGate(mgr ctrl.Manager, opts Options) error {
+	gate, err := NewGate(mgr, opts)
+	if err != nil {
+		return err
+	}
+	mgr.GetWebhookServer().Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
+	return mgr.AddReadyzCheck("facts", func(*http.Request) error {
+		if !gate.Synced() {
+			return errors.New("the admission facts have not synced yet")
+		}
+		return nil
+	})
+}
+
+// NewGate builds the admission gate: the engine with its policies, and the
+// facts index fed by mgr's informers. It registers the runnables it needs
+// with mgr but serves nothing; the caller decides where requests come from.
+func NewGate(mgr ctrl.Manager, opts Options) (*webhook.Gate, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	ctx := context.Background()
 	modules, err := engine.Modules(opts.PolicyDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	eng, err := engine.New(ctx, modules)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if opts.PolicyDir != "" {
 		if err := mgr.Add(engine.WatchDir(eng, opts.PolicyDir, mgr.GetLogger().WithName("policies"))); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
 	ix := facts.NewIndex()
 	feed := &facts.Feed{}
 	if err := feed.WatchAll(ctx, mgr.GetCache(), ix); err != nil {
-		return err
+		return nil, err
 	}
 	resources, err := parseResources(opts.ProtectedResources)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	protected, err := feed.WatchProtected(mgr.GetConfig(), mgr.GetRESTMapper(), resources, ix)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := mgr.Add(protected); err != nil {
-		return err
+		return nil, err
 	}
 
-	gate := &webhook.Gate{
+	return &webhook.Gate{
 		Engine: eng,
 		Facts:  &facts.Builder{Index: ix, Now: opts.Now, ControllerUser: opts.ControllerUser, BreakGlassGroup: opts.BreakGlassGroup},
 		Records: &records.Store{
@@ -124,14 +144,7 @@ func setupGate(mgr ctrl.Manager, opts Options) error {
 		Synced:   feed.Synced,
 		Recorder: mgr.GetEventRecorder("wavegate-gate"),
 		Log:      mgr.GetLogger().WithName("gate"),
-	}
-	mgr.GetWebhookServer().Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
-	return mgr.AddReadyzCheck("facts", func(*http.Request) error {
-		if !feed.Synced() {
-			return errors.New("the admission facts have not synced yet")
-		}
-		return nil
-	})
+	}, nil
 }
 
 // parseResources reads "configmaps,deployments.apps" into group-resources.
