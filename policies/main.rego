@@ -1,13 +1,62 @@
 # METADATA
 # title: The admission decision
 # description: |
-#   Collects the verdicts of every rule under data.wavegate.rules, including
-#   operators' own policies loaded with --policy-dir. The webhook denies when
-#   deny is not empty, and returns warn to the client either way.
+#   Collects the verdicts of Wavegate's rules. The webhook denies when deny
+#   is not empty, and returns warn to the client either way. Operators' own
+#   policies (packages under data.wavegate.custom, loaded with --policy-dir)
+#   are added by the engine with one more module for this package, only when
+#   there are any: walking data.wavegate.custom costs on every request.
+#
+#   Each built-in rule is consulted only when its input can make it fire
+#   (a freeze to check, an annotation, a delete, an automation identity):
+#   evaluating a rule costs microseconds even when it finds nothing, and the
+#   decision must stay in microseconds. Each guard is the rule's own entry
+#   condition; the rules' tests run without the guards.
 package wavegate.main
 
-deny contains v if some v in data.wavegate.rules[_].deny
+import data.wavegate.rules
 
-warn contains v if some v in data.wavegate.rules[_].warn
+deny contains v if {
+	count(input.freezes) > 0
+	some v in rules.freeze.deny
+}
+
+deny contains v if {
+	count(input.object.targets) > 0
+	some v in rules.multi_region.deny
+}
+
+deny contains v if some v in rules.unknown_region.deny
+
+deny contains v if {
+	count(input.velocity.entering) > 0
+	count(input.velocity.reached) > 0
+	some v in rules.change_velocity.deny
+}
+
+deny contains v if {
+	count(input.object.requires) > 0
+	some v in rules.requires.deny
+}
+
+deny contains v if {
+	input.request.operation == "DELETE"
+	some v in rules.protected_delete.deny
+}
+
+deny contains v if {
+	count(input.automation) > 0
+	some v in rules.automation_scope.deny
+}
+
+warn contains v if {
+	count(input.freezes) > 0
+	some v in rules.freeze.warn
+}
+
+warn contains v if {
+	input.request.operation == "DELETE"
+	some v in rules.protected_delete.warn
+}
 
 decision := {"deny": deny, "warn": warn}

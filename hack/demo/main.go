@@ -60,7 +60,7 @@ func run() error {
 	}
 	step("starting kube-apiserver and etcd, installing CRDs and webhooks, starting the manager")
 	env, err := controlplane.StartWithLogger(logger, func(mgr controlplane.Manager) error {
-		return setup.Manager(mgr, setup.Options{})
+		return setup.Manager(mgr, setup.Defaults())
 	})
 	if err != nil {
 		return err

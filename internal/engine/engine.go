@@ -161,8 +161,23 @@ func Modules(extraDir string) (map[string]string, error) {
 	for name, src := range extra {
 		modules[name] = src
 	}
+	if len(extra) > 0 {
+		modules[customAggregation] = customAggregationSrc
+	}
 	return modules, nil
 }
+
+// customAggregation adds operators' policies, which live under
+// data.wavegate.custom, to the decision.
+const (
+	customAggregation    = "embedded:custom_aggregation.rego"
+	customAggregationSrc = `package wavegate.main
+
+deny contains v if some v in data.wavegate.custom[_].deny
+
+warn contains v if some v in data.wavegate.custom[_].warn
+`
+)
 
 // TestModules returns every embedded .rego file, tests included.
 func TestModules() (map[string]string, error) {

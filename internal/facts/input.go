@@ -138,7 +138,7 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 	in := &Input{
 		Now:          now,
 		Request:      req,
-		IsController: req.User == b.ControllerUser,
+		IsController: b.ControllerUser != "" && req.User == b.ControllerUser,
 		BreakGlass:   b.BreakGlassGroup,
 		Bases:        map[string]*wavegatev1alpha1.ChangeRecord{},
 	}

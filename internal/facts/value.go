@@ -188,7 +188,32 @@ func int64Term(n int64) *ast.Term {
 	return ast.NewTerm(ast.Number(strconv.FormatInt(n, 10)))
 }
 
-func kv(k string, v *ast.Term) [2]*ast.Term { return [2]*ast.Term{ast.StringTerm(k), v} }
+// keyTerms holds the input's fixed keys, built once: every request would
+// otherwise allocate the same hundred key terms.
+var keyTerms = func() map[string]*ast.Term {
+	keys := []string{
+		"now", "request", "uid", "operation", "dryRun", "user", "name", "groups", "isController", "breakGlassGroup",
+		"object", "ref", "kind", "group", "resource", "namespace", "regions", "annotatedRegions", "targets",
+		"protection", "protectedInside", "requires", "change", "id", "short", "inventory", "size", "known",
+		"freezes", "reason", "ticket", "expiresAt", "covers", "exemptUsers", "exemptGroups", "rollouts", "exists",
+		"region", "converged", "detail", "automation", "observed", "ready", "readyMessage", "untaggedCount",
+		"uncoveredRegions", "scope", "namespaces", "resources", "deletionsLastHour", "maxDeletionsPerHour",
+		"velocity", "plan", "planFound", "entering", "reached", "wave", "waveIndex", "pairs", "at", "ago", "bakeNs", "bake",
+	}
+	m := make(map[string]*ast.Term, len(keys))
+	for _, k := range keys {
+		m[k] = ast.StringTerm(k)
+	}
+	return m
+}()
+
+func kv(k string, v *ast.Term) [2]*ast.Term {
+	key, ok := keyTerms[k]
+	if !ok {
+		key = ast.StringTerm(k)
+	}
+	return [2]*ast.Term{key, v}
+}
 
 func obj(items ...[2]*ast.Term) *ast.Term { return ast.ObjectTerm(items...) }
 

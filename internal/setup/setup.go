@@ -70,11 +70,28 @@ func Defaults() Options {
 	}
 }
 
+// withDefaults fills every unset option from Defaults, so a zero Options is
+// safe: an empty controller identity must never match anyone.
+func (o Options) withDefaults() Options {
+	d := Defaults()
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.BreakGlassGroup == "" {
+		o.BreakGlassGroup = d.BreakGlassGroup
+	}
+	if o.ControllerUser == "" {
+		o.ControllerUser = d.ControllerUser
+	}
+	if o.ProtectedResources == "" {
+		o.ProtectedResources = d.ProtectedResources
+	}
+	return o
+}
+
 // Manager registers every webhook and controller with mgr.
 func Manager(mgr ctrl.Manager, opts Options) error {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts = opts.withDefaults()
 	if err := webhook.SetupValidators(mgr, opts.Now); err != nil {
 		return fmt.Errorf("failed to register the validating webhooks: %w", err)
 	}
@@ -100,9 +117,7 @@ func setupGate(mgr ctrl.Manager, opts Options) error {
 // facts index fed by mgr's informers. It registers the runnables it needs
 // with mgr but serves nothing; the caller decides where requests come from.
 func NewGate(mgr ctrl.Manager, opts Options) (*webhook.Gate, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts = opts.withDefaults()
 	ctx := context.Background()
 	modules, err := engine.Modules(opts.PolicyDir)
 	if err != nil {
