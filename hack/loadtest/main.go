@@ -15,8 +15,8 @@ limitations under the License.
 */
 
 // Command loadtest sends AdmissionReviews over HTTPS to Wavegate's gate at a
-// fixed rate and reports latency percentiles and errors. By default it starts
-// the gate in process on loopback, with a synthetic cluster's facts, so the
+// fixed rate and reports latency percentiles and errors. It starts the gate
+// in a second process on loopback, with a synthetic cluster's facts, so the
 // figure is the webhook path (TLS, HTTP, decoding, facts, Rego, encoding)
 // without an API server. It only ever talks to 127.0.0.1.
 //
@@ -35,10 +35,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"os/signal"
 	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -48,6 +51,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -62,6 +67,10 @@ type config struct {
 	duration time.Duration
 	workers  int
 	state    synthetic.State
+	// serve makes this process the server only, on this port; the load
+	// generator starts it as a child so that client and server are separate
+	// processes, as they are in a cluster.
+	serve int
 }
 
 func main() {
@@ -73,6 +82,7 @@ func main() {
 	flag.IntVar(&c.state.Rollouts, "rollouts", 1000, "Synthetic ConfigRollouts.")
 	flag.IntVar(&c.state.Freezes, "freezes", 50, "Synthetic Freezes.")
 	flag.IntVar(&c.state.Policies, "policies", 50, "Synthetic AutomationPolicies.")
+	flag.IntVar(&c.serve, "serve", 0, "Internal: serve the gate on this loopback port until killed.")
 	cpuprofile := flag.String("cpuprofile", "", "Write a CPU profile of the whole run (server and client) to this file.")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -90,6 +100,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "--rate, --duration and --workers must be positive")
 		os.Exit(2)
 	}
+	if c.serve != 0 {
+		if err := serve(c); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest server failed:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(c); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "loadtest failed:", err)
@@ -98,13 +115,15 @@ func main() {
 }
 
 func run(c config) error {
+	// controller-runtime's logger would otherwise buffer every line, waiting to be set.
+	logf.SetLogger(logr.Discard())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	fmt.Printf("Building the synthetic state: %+v\n", c.state)
-	url, err := startGate(ctx, c.state)
+	url, stop, err := startServerProcess(ctx, c)
 	if err != nil {
 		return err
 	}
+	defer stop()
 	body, err := reviewBody()
 	if err != nil {
 		return err
@@ -128,45 +147,73 @@ func run(c config) error {
 	return nil
 }
 
-// startGate serves the gate over HTTPS on loopback with a self-signed certificate.
-func startGate(ctx context.Context, s synthetic.State) (string, error) {
+// serve runs the gate over HTTPS on loopback with a self-signed certificate
+// until the process is killed, then prints the gate's own latency histogram.
+func serve(c config) error {
+	logf.SetLogger(logr.Discard())
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	fmt.Printf("Building the synthetic state: %+v\n", c.state)
 	eng, err := newEngine(ctx)
 	if err != nil {
-		return "", err
+		return err
 	}
 	gate := &webhook.Gate{
 		Engine: eng,
-		Facts:  &facts.Builder{Index: synthetic.Populate(s), Now: func() time.Time { return synthetic.Now }, BreakGlassGroup: "wavegate:break-glass"},
+		Facts:  &facts.Builder{Index: synthetic.Populate(c.state), Now: func() time.Time { return synthetic.Now }, BreakGlassGroup: "wavegate:break-glass"},
 		Synced: func() bool { return true },
 		Log:    logr.Discard(),
 	}
 	dir, err := os.MkdirTemp("", "wavegate-loadtest-")
 	if err != nil {
-		return "", err
+		return err
 	}
+	defer func() { _ = os.RemoveAll(dir) }()
 	if err := writeSelfSignedCert(dir); err != nil {
-		return "", err
+		return err
 	}
+	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: "127.0.0.1", Port: c.serve, CertDir: dir})
+	srv.Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
+	err = srv.Start(ctx)
+	printHandlerHistogram()
+	return err
+}
+
+// startServerProcess runs this program again with --serve and waits until it
+// accepts TLS connections.
+func startServerProcess(ctx context.Context, c config) (string, func(), error) {
 	port, err := freePort()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: "127.0.0.1", Port: port, CertDir: dir})
-	srv.Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
-	go func() { _ = srv.Start(ctx) }()
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, self, "--serve", strconv.Itoa(port), //nolint:gosec // this program, with our own flags
+		"--regions", strconv.Itoa(c.state.Regions), "--rollouts", strconv.Itoa(c.state.Rollouts),
+		"--freezes", strconv.Itoa(c.state.Freezes), "--policies", strconv.Itoa(c.state.Policies))
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	for i := 0; ; i++ {
 		conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // loopback readiness probe
 		if err == nil {
 			_ = conn.Close()
-			break
+			return "https://" + addr + webhook.GatePath, stop, nil
 		}
-		if i > 100 {
-			return "", fmt.Errorf("the gate did not start on %s: %w", addr, err)
+		if i > 600 {
+			stop()
+			return "", nil, fmt.Errorf("the gate did not start on %s: %w", addr, err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
-	return "https://" + addr + webhook.GatePath, nil
 }
 
 func newEngine(ctx context.Context) (*engine.Engine, error) {
@@ -246,6 +293,9 @@ type result struct {
 	latencies    []time.Duration
 	elapsed      time.Duration
 	firstErr     error
+	// maxLag is how late the generator itself sent a request: a late
+	// generator shows as latency, so it is reported apart.
+	maxLag time.Duration
 }
 
 // drive sends at a fixed rate. Latency is measured from when a request was
@@ -283,6 +333,9 @@ func drive(client *http.Client, url string, body []byte, c config) *result {
 		if d := time.Until(next); d > 0 {
 			time.Sleep(d)
 		}
+		if lag := time.Since(next); lag > res.maxLag {
+			res.maxLag = lag
+		}
 		due <- next
 		if i > 0 && i%c.rate == 0 {
 			mu.Lock()
@@ -306,7 +359,27 @@ func (r *result) print(c config) {
 	}
 	fmt.Printf("\nrequests %d in %s (%.0f/s, target %d/s), errors %d\n", r.sent, r.elapsed.Round(time.Millisecond), float64(r.sent)/r.elapsed.Seconds(), c.rate, r.errors)
 	fmt.Printf("latency p50 %s  p90 %s  p99 %s  max %s\n", pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+	fmt.Printf("generator lag max %s\n", r.maxLag.Round(time.Microsecond))
 	if r.firstErr != nil {
 		fmt.Printf("first error: %v\n", r.firstErr)
+	}
+}
+
+// printHandlerHistogram shows the gate's own wavegate_admission_duration_seconds,
+// which excludes TLS, HTTP and queueing, to tell where time goes.
+func printHandlerHistogram() {
+	families, err := crmetrics.Registry.Gather()
+	if err != nil {
+		return
+	}
+	for _, f := range families {
+		if f.GetName() != "wavegate_admission_duration_seconds" {
+			continue
+		}
+		h := f.GetMetric()[0].GetHistogram()
+		fmt.Printf("gate handler time (wavegate_admission_duration_seconds), %d requests:\n", h.GetSampleCount())
+		for _, b := range h.GetBucket() {
+			fmt.Printf("  <= %-8s %6.2f%%\n", time.Duration(b.GetUpperBound()*float64(time.Second)), 100*float64(b.GetCumulativeCount())/float64(h.GetSampleCount()))
+		}
 	}
 }

@@ -190,7 +190,12 @@ func ChangeRecordName(changeID string) string {
 	return "change-" + hex.EncodeToString(sum[:10])
 }
 
-// DeletionRecordName is the name of the record of a policy's deletions.
+// DeletionRecordName is the name of the record of a policy's deletions;
+// names too long to prefix are hashed.
 func DeletionRecordName(policy string) string {
+	if len(policy) > 253-len("deletions-") {
+		sum := sha256.Sum256([]byte(policy))
+		return "deletions-" + hex.EncodeToString(sum[:10])
+	}
 	return "deletions-" + policy
 }

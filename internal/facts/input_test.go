@@ -1,0 +1,134 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package facts
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	. "github.com/wavegate/wavegate/internal/testobjects"
+)
+
+var now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func builder() *Builder {
+	ix := NewIndex()
+	ix.SetRegion(Region("eastus"))
+	ix.SetRegion(Region("westus", PairedWith("eastus")))
+	ix.SetRegion(Region("centralus"))
+	ix.SetNamespace("identity", map[string]string{wavegatev1alpha1.LabelRegion: "centralus"})
+	ix.SetWavePlan(WavePlan("default", Wave("w1", "eastus"), Wave("w2", "centralus"), Wave("w3", "westus")))
+	ix.SetFreeze(Freeze("all", []string{"*"}))
+	ix.SetFreeze(Freeze("west", []string{"westus"}))
+	return &Builder{Index: ix, Now: func() time.Time { return now }, ControllerUser: "wavegate", BreakGlassGroup: "bg"}
+}
+
+func object(labels, annotations map[string]string) *Object {
+	return &Object{Labels: labels, Annotations: annotations, PayloadHash: "0123456789abcdef"}
+}
+
+func region(r string) map[string]string { return map[string]string{wavegatev1alpha1.LabelRegion: r} }
+
+func TestBuild(t *testing.T) {
+	t.Run("an update is judged on the old and the new object's regions", func(t *testing.T) {
+		in := builder().Build(&Request{Operation: "UPDATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
+			Object: object(nil, nil), OldObject: object(region("westus"), nil)}, nil)
+		g := NewWithT(t)
+		g.Expect(in.Regions).To(Equal([]string{"westus"}))
+		g.Expect(in.Targets).To(BeEmpty(), "multi-region judges the object as it will be")
+		g.Expect(in.Freezes).To(HaveLen(2))
+		g.Expect(in.Freezes[1].Covers).To(Equal([]string{"westus"}))
+	})
+	t.Run("a namespace's region applies unless the object has its own", func(t *testing.T) {
+		b := builder()
+		in := b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "identity", Name: "x", Object: object(nil, nil)}, nil)
+		NewWithT(t).Expect(in.Regions).To(Equal([]string{"centralus"}))
+		in = b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "identity", Name: "x", Object: object(region("eastus"), nil)}, nil)
+		NewWithT(t).Expect(in.Regions).To(Equal([]string{"eastus"}))
+	})
+	t.Run("an object for every region is covered by every freeze", func(t *testing.T) {
+		in := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
+			Object: object(nil, map[string]string{wavegatev1alpha1.AnnotationRegions: "eastus, *"})}, nil)
+		g := NewWithT(t)
+		g.Expect(in.AnnotatedRegions).To(Equal([]string{"*"}))
+		g.Expect(in.InventorySize).To(Equal(3))
+		g.Expect(in.Freezes).To(HaveLen(2))
+		g.Expect(in.Freezes[0].Covers).To(Equal([]string{"*"}))
+		g.Expect(in.Freezes[1].Covers).To(Equal([]string{"westus"}))
+	})
+	t.Run("a change entering a region gets its wave and both-sided pairs", func(t *testing.T) {
+		in := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
+			Object: object(region("eastus"), map[string]string{wavegatev1alpha1.AnnotationChangeID: "c1"})}, nil)
+		g := NewWithT(t)
+		g.Expect(in.ChangeID).To(Equal("c1"))
+		g.Expect(in.Velocity.Entering).To(Equal([]EnteringRegion{{Region: "eastus", WaveIndex: 0, Pairs: []string{"westus"}}}),
+			"westus names eastus as its pair, so eastus pairs with westus too")
+		g.Expect(in.Entering).To(HaveLen(1))
+		g.Expect(in.Bases).To(HaveKeyWithValue(ChangeRecordName("c1"), BeNil()))
+	})
+	t.Run("without a change id the payload hash names the change", func(t *testing.T) {
+		in := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x", Object: object(region("eastus"), nil)}, nil)
+		NewWithT(t).Expect(in.ChangeID).To(Equal("sha256:0123456789abcdef"))
+		NewWithT(t).Expect(in.ChangeShort).To(Equal("01234567…"))
+	})
+	t.Run("a fresh record replaces the cached one and becomes the write base", func(t *testing.T) {
+		fresh := &wavegatev1alpha1.ChangeRecord{ObjectMeta: metav1.ObjectMeta{Name: ChangeRecordName("c1")}, Spec: wavegatev1alpha1.ChangeRecordSpec{
+			Entries: []wavegatev1alpha1.ChangeEntry{{Region: "eastus", Wave: "w1", At: metav1.NewTime(now.Add(-time.Minute))}},
+		}}
+		in := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
+			Object: object(region("eastus"), map[string]string{wavegatev1alpha1.AnnotationChangeID: "c1"})},
+			map[string]*wavegatev1alpha1.ChangeRecord{fresh.Name: fresh})
+		g := NewWithT(t)
+		g.Expect(in.Velocity.Entering).To(BeEmpty(), "the change already is in eastus")
+		g.Expect(in.Velocity.Reached).To(HaveLen(1))
+		g.Expect(in.Velocity.Reached[0].Bake).To(Equal(time.Hour))
+		g.Expect(in.Bases[fresh.Name]).To(BeIdenticalTo(fresh))
+	})
+	t.Run("the breaker counts a policy's deletions of the last hour", func(t *testing.T) {
+		b := builder()
+		b.Index.SetAutomationPolicy(Policy("cleanup", []string{"eastus"}))
+		b.Index.SetChangeRecord(&wavegatev1alpha1.ChangeRecord{ObjectMeta: metav1.ObjectMeta{Name: DeletionRecordName("cleanup")}, Spec: wavegatev1alpha1.ChangeRecordSpec{
+			Policy: "cleanup", Entries: []wavegatev1alpha1.ChangeEntry{
+				{At: metav1.NewTime(now.Add(-2 * time.Hour))}, {At: metav1.NewTime(now.Add(-30 * time.Minute))}, {At: metav1.NewTime(now.Add(-time.Minute))},
+			},
+		}})
+		in := b.Build(&Request{Operation: "DELETE", User: "system:serviceaccount:cleanup:cleaner", Kind: "ConfigMap", Namespace: "app", Name: "x",
+			OldObject: object(region("eastus"), nil)}, nil)
+		g := NewWithT(t)
+		g.Expect(in.Automation).To(HaveLen(1))
+		g.Expect(in.Automation[0].DeletionsLastHour).To(Equal(2))
+		g.Expect(in.Automation[0].Observed).To(BeFalse(), "no status means not observed")
+	})
+	t.Run("an empty controller identity matches nobody", func(t *testing.T) {
+		b := builder()
+		b.ControllerUser = ""
+		in := b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Name: "x", Object: object(nil, nil)}, nil)
+		NewWithT(t).Expect(in.IsController).To(BeFalse())
+	})
+}
+
+func TestHuman(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		45 * time.Second: "45s", 4 * time.Minute: "4m", 6 * time.Hour: "6h", 90 * time.Minute: "1h30m", -time.Second: "0s",
+	} {
+		NewWithT(t).Expect(Human(d)).To(Equal(want))
+	}
+}
