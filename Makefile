@@ -61,8 +61,14 @@ lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: test
-test: envtest ## Run unit, Rego and envtest suites with -race against a real kube-apiserver and etcd.
+test: envtest test-rego ## Run unit, Rego and envtest suites with -race against a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test-rego
+test-rego: opa ## Run the Rego policy tests with the opa command line, and check their formatting.
+	$(OPA) test policies
+	@unformatted=$$($(OPA) fmt --list policies); \
+	if [ -n "$$unformatted" ]; then echo "opa fmt would change: $$unformatted (run $(OPA) fmt -w policies)"; exit 1; fi
 
 .PHONY: verify
 verify: generate manifests ## Regenerate, check formatting and vet; fail when the tree is dirty or unformatted.

@@ -25,7 +25,9 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -33,6 +35,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/metrics"
 	. "github.com/wavegate/wavegate/internal/testobjects"
 )
 
@@ -388,10 +391,22 @@ func TestProtectedObjectsAreNotDeleted(t *testing.T) {
 			fmt.Sprintf("[wavegate:protected-delete] Namespace %s contains protected objects (ConfigMap %s/endpoint-eus); delete or relabel them first, or use break-glass", ns, ns))
 	}).Should(Succeed())
 
+	breakGlass := testutil.ToFloat64(metrics.AdmissionRequests.WithLabelValues("protected-delete", metrics.DecisionBreakGlass))
 	sre, warnings := clientAs(t, "carol", "wavegate:break-glass")
 	g.Expect(sre.Delete(ctx, keep)).To(Succeed())
 	g.Expect(warnings.Take()).To(ConsistOf(fmt.Sprintf(
 		"[wavegate:protected-delete] ConfigMap %s/endpoint-eus is labelled wavegate.io/protection=protected; admitted as break-glass for carol", ns)))
+	g.Expect(testutil.ToFloat64(metrics.AdmissionRequests.WithLabelValues("protected-delete", metrics.DecisionBreakGlass))).To(Equal(breakGlass+1),
+		"break-glass is counted")
+	g.Eventually(func(g Gomega) {
+		events := &eventsv1.EventList{}
+		g.Expect(env.Client.List(ctx, events, client.InNamespace(ns))).To(Succeed())
+		g.Expect(events.Items).To(ContainElement(And(
+			HaveField("Reason", "BreakGlass"),
+			HaveField("Regarding.Name", "endpoint-eus"),
+			HaveField("Note", ContainSubstring("by carol")),
+		)))
+	}).Should(Succeed(), "break-glass leaves an Event on the object")
 
 	g.Eventually(func() error { return env.Client.Delete(ctx, nsObj) }).Should(Succeed(),
 		"with the protected object gone the namespace may go")
