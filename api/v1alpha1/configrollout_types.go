@@ -134,6 +134,29 @@ type ConfigRolloutSpec struct {
 // +kubebuilder:validation:Enum=Pending;Progressing;Baking;Paused;Blocked;Complete;Failed
 type RolloutPhase string
 
+// Condition reasons of a ConfigRollout.
+const (
+	// ReasonPinnedBuild: a target is pinned to another version.
+	ReasonPinnedBuild = "PinnedBuild"
+	// ReasonTargetMissing: a region of the current wave has no target object.
+	ReasonTargetMissing = "TargetMissing"
+	// ReasonProgressDeadlineExceeded: a region did not converge within progressDeadline.
+	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
+	// ReasonPlanNotFound: the WavePlan does not exist.
+	ReasonPlanNotFound = "PlanNotFound"
+	// ReasonFrozen: a Freeze covers a region of the current wave.
+	ReasonFrozen = "Frozen"
+	// ReasonSpecPaused: spec.paused is true.
+	ReasonSpecPaused = "SpecPaused"
+	// ReasonWaiting: the rollout waits (for convergence, a dependency or a bake).
+	ReasonWaiting = "Waiting"
+	// ReasonComplete: every wave has baked.
+	ReasonComplete = "Complete"
+	// ReasonConverged / ReasonNotConverged report live convergence.
+	ReasonConverged    = "Converged"
+	ReasonNotConverged = "NotConverged"
+)
+
 // Rollout phases.
 const (
 	// PhasePending: nothing applied yet.
@@ -220,6 +243,13 @@ type ConfigRolloutStatus struct {
 	// bakeUntil is when the current wave's bake ends, if no freeze intervenes.
 	// +optional
 	BakeUntil *metav1.Time `json:"bakeUntil,omitempty"`
+	// bakeFrozenFor is how long the current bake was frozen; frozen time does
+	// not count as bake time.
+	// +optional
+	BakeFrozenFor *metav1.Duration `json:"bakeFrozenFor,omitempty"`
+	// frozenSince is when a Freeze paused the rollout, while it does.
+	// +optional
+	FrozenSince *metav1.Time `json:"frozenSince,omitempty"`
 	// convergence is "converged/total" over the targeted regions.
 	// +optional
 	Convergence string `json:"convergence,omitempty"`

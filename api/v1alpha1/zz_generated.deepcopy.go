@@ -371,6 +371,15 @@ func (in *ConfigRolloutStatus) DeepCopyInto(out *ConfigRolloutStatus) {
 		in, out := &in.BakeUntil, &out.BakeUntil
 		*out = (*in).DeepCopy()
 	}
+	if in.BakeFrozenFor != nil {
+		in, out := &in.BakeFrozenFor, &out.BakeFrozenFor
+		*out = new(v1.Duration)
+		**out = **in
+	}
+	if in.FrozenSince != nil {
+		in, out := &in.FrozenSince, &out.FrozenSince
+		*out = (*in).DeepCopy()
+	}
 	if in.Regions != nil {
 		in, out := &in.Regions, &out.Regions
 		*out = make([]RolloutRegionStatus, len(*in))

@@ -54,7 +54,9 @@ func TestMain(m *testing.M) {
 		opts.Now = clock.Now
 		opts.ControllerUser = controllerUser
 		opts.ProtectedResources = "configmaps"
-		return setup.Manager(mgr, opts)
+		// Only the webhooks: these tests write rollout status themselves, as
+		// the rollout controller would.
+		return setup.Webhooks(mgr, opts)
 	}))
 }
 

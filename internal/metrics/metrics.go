@@ -21,6 +21,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
 // Decisions of the admission gate, the values of the decision label.
@@ -50,6 +52,48 @@ var (
 	})
 )
 
+var (
+	// RolloutRegions counts each rollout's regions by observed state.
+	RolloutRegions = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "wavegate_rollout_regions",
+		Help: "Regions of a ConfigRollout by observed state (Pending, Applied, Converged, Pinned, NotConverged, Missing, Frozen, Skipped).",
+	}, []string{"rollout", "state"})
+
+	// RolloutWaveIndex is the position of each rollout's current wave, from 0;
+	// it equals the number of waves once the rollout is complete.
+	RolloutWaveIndex = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "wavegate_rollout_wave_index",
+		Help: "Index of the current wave of a ConfigRollout, from 0; the number of waves once complete.",
+	}, []string{"rollout"})
+)
+
+// regionStates are every value of the state label, so a state that drops to
+// zero is reported as zero rather than disappearing.
+var regionStates = []wavegatev1alpha1.RegionState{
+	wavegatev1alpha1.RegionPending, wavegatev1alpha1.RegionApplied, wavegatev1alpha1.RegionConverged, wavegatev1alpha1.RegionPinned,
+	wavegatev1alpha1.RegionNotConverged, wavegatev1alpha1.RegionMissing, wavegatev1alpha1.RegionFrozen, wavegatev1alpha1.RegionSkipped,
+}
+
+// RecordRollout exports a rollout's region states and wave index.
+func RecordRollout(ro *wavegatev1alpha1.ConfigRollout) {
+	counts := map[wavegatev1alpha1.RegionState]int{}
+	for _, rs := range ro.Status.Regions {
+		counts[rs.State]++
+	}
+	for _, state := range regionStates {
+		RolloutRegions.WithLabelValues(ro.Name, string(state)).Set(float64(counts[state]))
+	}
+	if ro.Status.CurrentWaveIndex != nil {
+		RolloutWaveIndex.WithLabelValues(ro.Name).Set(float64(*ro.Status.CurrentWaveIndex))
+	}
+}
+
+// ForgetRollout drops a deleted rollout's series.
+func ForgetRollout(name string) {
+	RolloutRegions.DeletePartialMatch(prometheus.Labels{"rollout": name})
+	RolloutWaveIndex.DeleteLabelValues(name)
+}
+
 func init() {
-	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration)
+	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex)
 }

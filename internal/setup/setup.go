@@ -29,8 +29,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
 	"github.com/wavegate/wavegate/internal/engine"
 	"github.com/wavegate/wavegate/internal/facts"
@@ -59,6 +61,11 @@ type Options struct {
 	ControllerUser string
 	// ProtectedResources is a comma-separated list of resource[.group].
 	ProtectedResources string
+	// RolloutPatcher patches rollout targets; nil means the manager's client,
+	// whose identity is the controller's. Tests pass an impersonating client.
+	RolloutPatcher client.Client
+	// MaxRequeue bounds how long a rollout waits before it is looked at again.
+	MaxRequeue time.Duration
 }
 
 // Defaults returns the options the manager's flags default to.
@@ -86,16 +93,52 @@ func (o Options) withDefaults() Options {
 	if o.ProtectedResources == "" {
 		o.ProtectedResources = d.ProtectedResources
 	}
+	if o.MaxRequeue <= 0 {
+		o.MaxRequeue = 30 * time.Second
+	}
 	return o
 }
 
 // Manager registers every webhook and controller with mgr.
 func Manager(mgr ctrl.Manager, opts Options) error {
+	if err := Webhooks(mgr, opts); err != nil {
+		return err
+	}
+	return Controllers(mgr, opts)
+}
+
+// Webhooks registers the typed validators and the admission gate.
+func Webhooks(mgr ctrl.Manager, opts Options) error {
 	opts = opts.withDefaults()
 	if err := webhook.SetupValidators(mgr, opts.Now); err != nil {
 		return fmt.Errorf("failed to register the validating webhooks: %w", err)
 	}
 	return setupGate(mgr, opts)
+}
+
+// Controllers registers the reconcilers; they run on the elected leader only.
+func Controllers(mgr ctrl.Manager, opts Options) error {
+	return setupRollouts(mgr, opts.withDefaults())
+}
+
+// setupRollouts registers the ConfigRollout controller.
+func setupRollouts(mgr ctrl.Manager, opts Options) error {
+	patcher := opts.RolloutPatcher
+	if patcher == nil {
+		patcher = mgr.GetClient()
+	}
+	r := &rollout.Reconciler{
+		Reader:     mgr.GetCache(),
+		Client:     mgr.GetClient(),
+		Patcher:    patcher,
+		Recorder:   mgr.GetEventRecorder("wavegate-rollout"),
+		Now:        opts.Now,
+		MaxRequeue: opts.MaxRequeue,
+	}
+	if err := r.SetupWithManager(context.Background(), mgr); err != nil {
+		return fmt.Errorf("failed to set up the ConfigRollout controller: %w", err)
+	}
+	return nil
 }
 
 // setupGate registers the Rego-backed admission gate and the facts it reads.

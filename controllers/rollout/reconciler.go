@@ -1,0 +1,301 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package rollout holds the ConfigRollout reconciler: it moves a change wave
+// by wave with bake time, and reports convergence as observed, never as
+// assumed. All progress lives in status, so a restarted controller neither
+// repeats nor skips a step.
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/metrics"
+)
+
+// +kubebuilder:rbac:groups=wavegate.io,resources=configrollouts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=wavegate.io,resources=configrollouts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=wavegate.io,resources=waveplans;regions;freezes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=*,resources=*,verbs=get;list;watch;patch
+
+// FieldManager owns the fields the controller patches on targets.
+const FieldManager = "wavegate"
+
+// Reconciler moves ConfigRollouts through their waves.
+type Reconciler struct {
+	// Reader reads through the manager's cache, targets of any kind included.
+	Reader client.Reader
+	// Client writes the rollout's status.
+	Client client.Client
+	// Patcher applies patches to targets as Wavegate's controller identity,
+	// so they pass through the admission gate as the sanctioned path.
+	Patcher  client.Client
+	Recorder events.EventRecorder
+	Now      func() time.Time
+	// MaxRequeue bounds how long a rollout waits before it is looked at
+	// again, even when nothing it watches changes.
+	MaxRequeue time.Duration
+
+	watching   sync.Map // GroupVersionKind -> struct{}
+	watchTarget func(gvk schema.GroupVersionKind) error
+}
+
+// Reconcile fetches a rollout, gathers what it needs, takes one step and
+// patches the status.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
+	ro := &wavegatev1alpha1.ConfigRollout{}
+	if err := r.Reader.Get(ctx, req.NamespacedName, ro); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.ForgetRollout(req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := ro.DeepCopy()
+	w, err := r.gather(ctx, ro)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	out := step(ro, w)
+	ro.Status = out.status
+	defer func() {
+		if perr := r.Client.Status().Patch(ctx, ro, client.MergeFrom(before)); perr != nil {
+			err = errors.Join(err, fmt.Errorf("failed to patch the status of ConfigRollout %s: %w", ro.Name, perr))
+			return
+		}
+		r.emit(ro, out.events)
+		metrics.RecordRollout(ro)
+	}()
+	if err := r.applyRegions(ctx, ro, w, out.apply, &out.events); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: r.requeue(out.requeue)}, nil
+}
+
+func (r *Reconciler) requeue(d time.Duration) time.Duration {
+	if d <= 0 || d > r.MaxRequeue {
+		return r.MaxRequeue
+	}
+	return d
+}
+
+// gather reads the plan, the Freezes in force, the dependencies and every
+// region's targets.
+func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout) (*world, error) {
+	w := &world{now: r.Now(), deps: map[string]*wavegatev1alpha1.ConfigRollout{}}
+	plan := &wavegatev1alpha1.WavePlan{}
+	planName := ro.Spec.PlanRef
+	if planName == "" {
+		planName = wavegatev1alpha1.DefaultWavePlan
+	}
+	switch err := r.Reader.Get(ctx, client.ObjectKey{Name: planName}, plan); {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return nil, err
+	default:
+		w.plan = plan
+	}
+	freezes := &wavegatev1alpha1.FreezeList{}
+	if err := r.Reader.List(ctx, freezes); err != nil {
+		return nil, err
+	}
+	for _, f := range freezes.Items {
+		if f.Spec.ExpiresAt == nil || w.now.Before(f.Spec.ExpiresAt.Time) {
+			w.freezes = append(w.freezes, f)
+		}
+	}
+	for _, name := range ro.Spec.DependsOn {
+		dep := &wavegatev1alpha1.ConfigRollout{}
+		if err := r.Reader.Get(ctx, client.ObjectKey{Name: name}, dep); err == nil {
+			w.deps[name] = dep
+		} else if !apierrors.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	regions := &wavegatev1alpha1.RegionList{}
+	if err := r.Reader.List(ctx, regions); err != nil {
+		return nil, err
+	}
+	w.pairs = pairsOf(regions.Items)
+	targets, err := r.targets(ctx, ro)
+	if err != nil {
+		return nil, err
+	}
+	w.targets = targets
+	w.observed = map[string]observed{}
+	if w.plan != nil {
+		for _, wave := range w.plan.Spec.Waves {
+			for _, region := range wave.Regions {
+				w.observed[region] = observeRegion(ro, targets[region])
+			}
+		}
+	}
+	return w, nil
+}
+
+// pairsOf returns each region's failover pairs, declared on either side.
+func pairsOf(regions []wavegatev1alpha1.Region) func(string) []string {
+	pairs := map[string][]string{}
+	for _, r := range regions {
+		if p := r.Spec.PairedRegion; p != "" {
+			pairs[r.Name] = appendOnce(pairs[r.Name], p)
+			pairs[p] = appendOnce(pairs[p], r.Name)
+		}
+	}
+	return func(region string) []string { return pairs[region] }
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// targets lists the rollout's target objects and groups them by region: the
+// object's own region label, else its Namespace's.
+func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout) (map[string][]*unstructured.Unstructured, error) {
+	gvk, err := targetGVK(ro)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ensureWatch(gvk); err != nil {
+		return nil, err
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	opts := []client.ListOption{}
+	if ns := ro.Spec.Target.Namespace; ns != "" {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	if sel := ro.Spec.Target.Selector; sel != nil {
+		s, err := metav1.LabelSelectorAsSelector(sel)
+		if err != nil {
+			return nil, fmt.Errorf("invalid spec.target.selector: %w", err)
+		}
+		opts = append(opts, client.MatchingLabelsSelector{Selector: s})
+	}
+	if err := r.Reader.List(ctx, list, opts...); err != nil {
+		return nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
+	}
+	out := map[string][]*unstructured.Unstructured{}
+	nsRegion := map[string]string{}
+	for i := range list.Items {
+		t := &list.Items[i]
+		if name := ro.Spec.Target.Name; name != "" && t.GetName() != name {
+			continue
+		}
+		region := t.GetLabels()[wavegatev1alpha1.LabelRegion]
+		if region == "" && t.GetNamespace() != "" {
+			if _, ok := nsRegion[t.GetNamespace()]; !ok {
+				ns := &corev1.Namespace{}
+				if err := r.Reader.Get(ctx, client.ObjectKey{Name: t.GetNamespace()}, ns); err != nil && !apierrors.IsNotFound(err) {
+					return nil, err
+				}
+				nsRegion[t.GetNamespace()] = ns.Labels[wavegatev1alpha1.LabelRegion]
+			}
+			region = nsRegion[t.GetNamespace()]
+		}
+		if region != "" {
+			out[region] = append(out[region], t)
+		}
+	}
+	return out, nil
+}
+
+func targetGVK(ro *wavegatev1alpha1.ConfigRollout) (schema.GroupVersionKind, error) {
+	gv, err := schema.ParseGroupVersion(ro.Spec.Target.APIVersion)
+	if err != nil {
+		return schema.GroupVersionKind{}, fmt.Errorf("invalid spec.target.apiVersion %q: %w", ro.Spec.Target.APIVersion, err)
+	}
+	return gv.WithKind(ro.Spec.Target.Kind), nil
+}
+
+// ensureWatch starts watching a target kind the first time a rollout names it.
+func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
+	if _, loaded := r.watching.LoadOrStore(gvk, struct{}{}); loaded || r.watchTarget == nil {
+		return nil
+	}
+	if err := r.watchTarget(gvk); err != nil {
+		r.watching.Delete(gvk)
+		return fmt.Errorf("failed to watch %s: %w", gvk, err)
+	}
+	return nil
+}
+
+// applyRegions patches every target of each region the step chose, as the
+// controller identity, and records when.
+func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, w *world, regions []string, evs *[]event) error {
+	for _, region := range regions {
+		for _, t := range w.targets[region] {
+			patch := client.RawPatch(types.MergePatchType, ro.Spec.Patch.Raw)
+			obj := &unstructured.Unstructured{}
+			obj.SetGroupVersionKind(t.GroupVersionKind())
+			obj.SetNamespace(t.GetNamespace())
+			obj.SetName(t.GetName())
+			if err := r.Patcher.Patch(ctx, obj, patch, client.FieldOwner(FieldManager)); err != nil {
+				// What was applied before the failure is recorded; the next
+				// step retries the rest.
+				return fmt.Errorf("failed to patch %s %s in region %s: %w", t.GetKind(), refOf(t), region, err)
+			}
+		}
+		for i := range ro.Status.Regions {
+			rs := &ro.Status.Regions[i]
+			if rs.Name == region {
+				rs.AppliedAt = &metav1.Time{Time: w.now}
+				rs.State = wavegatev1alpha1.RegionApplied
+			}
+		}
+		*evs = append(*evs, event{kind: "Normal", reason: "RegionApplied", msg: fmt.Sprintf("Applied version %s to region %s", ro.Spec.Version, region)})
+	}
+	return nil
+}
+
+func (r *Reconciler) emit(ro *wavegatev1alpha1.ConfigRollout, evs []event) {
+	for _, e := range evs {
+		r.Recorder.Eventf(ro, nil, e.kind, e.reason, "Reconcile", "%s", e.msg)
+	}
+}
+
+// selectorMatches is used by the target watch to find rollouts of an object.
+func selectorMatches(ro *wavegatev1alpha1.ConfigRollout, obj client.Object) bool {
+	t := ro.Spec.Target
+	if t.Namespace != "" && t.Namespace != obj.GetNamespace() {
+		return false
+	}
+	if t.Name != "" {
+		return t.Name == obj.GetName()
+	}
+	sel, err := metav1.LabelSelectorAsSelector(t.Selector)
+	return err == nil && sel.Matches(labels.Set(obj.GetLabels()))
+}

@@ -1,0 +1,109 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package rollout
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// Field indexes on ConfigRollouts.
+const (
+	indexTargetGVK = "spec.target.gvk"
+	indexDependsOn = "spec.dependsOn"
+)
+
+// SetupWithManager registers the reconciler. Besides its own kind it watches
+// Freezes, WavePlans and Regions (any of them can move every rollout), the
+// rollouts it depends on, and, from the first rollout that names a kind on,
+// the target objects of that kind: a pin added to a target shows in status
+// within seconds, not at the next timer.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &wavegatev1alpha1.ConfigRollout{}, indexTargetGVK, func(o client.Object) []string {
+		gvk, err := targetGVK(o.(*wavegatev1alpha1.ConfigRollout))
+		if err != nil {
+			return nil
+		}
+		return []string{gvk.String()}
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &wavegatev1alpha1.ConfigRollout{}, indexDependsOn, func(o client.Object) []string {
+		return o.(*wavegatev1alpha1.ConfigRollout).Spec.DependsOn
+	}); err != nil {
+		return err
+	}
+	all := handler.EnqueueRequestsFromMapFunc(r.allRollouts)
+	c, err := ctrl.NewControllerManagedBy(mgr).
+		For(&wavegatev1alpha1.ConfigRollout{}).
+		Watches(&wavegatev1alpha1.Freeze{}, all).
+		Watches(&wavegatev1alpha1.WavePlan{}, all).
+		Watches(&wavegatev1alpha1.Region{}, all).
+		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(r.dependents)).
+		Build(r)
+	if err != nil {
+		return err
+	}
+	r.watchTarget = func(gvk schema.GroupVersionKind) error {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		return c.Watch(source.Kind(mgr.GetCache(), client.Object(u), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
+	}
+	return nil
+}
+
+func (r *Reconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.requests(ctx, nil)
+}
+
+// dependents are the rollouts whose dependsOn names the changed rollout.
+func (r *Reconciler) dependents(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.requests(ctx, nil, client.MatchingFields{indexDependsOn: o.GetName()})
+}
+
+// rolloutsOf maps a changed target object to the rollouts that select it.
+func (r *Reconciler) rolloutsOf(gvk schema.GroupVersionKind) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		return r.requests(ctx, func(ro *wavegatev1alpha1.ConfigRollout) bool { return selectorMatches(ro, o) },
+			client.MatchingFields{indexTargetGVK: gvk.String()})
+	}
+}
+
+func (r *Reconciler) requests(ctx context.Context, keep func(*wavegatev1alpha1.ConfigRollout) bool, opts ...client.ListOption) []reconcile.Request {
+	list := &wavegatev1alpha1.ConfigRolloutList{}
+	if err := r.Reader.List(ctx, list, opts...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list ConfigRollouts to enqueue")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		if keep == nil || keep(&list.Items[i]) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return out
+}
