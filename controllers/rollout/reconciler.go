@@ -65,7 +65,7 @@ type Reconciler struct {
 	// again, even when nothing it watches changes.
 	MaxRequeue time.Duration
 
-	watching   sync.Map // GroupVersionKind -> struct{}
+	watching    sync.Map // GroupVersionKind -> struct{}
 	watchTarget func(gvk schema.GroupVersionKind) error
 }
 
@@ -123,22 +123,8 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 	default:
 		w.plan = plan
 	}
-	freezes := &wavegatev1alpha1.FreezeList{}
-	if err := r.Reader.List(ctx, freezes); err != nil {
+	if err := r.gatherFreezesAndDeps(ctx, ro, w); err != nil {
 		return nil, err
-	}
-	for _, f := range freezes.Items {
-		if f.Spec.ExpiresAt == nil || w.now.Before(f.Spec.ExpiresAt.Time) {
-			w.freezes = append(w.freezes, f)
-		}
-	}
-	for _, name := range ro.Spec.DependsOn {
-		dep := &wavegatev1alpha1.ConfigRollout{}
-		if err := r.Reader.Get(ctx, client.ObjectKey{Name: name}, dep); err == nil {
-			w.deps[name] = dep
-		} else if !apierrors.IsNotFound(err) {
-			return nil, err
-		}
 	}
 	regions := &wavegatev1alpha1.RegionList{}
 	if err := r.Reader.List(ctx, regions); err != nil {
@@ -159,6 +145,29 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 		}
 	}
 	return w, nil
+}
+
+// gatherFreezesAndDeps reads the Freezes in force (an expired one is over at
+// once) and the rollouts of spec.dependsOn.
+func (r *Reconciler) gatherFreezesAndDeps(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, w *world) error {
+	freezes := &wavegatev1alpha1.FreezeList{}
+	if err := r.Reader.List(ctx, freezes); err != nil {
+		return err
+	}
+	for _, f := range freezes.Items {
+		if f.Spec.ExpiresAt == nil || w.now.Before(f.Spec.ExpiresAt.Time) {
+			w.freezes = append(w.freezes, f)
+		}
+	}
+	for _, name := range ro.Spec.DependsOn {
+		dep := &wavegatev1alpha1.ConfigRollout{}
+		if err := r.Reader.Get(ctx, client.ObjectKey{Name: name}, dep); err == nil {
+			w.deps[name] = dep
+		} else if !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 // pairsOf returns each region's failover pairs, declared on either side.
@@ -208,10 +217,16 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	if err := r.Reader.List(ctx, list, opts...); err != nil {
 		return nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
 	}
+	return r.byRegion(ctx, ro, list.Items)
+}
+
+// byRegion groups targets by region: the object's own region label, else
+// its Namespace's. Objects in no region are not targets.
+func (r *Reconciler) byRegion(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, items []unstructured.Unstructured) (map[string][]*unstructured.Unstructured, error) {
 	out := map[string][]*unstructured.Unstructured{}
 	nsRegion := map[string]string{}
-	for i := range list.Items {
-		t := &list.Items[i]
+	for i := range items {
+		t := &items[i]
 		if name := ro.Spec.Target.Name; name != "" && t.GetName() != name {
 			continue
 		}

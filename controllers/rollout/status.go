@@ -129,6 +129,11 @@ func (s *stepper) waveIndex() int {
 	return int(*s.st.CurrentWaveIndex)
 }
 
+func (s *stepper) setWaveIndex(i int) {
+	idx := int32(i) //nolint:gosec // a plan has at most 50 waves
+	s.st.CurrentWaveIndex = &idx
+}
+
 func (s *stepper) complete() bool { return s.waveIndex() >= len(s.waves) }
 
 func (s *stepper) skipReason(region string) (string, bool) {
@@ -294,15 +299,14 @@ func (s *stepper) bake() bool {
 	// Convergence was just observed for every region of the wave, at the end
 	// of the bake: the wave is done.
 	s.emit("Normal", "WaveCompleted", "Wave %s converged and baked", wave.Name)
-	next := int32(s.waveIndex() + 1)
-	s.st.CurrentWaveIndex = &next
+	s.setWaveIndex(s.waveIndex() + 1)
 	s.st.BakeStartedAt, s.st.BakeUntil, s.st.BakeFrozenFor = nil, nil, nil
 	if s.complete() {
 		s.st.CurrentWave = ""
 		s.emit("Normal", "RolloutComplete", "Every wave converged and baked at version %s", s.ro.Spec.Version)
 		return false
 	}
-	s.emit("Normal", "WaveStarted", "Wave %s started", s.w.plan.Spec.Waves[next].Name)
+	s.emit("Normal", "WaveStarted", "Wave %s started", s.w.plan.Spec.Waves[s.waveIndex()].Name)
 	s.observeRegions()
 	return true
 }
@@ -358,10 +362,9 @@ func (s *stepper) dependencyWait(region string) string {
 	return ""
 }
 
-// blocked reports pins and missing targets in the current wave, and regions
-// that missed their progress deadline.
-func (s *stepper) blocked() bool {
-	var missing, late []string
+// blockers are what stops the current wave: its pinned regions, its regions
+// without a target, and its regions past their progress deadline.
+func (s *stepper) blockers() (pins, missing, late []string) {
 	for _, rs := range s.currentRegions() {
 		switch {
 		case rs.State == wavegatev1alpha1.RegionMissing:
@@ -371,7 +374,12 @@ func (s *stepper) blocked() bool {
 			late = append(late, fmt.Sprintf("%s (%s)", rs.Name, orNone(rs.Message)))
 		}
 	}
-	return len(s.pins(true)) > 0 || len(missing) > 0 || len(late) > 0
+	return s.pins(true), missing, late
+}
+
+func (s *stepper) blocked() bool {
+	pins, missing, late := s.blockers()
+	return len(pins)+len(missing)+len(late) > 0
 }
 
 // pins lists pinned regions as "region at version (reason)"; with
@@ -419,8 +427,7 @@ func (s *stepper) summarise() {
 		}
 	}
 	s.st.Convergence = fmt.Sprintf("%d/%d", converged, total)
-	idx := int32(s.waveIndex())
-	s.st.CurrentWaveIndex = &idx
+	s.setWaveIndex(s.waveIndex())
 	allConverged := converged == total
 	if allConverged {
 		s.condition(wavegatev1alpha1.ConditionConverged, true, wavegatev1alpha1.ReasonConverged, fmt.Sprintf("%d/%d regions observed at %s", converged, total, s.ro.Spec.Version))
@@ -434,20 +441,11 @@ func (s *stepper) summarise() {
 
 // phase decides the rollout's phase; the order is the order of precedence.
 func (s *stepper) phase() (wavegatev1alpha1.RolloutPhase, string, string) {
-	pins := s.pins(false)
-	if len(pins) > 0 && (s.complete() || len(s.pins(true)) > 0) {
+	currentPins, missing, late := s.blockers()
+	// Every pinned region is named, not only those of the current wave.
+	if pins := s.pins(false); len(pins) > 0 && (s.complete() || len(currentPins) > 0) {
 		return wavegatev1alpha1.PhaseBlocked, wavegatev1alpha1.ReasonPinnedBuild,
 			fmt.Sprintf("pinned, so never patched: %s; remove the pins or change spec.version", strings.Join(pins, ", "))
-	}
-	var missing, late []string
-	for _, rs := range s.currentRegions() {
-		if rs.State == wavegatev1alpha1.RegionMissing {
-			missing = append(missing, rs.Name)
-		}
-		if rs.State == wavegatev1alpha1.RegionNotConverged && s.ro.Spec.ProgressDeadline != nil && rs.AppliedAt != nil &&
-			s.w.now.Sub(rs.AppliedAt.Time) > s.ro.Spec.ProgressDeadline.Duration {
-			late = append(late, fmt.Sprintf("%s (%s)", rs.Name, orNone(rs.Message)))
-		}
 	}
 	switch {
 	case len(missing) > 0:
@@ -528,7 +526,7 @@ func (s *stepper) setPhase(phase wavegatev1alpha1.RolloutPhase, reason, msg stri
 		s.emit("Warning", "Blocked", "%s: %s", reason, msg)
 	case phase == wavegatev1alpha1.PhasePaused:
 		s.emit("Warning", "Paused", "%s", msg)
-	case prev == wavegatev1alpha1.PhasePaused && reason != wavegatev1alpha1.ReasonFrozen && s.ro.Spec.Paused == false && s.st.FrozenSince == nil && !s.resumedEmitted():
+	case prev == wavegatev1alpha1.PhasePaused && reason != wavegatev1alpha1.ReasonFrozen && !s.ro.Spec.Paused && s.st.FrozenSince == nil && !s.resumedEmitted():
 		s.emit("Normal", "Resumed", "Resumed: %s", msg)
 	}
 }
