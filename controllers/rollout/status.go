@@ -258,6 +258,12 @@ func (s *stepper) advance() bool {
 		return false
 	}
 	regions := s.currentRegions()
+	if len(regions) == 0 {
+		// Nothing of this rollout is in the wave (spec.regions, skipRegions):
+		// nothing changed there, so there is nothing to bake.
+		s.setWaveIndex(s.waveIndex() + 1)
+		return true
+	}
 	waiting := false
 	for _, rs := range regions {
 		if rs.State == wavegatev1alpha1.RegionPending {
