@@ -28,6 +28,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -71,7 +72,7 @@ type Reconciler struct {
 
 // Reconcile fetches a rollout, gathers what it needs, takes one step and
 // patches the status.
-func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
 	ro := &wavegatev1alpha1.ConfigRollout{}
 	if err := r.Reader.Get(ctx, req.NamespacedName, ro); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -87,9 +88,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	out := step(ro, w)
 	ro.Status = out.status
 	defer func() {
-		if perr := r.Client.Status().Patch(ctx, ro, client.MergeFrom(before)); perr != nil {
-			err = errors.Join(err, fmt.Errorf("failed to patch the status of ConfigRollout %s: %w", ro.Name, perr))
-			return
+		// An unchanged status is not written: a thousand rollouts at rest cost
+		// no API writes.
+		// The patch carries the resourceVersion it was computed from: a step
+		// taken on a stale copy must not overwrite progress (an appliedAt)
+		// that a newer step recorded. On a conflict, look again at once.
+		if !equality.Semantic.DeepEqual(before.Status, ro.Status) {
+			perr := r.Client.Status().Patch(ctx, ro, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+			if apierrors.IsConflict(perr) && err == nil {
+				res = ctrl.Result{RequeueAfter: time.Millisecond}
+				return
+			}
+			if perr != nil {
+				err = errors.Join(err, fmt.Errorf("failed to patch the status of ConfigRollout %s: %w", ro.Name, perr))
+				return
+			}
 		}
 		r.emit(ro, out.events)
 		metrics.RecordRollout(ro)

@@ -66,13 +66,13 @@ func TestMain(m *testing.M) {
 
 // startController runs the rollout controller as Wavegate's own identity
 // until the returned stop is called (or the test ends).
-func startController(t *testing.T) (stop func()) {
+func startController(t testing.TB) (stop func()) {
 	return startControllerWith(t, 100*time.Millisecond)
 }
 
 // startControllerWith runs the controller with a given MaxRequeue: a long one
 // shows that it reacts to watches, not timers.
-func startControllerWith(t *testing.T, maxRequeue time.Duration) (stop func()) {
+func startControllerWith(t testing.TB, maxRequeue time.Duration) (stop func()) {
 	t.Helper()
 	g := NewWithT(t)
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
@@ -106,7 +106,7 @@ func startControllerWith(t *testing.T, maxRequeue time.Duration) (stop func()) {
 
 // inventory creates regions (pairs as given), a plan of the given waves with
 // a 1h bake each, and a namespace per region labelled with it.
-func inventory(t *testing.T, plan string, pairs map[string]string, waves ...[]string) {
+func inventory(t testing.TB, plan string, pairs map[string]string, waves ...[]string) {
 	t.Helper()
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -140,7 +140,7 @@ func inventory(t *testing.T, plan string, pairs map[string]string, waves ...[]st
 }
 
 // settings creates the ConfigMap "settings" at version 1.0.0 in a region's namespace.
-func settings(t *testing.T, region string, annotations map[string]string) {
+func settings(t testing.TB, region string, annotations map[string]string) {
 	t.Helper()
 	NewWithT(t).Eventually(func() error {
 		return env.Client.Create(context.Background(), &corev1.ConfigMap{

@@ -22,8 +22,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -59,11 +62,15 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	all := handler.EnqueueRequestsFromMapFunc(r.allRollouts)
 	c, err := ctrl.NewControllerManagedBy(mgr).
-		For(&wavegatev1alpha1.ConfigRollout{}).
+		// A rollout's own status writes need no second look; spec changes do.
+		For(&wavegatev1alpha1.ConfigRollout{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&wavegatev1alpha1.Freeze{}, all).
 		Watches(&wavegatev1alpha1.WavePlan{}, all).
 		Watches(&wavegatev1alpha1.Region{}, all).
 		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(r.dependents)).
+		// Each rollout is reconciled by one worker at a time; several workers
+		// keep a thousand rollouts from queueing behind each status write.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 8}).
 		Build(r)
 	if err != nil {
 		return err
