@@ -89,6 +89,9 @@ func (s *stepper) run() {
 		return
 	}
 	s.waves = s.rolloutWaves()
+	if s.ro.Status.CurrentWaveIndex == nil && len(s.waves) > 0 {
+		s.emit("Normal", "WaveStarted", "Wave %s started", s.w.plan.Spec.Waves[0].Name)
+	}
 	s.observeRegions()
 	// Advance through waves that are done; a step never starts a wave whose
 	// predecessor has not converged and baked.

@@ -72,14 +72,14 @@ func TestStep(t *testing.T) {
 			rollout: Rollout("r"),
 			world:   newWorld(twoWaves(), map[string]observed{"a": done(), "b": done(), "c": pending()}),
 			phase:   wavegatev1alpha1.PhaseBaking,
-			events:  []string{"RegionConverged", "RegionConverged", "BakeStarted"},
+			events:  []string{"WaveStarted", "RegionConverged", "RegionConverged", "BakeStarted"},
 		},
 		{
 			name:    "a skipped region does not hold its wave back",
 			rollout: Rollout("r", Skipping("b", "separate sovereign rollout")),
 			world:   newWorld(twoWaves(), map[string]observed{"a": done(), "b": pending(), "c": pending()}),
 			phase:   wavegatev1alpha1.PhaseBaking,
-			events:  []string{"RegionConverged", "BakeStarted"},
+			events:  []string{"WaveStarted", "RegionConverged", "BakeStarted"},
 		},
 		{
 			name:    "spec.regions limits the rollout to a subset, and a wave without its regions is passed over",
@@ -93,7 +93,7 @@ func TestStep(t *testing.T) {
 			rollout: Rollout("r", func(r *wavegatev1alpha1.ConfigRollout) { r.Spec.Paused = true }),
 			world:   newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": pending()}),
 			phase:   wavegatev1alpha1.PhasePaused,
-			events:  []string{"Paused"},
+			events:  []string{"WaveStarted", "Paused"},
 		},
 		{
 			name:    "a pin in a later wave does not stop the current one",
@@ -101,14 +101,14 @@ func TestStep(t *testing.T) {
 			world:   newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": {pinned: true, version: "1.9.3"}}),
 			phase:   wavegatev1alpha1.PhaseProgressing,
 			apply:   []string{"a", "b"},
-			events:  []string{"RegionPinned"},
+			events:  []string{"WaveStarted", "RegionPinned"},
 		},
 		{
 			name:       "a pin in the current wave blocks, naming every pin",
 			rollout:    Rollout("r"),
 			world:      newWorld(twoWaves(), map[string]observed{"a": {pinned: true, version: "1.9.3", pinReason: "hold"}, "b": pending(), "c": {pinned: true, version: "1.9.2"}}),
 			phase:      wavegatev1alpha1.PhaseBlocked,
-			events:     []string{"RegionPinned", "RegionPinned", "Blocked"},
+			events:     []string{"WaveStarted", "RegionPinned", "RegionPinned", "Blocked"},
 			blockedMsg: "pinned, so never patched: a at 1.9.3 (hold), c at 1.9.2 (no reason given); remove the pins or change spec.version",
 		},
 		{
