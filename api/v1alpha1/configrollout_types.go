@@ -250,6 +250,9 @@ type ConfigRolloutStatus struct {
 	// frozenSince is when a Freeze paused the rollout, while it does.
 	// +optional
 	FrozenSince *metav1.Time `json:"frozenSince,omitempty"`
+	// pausedBy names the Freeze that pauses the rollout, while one does.
+	// +optional
+	PausedBy string `json:"pausedBy,omitempty"`
 	// convergence is "converged/total" over the targeted regions.
 	// +optional
 	Convergence string `json:"convergence,omitempty"`

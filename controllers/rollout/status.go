@@ -329,6 +329,7 @@ func (s *stepper) holdForFreeze() bool {
 			break
 		}
 	}
+	s.st.PausedBy = by
 	if by == "" {
 		if s.st.FrozenSince != nil {
 			frozenFor := s.w.now.Sub(s.st.FrozenSince.Time)

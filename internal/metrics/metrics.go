@@ -67,6 +67,12 @@ var (
 	}, []string{"rollout"})
 )
 
+// FreezeActive is 1 while a Freeze is in force, 0 once it expired.
+var FreezeActive = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "wavegate_freeze_active",
+	Help: "1 while a Freeze is in force, 0 once it has expired; the series goes when the Freeze is deleted.",
+}, []string{"freeze"})
+
 // regionStates are every value of the state label, so a state that drops to
 // zero is reported as zero rather than disappearing.
 var regionStates = []wavegatev1alpha1.RegionState{
@@ -95,5 +101,5 @@ func ForgetRollout(name string) {
 }
 
 func init() {
-	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex)
+	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex, FreezeActive)
 }

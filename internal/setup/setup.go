@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/wavegate/wavegate/controllers/freeze"
 	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
 	"github.com/wavegate/wavegate/internal/engine"
@@ -118,7 +119,18 @@ func Webhooks(mgr ctrl.Manager, opts Options) error {
 
 // Controllers registers the reconcilers; they run on the elected leader only.
 func Controllers(mgr ctrl.Manager, opts Options) error {
-	return setupRollouts(mgr, opts.withDefaults())
+	opts = opts.withDefaults()
+	if err := setupRollouts(mgr, opts); err != nil {
+		return err
+	}
+	fr := &freeze.Reconciler{
+		Reader: mgr.GetCache(), Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wavegate-freeze"),
+		Now: opts.Now, MaxRequeue: opts.MaxRequeue,
+	}
+	if err := fr.SetupWithManager(context.Background(), mgr); err != nil {
+		return fmt.Errorf("failed to set up the Freeze controller: %w", err)
+	}
+	return nil
 }
 
 // setupRollouts registers the ConfigRollout controller.
