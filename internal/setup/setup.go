@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/wavegate/wavegate/controllers/automationpolicy"
 	"github.com/wavegate/wavegate/controllers/freeze"
 	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
@@ -129,6 +130,16 @@ func Controllers(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := fr.SetupWithManager(context.Background(), mgr); err != nil {
 		return fmt.Errorf("failed to set up the Freeze controller: %w", err)
+	}
+	resources, err := parseResources(opts.ProtectedResources)
+	if err != nil {
+		return err
+	}
+	ap := &automationpolicy.Reconciler{
+		Reader: mgr.GetCache(), Client: mgr.GetClient(), Mapper: mgr.GetRESTMapper(), DefaultResources: resources,
+	}
+	if err := ap.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("failed to set up the AutomationPolicy controller: %w", err)
 	}
 	return nil
 }
