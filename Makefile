@@ -92,8 +92,10 @@ demo: envtest ## Run Wavegate on a local control plane with the samples applied;
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager into bin/.
+build: ## Build the manager, the wavegate CLI and its kubectl plugin name into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/wavegate ./cmd/wavegate
+	cp $(LOCALBIN)/wavegate $(LOCALBIN)/kubectl-wavegate
 
 .PHONY: run
 run: manifests generate ## Run the manager against the current kubeconfig.

@@ -1,0 +1,142 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package cli is the wavegate command line: pause and resume regions with a
+// Freeze, and show the state of freezes, rollouts, automation and regions.
+// Exit codes: 0 success, 1 denied or failed, 2 bad usage or bad input.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// Exit codes.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2
+)
+
+// UsageError is bad usage or bad input: exit code 2.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+// ExitCode maps an error to the command's exit code.
+func ExitCode(err error) int {
+	var u UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &u), apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
+		return ExitUsage
+	default:
+		return ExitFailed
+	}
+}
+
+func (o *options) errOut() io.Writer { return o.err }
+
+// options are the flags every command shares.
+type options struct {
+	kubeconfig string
+	context    string
+	output     string
+	out        io.Writer
+	err        io.Writer
+	// newClient is replaced in tests of pure logic.
+	newClient func() (client.Client, string, error)
+}
+
+// NewRootCommand returns the wavegate command; results go to out, progress
+// and problems to errOut.
+func NewRootCommand(out, errOut io.Writer) *cobra.Command {
+	o := &options{out: out, err: errOut}
+	o.newClient = o.client
+	root := &cobra.Command{
+		Use:           "wavegate",
+		Short:         "Pause and resume regions, and see what Wavegate sees",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if o.output != "table" && o.output != "json" {
+				return usagef("invalid --output %q: use table or json", o.output)
+			}
+			return nil
+		},
+	}
+	root.SetOut(out)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
+	root.PersistentFlags().StringVar(&o.kubeconfig, "kubeconfig", "", "Path to the kubeconfig file; defaults to $KUBECONFIG or ~/.kube/config.")
+	root.PersistentFlags().StringVar(&o.context, "context", "", "The kubeconfig context to use.")
+	root.PersistentFlags().StringVarP(&o.output, "output", "o", "table", "Output format: table or json.")
+	root.AddCommand(newPauseCommand(o), newResumeCommand(o), newStatusCommand(o))
+	return root
+}
+
+func newScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(wavegatev1alpha1.AddToScheme(s))
+	return s
+}
+
+// client builds a client from the kubeconfig flags; it also returns the
+// server's address, for messages.
+func (o *options) client() (client.Client, string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.context}).ClientConfig()
+	if err != nil {
+		return nil, "", usagef("cannot load the kubeconfig: %v", err)
+	}
+	if err := rest.SetKubernetesDefaults(cfg); err != nil {
+		return nil, cfg.Host, err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: newScheme()})
+	if err != nil {
+		return nil, cfg.Host, reachable(cfg.Host, err)
+	}
+	return c, cfg.Host, nil
+}
+
+// reachable names the server when the error is a network failure.
+func reachable(server string, err error) error {
+	var netErr net.Error
+	var urlErr *url.Error
+	if errors.As(err, &netErr) || errors.As(err, &urlErr) {
+		return fmt.Errorf("cannot reach the cluster at %s: %w", server, err)
+	}
+	return err
+}
