@@ -68,9 +68,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		Watches(&wavegatev1alpha1.WavePlan{}, all).
 		Watches(&wavegatev1alpha1.Region{}, all).
 		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(r.dependents)).
-		// Each rollout is reconciled by one worker at a time; several workers
+		// Each rollout is reconciled by one worker at a time; sixteen workers
 		// keep a thousand rollouts from queueing behind each status write.
-		WithOptions(controller.Options{MaxConcurrentReconciles: 8}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 16}).
 		Build(r)
 	if err != nil {
 		return err
