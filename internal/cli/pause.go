@@ -192,6 +192,7 @@ func (o *options) resume(ctx context.Context, c client.Client, server string, na
 		}
 	}
 	var failed []string
+	ended := []string{}
 	for _, name := range names {
 		err := c.Delete(ctx, &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: name}})
 		if err != nil {
@@ -199,9 +200,17 @@ func (o *options) resume(ctx context.Context, c client.Client, server string, na
 			failed = append(failed, name)
 			continue
 		}
-		fmt.Fprintf(o.out, "Freeze %s ended\n", name)
+		ended = append(ended, name)
+		if o.output != "json" {
+			fmt.Fprintf(o.out, "Freeze %s ended\n", name)
+		}
 	}
-	if len(names) == 0 {
+	switch {
+	case o.output == "json":
+		if err := o.printJSON(map[string][]string{"ended": ended}); err != nil {
+			return err
+		}
+	case len(names) == 0:
 		fmt.Fprintln(o.out, "No Freeze is in force")
 	}
 	if len(failed) > 0 {
