@@ -57,13 +57,23 @@ var systemDeleters = map[string]bool{
 type Gate struct {
 	Engine   *engine.Engine
 	Facts    *facts.Builder
-	Records  *records.Store
+	Records  RecordStore
 	Synced   func() bool
 	Recorder events.EventRecorder
 	Log      logr.Logger
 }
 
 var _ admission.Handler = &Gate{}
+
+// RecordStore keeps change records: in the API server for the webhook, in
+// memory for `wavegate check`.
+type RecordStore interface {
+	// Append adds entries to a record, based on the version base (nil: no
+	// record yet); it returns records.ErrConflict if base is stale.
+	Append(ctx context.Context, name string, base *wavegatev1alpha1.ChangeRecord, template wavegatev1alpha1.ChangeRecordSpec, entries []wavegatev1alpha1.ChangeEntry, now time.Time) error
+	// Fresh reads a record bypassing every cache; nil when there is none.
+	Fresh(ctx context.Context, name string) (*wavegatev1alpha1.ChangeRecord, error)
+}
 
 // Handle judges one request.
 func (g *Gate) Handle(ctx context.Context, req admission.Request) admission.Response {
@@ -85,30 +95,40 @@ func (g *Gate) handle(ctx context.Context, req admission.Request) (admission.Res
 	if err != nil {
 		return g.undecidable(req, err), engine.Decision{}
 	}
+	dec, in, err := g.Judge(ctx, r)
+	if err != nil {
+		return g.undecidable(req, err), engine.Decision{}
+	}
+	if !dec.Allowed() {
+		g.logDecision(r, in, dec, "denied")
+		return denied(dec), dec
+	}
+	return g.allowed(r, in, dec), dec
+}
 
+// Judge decides one request and, when it is admitted and not a dry run,
+// records what it changes. It is the one decision path: the webhook and
+// `wavegate check` both call it.
+func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *facts.Input, error) {
 	fresh := map[string]*wavegatev1alpha1.ChangeRecord{}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		in := g.Facts.Build(r, fresh)
 		dec, err := g.Engine.Decide(ctx, in.Value())
 		if err != nil {
-			return g.undecidable(req, err), engine.Decision{}
+			return engine.Decision{}, in, err
 		}
-		if !dec.Allowed() {
-			g.logDecision(r, in, dec, "denied")
-			return denied(dec), dec
-		}
-		if r.DryRun {
-			return g.allowed(r, in, dec), dec
+		if !dec.Allowed() || r.DryRun {
+			return dec, in, nil
 		}
 		conflicted, err := g.record(ctx, in, fresh)
 		if err != nil {
-			return g.undecidable(req, err), engine.Decision{}
+			return engine.Decision{}, in, err
 		}
 		if !conflicted {
-			return g.allowed(r, in, dec), dec
+			return dec, in, nil
 		}
 	}
-	return g.undecidable(req, fmt.Errorf("the change record kept changing under %d attempts to record this change", maxAttempts)), engine.Decision{}
+	return engine.Decision{}, nil, fmt.Errorf("the change record kept changing under %d attempts to record this change", maxAttempts)
 }
 
 // record writes what an admitted request changes: the regions a change

@@ -25,6 +25,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -68,6 +69,23 @@ func ExitCode(err error) int {
 
 func (o *options) errOut() io.Writer { return o.err }
 
+// outputFlag adds -o with the formats a command accepts; the first is the default.
+func (o *options) outputFlag(cmd *cobra.Command, formats ...string) {
+	cmd.Flags().StringVarP(&o.output, "output", "o", formats[0], "Output format: "+strings.Join(formats, ", ")+".")
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		for _, f := range formats {
+			if o.output == f {
+				if prev != nil {
+					return prev(c, args)
+				}
+				return nil
+			}
+		}
+		return usagef("invalid --output %q: use %s", o.output, strings.Join(formats, " or "))
+	}
+}
+
 // options are the flags every command shares.
 type options struct {
 	kubeconfig string
@@ -89,19 +107,12 @@ func NewRootCommand(out, errOut io.Writer) *cobra.Command {
 		Short:         "Pause and resume regions, and see what Wavegate sees",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRunE: func(*cobra.Command, []string) error {
-			if o.output != "table" && o.output != "json" {
-				return usagef("invalid --output %q: use table or json", o.output)
-			}
-			return nil
-		},
 	}
 	root.SetOut(out)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
 	root.PersistentFlags().StringVar(&o.kubeconfig, "kubeconfig", "", "Path to the kubeconfig file; defaults to $KUBECONFIG or ~/.kube/config.")
 	root.PersistentFlags().StringVar(&o.context, "context", "", "The kubeconfig context to use.")
-	root.PersistentFlags().StringVarP(&o.output, "output", "o", "table", "Output format: table or json.")
-	root.AddCommand(newPauseCommand(o), newResumeCommand(o), newStatusCommand(o))
+	root.AddCommand(newPauseCommand(o), newResumeCommand(o), newStatusCommand(o), newCheckCommand(o), newStateCommand(o))
 	return root
 }
 

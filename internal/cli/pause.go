@@ -71,6 +71,7 @@ func newPauseCommand(o *options) *cobra.Command {
 	f.StringSliceVar(&p.exemptGroup, "exempt-group", nil, "A group that may break the glass for this freeze.")
 	f.StringVar(&p.name, "name", "", "Name of the Freeze; generated from the time and regions by default.")
 	f.DurationVar(&p.timeout, "timeout", 30*time.Second, "How long to wait for the freeze to be active.")
+	o.outputFlag(cmd, "table", "json")
 	return cmd
 }
 
@@ -178,6 +179,7 @@ func newResumeCommand(o *options) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "End every Freeze.")
+	o.outputFlag(cmd, "table", "json")
 	return cmd
 }
 

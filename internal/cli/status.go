@@ -31,7 +31,7 @@ import (
 )
 
 func newStatusCommand(o *options) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show freezes, rollouts, automation policies and regions",
 		Args:  cobra.NoArgs,
@@ -50,6 +50,8 @@ func newStatusCommand(o *options) *cobra.Command {
 			return st.print(o)
 		},
 	}
+	o.outputFlag(cmd, "table", "json")
+	return cmd
 }
 
 // state is what `wavegate status` shows.

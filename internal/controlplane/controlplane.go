@@ -273,11 +273,12 @@ type AppliedFile struct {
 	Objects []*unstructured.Unstructured
 }
 
-// ApplyDir applies every *.yaml file of dir in name order, each object with
-// server-side apply, as `kubectl apply --server-side -f dir` would. It stops
-// at the first object the API server rejects.
+// ApplyDir applies the numbered *.yaml files of dir (10-regions.yaml, ...) in
+// name order, each object with server-side apply, as
+// `kubectl apply --server-side -f` would. It stops at the first object the
+// API server rejects.
 func ApplyDir(ctx context.Context, c client.Client, dir, fieldOwner string) ([]AppliedFile, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(dir, "[0-9]*.yaml"))
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("no manifests found in %s", dir)
 	}

@@ -319,3 +319,10 @@ func sorted(s set) []string {
 	sort.Strings(out)
 	return out
 }
+
+// NamespaceRegion is a Namespace's region label, or "".
+func (ix *Index) NamespaceRegion(name string) string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.namespaceRegion[name]
+}

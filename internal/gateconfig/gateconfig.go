@@ -33,6 +33,10 @@ import (
 // Name is the name of the gate's ValidatingWebhookConfiguration.
 const Name = "wavegate-gate"
 
+// DefaultResources are the kinds tracked for protection and exported with
+// the state (resource or resource.group, comma-separated).
+const DefaultResources = "configmaps,services,serviceaccounts,persistentvolumeclaims,deployments.apps,statefulsets.apps,daemonsets.apps"
+
 // TimeoutSeconds is short: a slow webhook stalls every gated write.
 const TimeoutSeconds = 5
 
@@ -148,4 +152,53 @@ func quoted(ss []string) string {
 		q[i] = "'" + s + "'"
 	}
 	return strings.Join(q, ", ")
+}
+
+// Attributes are what the webhook configuration's filters look at.
+type Attributes struct {
+	Operation   string // CREATE, UPDATE or DELETE
+	Group       string
+	Resource    string
+	Namespace   string
+	User        string
+	Labels      []map[string]string // of the new and the old object
+	Annotations []map[string]string // of the new and the old object
+	// NamespaceLabelled: the object's Namespace has a region label.
+	NamespaceLabelled bool
+}
+
+// Gated mirrors Configuration in Go, for `wavegate check`: it reports
+// whether the API server would send a request to the gate at all. A request
+// that is not gated is admitted without a decision, as in a cluster.
+func Gated(o Options, a Attributes) bool {
+	switch {
+	case a.Group == "" && (a.Resource == "pods" || a.Resource == "nodes" || a.Resource == "events"),
+		a.Group == "coordination.k8s.io" && a.Resource == "leases",
+		a.Group == "events.k8s.io", a.Group == wavegatev1alpha1.GroupVersion.Group,
+		a.Namespace == "kube-system", a.Namespace == o.Namespace:
+		return false
+	case a.Operation == string(admissionregistrationv1.Delete):
+		for _, u := range Exempt {
+			if a.User == u {
+				return false
+			}
+		}
+		return true
+	}
+	for _, l := range a.Labels {
+		if _, ok := l[wavegatev1alpha1.LabelRegion]; ok {
+			return true
+		}
+	}
+	if a.NamespaceLabelled {
+		return true
+	}
+	for _, an := range a.Annotations {
+		_, regions := an[wavegatev1alpha1.AnnotationRegions]
+		_, requires := an[wavegatev1alpha1.AnnotationRequires]
+		if regions || requires {
+			return true
+		}
+	}
+	return false
 }

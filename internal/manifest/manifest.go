@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/yaml"
@@ -73,4 +75,56 @@ func ReadFile(path string) ([]*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return objs, nil
+}
+
+// Doc is one object of a file, with its place for messages.
+type Doc struct {
+	File   string
+	Index  int // document number in the file, from 1
+	Object *unstructured.Unstructured
+}
+
+// ReadDocs reads the objects of files and directories (their .yaml, .yml
+// and .json files, in name order), remembering where each came from.
+func ReadDocs(paths []string) ([]Doc, error) {
+	var docs []Doc
+	for _, p := range paths {
+		files, err := expand(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			objs, err := ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			for i, o := range objs {
+				docs = append(docs, Doc{File: f, Index: i + 1, Object: o})
+			}
+		}
+	}
+	return docs, nil
+}
+
+func expand(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	for _, pattern := range []string{"*.yaml", "*.yml", "*.json"} {
+		m, err := filepath.Glob(filepath.Join(path, pattern))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s holds no .yaml, .yml or .json files", path)
+	}
+	return files, nil
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/wavegate/wavegate/controllers/webhook"
 	"github.com/wavegate/wavegate/internal/engine"
 	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/gateconfig"
 	"github.com/wavegate/wavegate/internal/records"
 )
 
@@ -49,7 +50,7 @@ import (
 // DefaultProtectedResources are tracked for protected objects, so a Namespace
 // that holds one cannot be deleted. Secrets are left out by default because
 // listing them, even as metadata, needs a broad permission.
-const DefaultProtectedResources = "configmaps,services,serviceaccounts,persistentvolumeclaims,deployments.apps,statefulsets.apps,daemonsets.apps"
+const DefaultProtectedResources = gateconfig.DefaultResources
 
 // Options configures what the manager runs.
 type Options struct {

@@ -1,0 +1,306 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package check judges manifests offline with the same policies, engine,
+// facts and decision path as the webhook: a state file stands in for the
+// cluster, and manifests are judged in order as one sequence of applies, so
+// change records accumulate within a run.
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/controllers/webhook"
+	"github.com/wavegate/wavegate/internal/engine"
+	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/records"
+)
+
+// clusterScoped are kinds without a namespace; other kinds default to the
+// "default" namespace, as kubectl does.
+var clusterScoped = map[string]bool{
+	"Namespace": true, "Node": true, "PersistentVolume": true, "StorageClass": true, "ClusterRole": true,
+	"ClusterRoleBinding": true, "CustomResourceDefinition": true, "PriorityClass": true, "IngressClass": true,
+	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true,
+	"Region": true, "WavePlan": true, "ConfigRollout": true, "Freeze": true, "AutomationPolicy": true, "ChangeRecord": true,
+}
+
+// Options configure a Checker.
+type Options struct {
+	Now             time.Time
+	ControllerUser  string
+	BreakGlassGroup string
+	// Namespace is Wavegate's own namespace, never gated.
+	Namespace string
+}
+
+// Checker judges manifests against a state.
+type Checker struct {
+	gate          *webhook.Gate
+	objects       map[string]*unstructured.Unstructured
+	namespaceOpts gateconfig.Options
+}
+
+// New loads a state: Wavegate's objects feed the facts index exactly as the
+// informers would, Namespaces give their region labels, and every other
+// object is the stored copy an apply would update or a delete would remove.
+func New(ctx context.Context, state []*unstructured.Unstructured, o Options) (*Checker, error) {
+	modules, err := engine.Modules("")
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(ctx, modules)
+	if err != nil {
+		return nil, err
+	}
+	ix := facts.NewIndex()
+	c := &Checker{
+		gate: &webhook.Gate{
+			Engine:  eng,
+			Facts:   &facts.Builder{Index: ix, Now: func() time.Time { return o.Now }, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup},
+			Records: &records.Memory{Cache: ix},
+			Synced:  func() bool { return true },
+			Log:     logr.Discard(),
+		},
+		objects:       map[string]*unstructured.Unstructured{},
+		namespaceOpts: gateconfig.Options{Namespace: o.Namespace},
+	}
+	for _, obj := range state {
+		if err := c.load(ix, obj); err != nil {
+			return nil, fmt.Errorf("state: %s %s: %w", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	return c, nil
+}
+
+func (c *Checker) load(ix *facts.Index, obj *unstructured.Unstructured) error {
+	gvk := obj.GroupVersionKind()
+	if gvk.Group == wavegatev1alpha1.GroupVersion.Group {
+		return loadWavegate(ix, obj)
+	}
+	if gvk.Group == "" && gvk.Kind == "Namespace" {
+		ix.SetNamespace(obj.GetName(), obj.GetLabels())
+	}
+	c.store(obj)
+	return nil
+}
+
+// loadWavegate feeds one of Wavegate's objects to the index.
+func loadWavegate(ix *facts.Index, obj *unstructured.Unstructured) error {
+	typed, err := typedObject(obj)
+	if err != nil {
+		return err
+	}
+	switch t := typed.(type) {
+	case *wavegatev1alpha1.Region:
+		ix.SetRegion(t)
+	case *wavegatev1alpha1.WavePlan:
+		ix.SetWavePlan(t)
+	case *wavegatev1alpha1.Freeze:
+		ix.SetFreeze(t)
+	case *wavegatev1alpha1.ConfigRollout:
+		ix.SetConfigRollout(t)
+	case *wavegatev1alpha1.AutomationPolicy:
+		ix.SetAutomationPolicy(t)
+	case *wavegatev1alpha1.ChangeRecord:
+		ix.SetChangeRecord(t)
+	}
+	return nil
+}
+
+var scheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	_ = wavegatev1alpha1.AddToScheme(s)
+	return s
+}()
+
+// typedObject converts one of Wavegate's objects, rejecting unknown kinds.
+func typedObject(obj *unstructured.Unstructured) (runtime.Object, error) {
+	typed, err := scheme.New(obj.GroupVersionKind())
+	if err != nil {
+		return nil, fmt.Errorf("unknown kind %s in %s", obj.GetKind(), obj.GetAPIVersion())
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, typed); err != nil {
+		return nil, fmt.Errorf("invalid %s: %w", obj.GetKind(), err)
+	}
+	return typed, nil
+}
+
+func key(obj *unstructured.Unstructured) string {
+	gk := obj.GroupVersionKind().GroupKind()
+	return gk.String() + "/" + obj.GetNamespace() + "/" + obj.GetName()
+}
+
+// store records an object as the cluster would hold it after an apply.
+func (c *Checker) store(obj *unstructured.Unstructured) {
+	c.objects[key(obj)] = obj
+	if obj.GetLabels()[wavegatev1alpha1.LabelProtection] == wavegatev1alpha1.ProtectionProtected && obj.GetNamespace() != "" {
+		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), true)
+	}
+}
+
+func (c *Checker) forget(obj *unstructured.Unstructured) {
+	delete(c.objects, key(obj))
+	if obj.GetNamespace() != "" {
+		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), false)
+	}
+}
+
+// Request is one manifest to judge.
+type Request struct {
+	Object *unstructured.Unstructured
+	User   string
+	Groups []string
+	Delete bool
+}
+
+// Verdict is the decision on one manifest.
+type Verdict struct {
+	Operation string           `json:"operation"`
+	Allowed   bool             `json:"allowed"`
+	Denials   []engine.Verdict `json:"denials,omitempty"`
+	Warnings  []engine.Verdict `json:"warnings,omitempty"`
+}
+
+// Message is the text the API server would return for a denial.
+func (v Verdict) Message() string {
+	msgs := make([]string, len(v.Denials))
+	for i, d := range v.Denials {
+		msgs[i] = d.Msg
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Check judges one manifest as the API server would receive it, and, when it
+// is admitted, applies it to the state for the manifests after it.
+func (c *Checker) Check(ctx context.Context, r Request) (Verdict, error) {
+	obj := r.Object.DeepCopy()
+	if obj.GroupVersionKind().Group == wavegatev1alpha1.GroupVersion.Group {
+		if _, err := typedObject(obj); err != nil {
+			return Verdict{}, err
+		}
+	}
+	if obj.GetNamespace() == "" && !clusterScoped[obj.GetKind()] {
+		obj.SetNamespace("default")
+	}
+	old := c.objects[key(obj)]
+	req, err := c.request(obj, old, r)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if !c.gated(req) {
+		c.apply(obj, r.Delete)
+		return Verdict{Operation: req.Operation, Allowed: true}, nil
+	}
+	dec, _, err := c.gate.Judge(ctx, req)
+	if err != nil {
+		return Verdict{}, err
+	}
+	v := Verdict{Operation: req.Operation, Allowed: dec.Allowed(), Denials: dec.Deny, Warnings: dec.Warn}
+	if v.Allowed {
+		c.apply(obj, r.Delete)
+	}
+	return v, nil
+}
+
+func (c *Checker) apply(obj *unstructured.Unstructured, del bool) {
+	if del {
+		c.forget(obj)
+		return
+	}
+	if obj.GroupVersionKind().Group == wavegatev1alpha1.GroupVersion.Group {
+		_ = loadWavegate(c.gate.Facts.Index, obj)
+		return
+	}
+	if obj.GetKind() == "Namespace" {
+		c.gate.Facts.Index.SetNamespace(obj.GetName(), obj.GetLabels())
+	}
+	c.store(obj)
+}
+
+// request builds what the API server would send: CREATE when the object is
+// absent from the state, UPDATE with the state's copy as the old object, or
+// DELETE.
+func (c *Checker) request(obj, old *unstructured.Unstructured, r Request) (*facts.Request, error) {
+	gvk := obj.GroupVersionKind()
+	req := &facts.Request{
+		UID: "wavegate-check", User: r.User, Groups: r.Groups,
+		Kind: gvk.Kind, Group: gvk.Group, Version: gvk.Version,
+		Resource:  resourceOf(gvk),
+		Namespace: obj.GetNamespace(), Name: obj.GetName(),
+	}
+	var err error
+	switch {
+	case r.Delete:
+		req.Operation = "DELETE"
+		if old == nil {
+			old = obj
+		}
+		req.OldObject, err = decode(old)
+	case old == nil:
+		req.Operation = "CREATE"
+		req.Object, err = decode(obj)
+	default:
+		req.Operation = "UPDATE"
+		if req.Object, err = decode(obj); err == nil {
+			req.OldObject, err = decode(old)
+		}
+	}
+	return req, err
+}
+
+func resourceOf(gvk schema.GroupVersionKind) string {
+	plural, _ := meta.UnsafeGuessKindToResource(gvk)
+	return plural.Resource
+}
+
+func decode(obj *unstructured.Unstructured) (*facts.Object, error) {
+	raw, err := json.Marshal(obj.Object)
+	if err != nil {
+		return nil, err
+	}
+	return facts.DecodeObject(raw)
+}
+
+// gated reports whether the API server would call the gate for req.
+func (c *Checker) gated(req *facts.Request) bool {
+	a := gateconfig.Attributes{
+		Operation: req.Operation, Group: req.Group, Resource: req.Resource, Namespace: req.Namespace, User: req.User,
+		NamespaceLabelled: req.Namespace != "" && c.gate.Facts.Index.NamespaceRegion(req.Namespace) != "",
+	}
+	if req.Kind == "Namespace" && req.Group == "" {
+		a.Namespace = req.Name
+	}
+	for _, o := range []*facts.Object{req.Object, req.OldObject} {
+		if o != nil {
+			a.Labels = append(a.Labels, o.Labels)
+			a.Annotations = append(a.Annotations, o.Annotations)
+		}
+	}
+	return gateconfig.Gated(c.namespaceOpts, a)
+}

@@ -1,0 +1,207 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cli
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wavegate/wavegate/internal/check"
+	"github.com/wavegate/wavegate/internal/manifest"
+)
+
+type checkOptions struct {
+	files           []string
+	state           string
+	as              string
+	asGroups        []string
+	delete          bool
+	now             string
+	controllerUser  string
+	breakGlassGroup string
+}
+
+func newCheckCommand(o *options) *cobra.Command {
+	c := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check -f PATH... --state FILE",
+		Short: "Judge manifests offline with the webhook's rules, as one sequence of applies",
+		Example: `  wavegate state export -o state.yaml
+  wavegate check -f deploy/ --state state.yaml --as system:serviceaccount:ci:deployer -o junit > report.xml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.check(cmd.Context(), c) },
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&c.files, "filename", "f", nil, "A manifest file or a directory of them; repeatable. Required.")
+	f.StringVar(&c.state, "state", "", "The cluster state: the output of 'wavegate state export' or 'kubectl get -o yaml'. Required.")
+	f.StringVar(&c.as, "as", "ci", "The user the requests come from.")
+	f.StringArrayVar(&c.asGroups, "as-group", nil, "A group of that user; repeatable.")
+	f.BoolVar(&c.delete, "delete", false, "Judge deletes of the manifests instead of applies.")
+	f.StringVar(&c.now, "now", "", "The time to judge at (RFC 3339); the current time by default.")
+	f.StringVar(&c.controllerUser, "controller-user", "system:serviceaccount:wavegate-system:wavegate-manager", "Wavegate's controller identity, as the manager is configured.")
+	f.StringVar(&c.breakGlassGroup, "break-glass-group", "wavegate:break-glass", "The global break-glass group, as the manager is configured.")
+	o.outputFlag(cmd, "text", "json", "junit")
+	return cmd
+}
+
+// result is one judged manifest.
+type result struct {
+	File      string `json:"file"`
+	Document  int    `json:"document"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	check.Verdict
+}
+
+func (r result) where() string {
+	ref := r.Name
+	if r.Namespace != "" {
+		ref = r.Namespace + "/" + r.Name
+	}
+	return fmt.Sprintf("%s:%d: %s %s", r.File, r.Document, r.Kind, ref)
+}
+
+func (c *checkOptions) clock() (time.Time, error) {
+	if c.now == "" {
+		return time.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, c.now)
+	if err != nil {
+		return t, usagef("invalid --now %q: use RFC 3339, such as 2024-07-18T14:00:00Z", c.now)
+	}
+	return t, nil
+}
+
+func (o *options) check(ctx context.Context, c *checkOptions) error {
+	if len(c.files) == 0 {
+		return usagef("name the manifests to check with -f PATH (a file or a directory)")
+	}
+	if c.state == "" {
+		return usagef("--state FILE is required: export it with 'wavegate state export -o FILE'")
+	}
+	now, err := c.clock()
+	if err != nil {
+		return err
+	}
+	state, err := manifest.ReadFile(c.state)
+	if err != nil {
+		return usagef("cannot read --state: %v", err)
+	}
+	docs, err := manifest.ReadDocs(c.files)
+	if err != nil {
+		return usagef("cannot read the manifests: %v", err)
+	}
+	checker, err := check.New(ctx, state, check.Options{Now: now, ControllerUser: c.controllerUser, BreakGlassGroup: c.breakGlassGroup, Namespace: "wavegate-system"})
+	if err != nil {
+		return UsageError{err}
+	}
+	results := make([]result, 0, len(docs))
+	denied := 0
+	for _, d := range docs {
+		v, err := checker.Check(ctx, check.Request{Object: d.Object, User: c.as, Groups: c.asGroups, Delete: c.delete})
+		if err != nil {
+			return usagef("%s:%d: %v", d.File, d.Index, err)
+		}
+		if !v.Allowed {
+			denied++
+		}
+		results = append(results, result{File: d.File, Document: d.Index, Kind: d.Object.GetKind(), Namespace: d.Object.GetNamespace(), Name: d.Object.GetName(), Verdict: v})
+	}
+	if err := o.printResults(results, denied); err != nil {
+		return err
+	}
+	if denied > 0 {
+		return fmt.Errorf("%d of %d manifests would be denied", denied, len(results))
+	}
+	return nil
+}
+
+func (o *options) printResults(results []result, denied int) error {
+	switch o.output {
+	case "json":
+		return o.printJSON(map[string]any{"results": results, "checked": len(results), "denied": denied})
+	case "junit":
+		return o.printJUnit(results, denied)
+	}
+	for _, r := range results {
+		for _, d := range r.Denials {
+			fmt.Fprintf(o.out, "%s: %s\n", r.where(), d.Msg)
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(o.out, "%s: warning: %s\n", r.where(), w.Msg)
+		}
+	}
+	fmt.Fprintf(o.out, "%d manifests checked: %d allowed, %d denied\n", len(results), len(results)-denied, denied)
+	return nil
+}
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func (o *options) printJUnit(results []result, denied int) error {
+	suite := junitSuite{Name: "wavegate check", Tests: len(results), Failures: denied}
+	for _, r := range results {
+		tc := junitCase{Name: r.where(), Classname: strings.ToLower(r.Operation)}
+		if !r.Allowed {
+			var rules []string
+			for _, d := range r.Denials {
+				rules = append(rules, d.Rule)
+			}
+			tc.Failure = &junitFailure{Message: "denied by " + strings.Join(rules, ", "), Type: "denied", Text: r.Message()}
+		}
+		var warns []string
+		for _, w := range r.Warnings {
+			warns = append(warns, w.Msg)
+		}
+		tc.SystemOut = strings.Join(warns, "\n")
+		suite.Cases = append(suite.Cases, tc)
+	}
+	data, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{suite}}, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(o.out, "%s%s\n", xml.Header, data)
+	return err
+}
