@@ -1,0 +1,306 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package check_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/check"
+	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/manifest"
+	"github.com/wavegate/wavegate/internal/setup"
+	. "github.com/wavegate/wavegate/internal/testobjects"
+)
+
+var (
+	env *controlplane.Env
+	now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+)
+
+const controllerUser = "wavegate-controller"
+
+// Only the webhooks run: the fixture's rollout and policy status is written
+// by the test, as the controllers would.
+func TestMain(m *testing.M) {
+	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
+		opts := setup.Defaults()
+		opts.Now = func() time.Time { return now }
+		opts.ControllerUser = controllerUser
+		opts.ProtectedResources = "configmaps"
+		return setup.Webhooks(mgr, opts)
+	}))
+}
+
+type op int
+
+const (
+	create op = iota
+	update
+	remove
+)
+
+type parityCase struct {
+	name   string
+	user   string
+	groups []string
+	op     op
+	obj    client.Object
+}
+
+func cm(ns, name string, labels, annotations map[string]string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations},
+		Data:       map[string]string{"name": ns + "/" + name},
+	}
+}
+
+func region(r string) map[string]string { return map[string]string{wavegatev1alpha1.LabelRegion: r} }
+
+func protection(p string, extra map[string]string) map[string]string {
+	l := map[string]string{wavegatev1alpha1.LabelProtection: p}
+	for k, v := range extra {
+		l[k] = v
+	}
+	return l
+}
+
+func ann(kv ...string) map[string]string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+func namespace(name string, labels map[string]string) *corev1.Namespace {
+	return &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels,
+		Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "ns-" + name}}}
+}
+
+// fixture builds the state every case is judged against, in the live cluster.
+func fixture(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	for _, r := range []*wavegatev1alpha1.Region{Region("p-east"), Region("p-west", PairedWith("p-east")), Region("p-central"), Region("p-weu")} {
+		g.Expect(env.Client.Create(ctx, r)).To(Succeed())
+	}
+	g.Expect(env.Client.Create(ctx, WavePlan("default", Wave("w1", "p-east"), Wave("w2", "p-weu", "p-central"), Wave("w3", "p-west")))).To(Succeed())
+	for name, east := range map[string]wavegatev1alpha1.RegionState{"p-keys": wavegatev1alpha1.RegionPinned, "p-ok": wavegatev1alpha1.RegionConverged} {
+		g.Expect(env.Client.Create(ctx, Rollout(name))).To(Succeed())
+		ro := &wavegatev1alpha1.ConfigRollout{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: name}, ro)).To(Succeed())
+		ro.Status.Regions = []wavegatev1alpha1.RolloutRegionStatus{
+			{Name: "p-east", State: east, ObservedVersion: "1.9.3", Message: "hold"},
+			{Name: "p-west", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
+		}
+		g.Expect(env.Client.Status().Update(ctx, ro)).To(Succeed())
+	}
+	for name, untagged := range map[string]int32{"p-cleanup": 0, "p-broken": 2} {
+		p := Policy(name, []string{"p-east"}, func(p *wavegatev1alpha1.AutomationPolicy) {
+			p.Spec.Identities.ServiceAccounts = []string{"auto/" + strings.TrimPrefix(name, "p-")}
+			p.Spec.Scope.Namespaces = []string{"p-auto"}
+			p.Spec.Scope.Resources = []wavegatev1alpha1.GroupResource{{Resource: "configmaps"}}
+		})
+		g.Expect(env.Client.Create(ctx, p)).To(Succeed())
+		p.Status.ObservedGeneration = p.Generation
+		p.Status.UntaggedCount = untagged
+		status := metav1.ConditionTrue
+		if untagged > 0 {
+			status = metav1.ConditionFalse
+		}
+		p.Status.Conditions = []metav1.Condition{{Type: wavegatev1alpha1.ConditionReady, Status: status, Reason: "Scanned", Message: "scanned", LastTransitionTime: metav1.NewTime(now)}}
+		g.Expect(env.Client.Status().Update(ctx, p)).To(Succeed())
+	}
+	objs := []client.Object{
+		namespace("p-app", nil), namespace("p-ns-central", region("p-central")), namespace("p-auto", region("p-east")), namespace("p-east-ns", region("p-east")),
+		cm("p-app", "old-central", region("p-central"), nil),
+		cm("p-app", "protected-cm", protection("protected", nil), nil),
+		cm("p-app", "plain", nil, nil),
+		cm("p-app", "west-del", protection("deletable", region("p-west")), nil),
+		cm("p-auto", "del-ok", protection("deletable", nil), nil),
+		cm("p-auto", "untagged", nil, nil),
+		cm("p-east-ns", "existing", nil, nil),
+		cm("p-app", "vel-east", region("p-east"), ann(wavegatev1alpha1.AnnotationChangeID, "vel-1")),
+		cm("kube-system", "sys", region("p-central"), nil),
+	}
+	for _, o := range objs {
+		g.Eventually(func() error { return env.Client.Create(ctx, o) }).Should(Succeed(), "%s", o.GetName())
+	}
+	// The freeze comes last: it would deny creating the fixture in p-central.
+	g.Expect(env.Client.Create(ctx, Freeze("p-freeze", []string{"p-central"}, func(f *wavegatev1alpha1.Freeze) {
+		f.Spec.Ticket = "INC-7"
+		f.Spec.Exemptions.Groups = []string{"oncall"}
+	}))).To(Succeed())
+}
+
+func cases() []parityCase {
+	alice := func(c parityCase) parityCase { c.user = "alice"; return c }
+	regions := wavegatev1alpha1.AnnotationRegions
+	requires := wavegatev1alpha1.AnnotationRequires
+	changeID := wavegatev1alpha1.AnnotationChangeID
+	lease := &coordinationv1.Lease{TypeMeta: metav1.TypeMeta{APIVersion: "coordination.k8s.io/v1", Kind: "Lease"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "p-app", Name: "leader", Labels: region("p-central")}}
+	cs := []parityCase{
+		alice(parityCase{name: "an unlabelled ConfigMap", obj: cm("p-app", "c1", nil, nil)}),
+		alice(parityCase{name: "a new change in one region", obj: cm("p-app", "c2", region("p-east"), nil)}),
+		alice(parityCase{name: "a change in a frozen region", obj: cm("p-app", "c3", region("p-central"), nil)}),
+		{name: "an exempt group in a frozen region", user: "bob", groups: []string{"oncall"}, obj: cm("p-app", "c4", region("p-central"), nil)},
+		{name: "the global break-glass group", user: "carol", groups: []string{"wavegate:break-glass"}, obj: cm("p-app", "c5", region("p-central"), nil)},
+		alice(parityCase{name: "a namespace label in a frozen region", obj: cm("p-ns-central", "c6", nil, nil)}),
+		alice(parityCase{name: "an unknown region", obj: cm("p-app", "c7", region("chinaeast9"), nil)}),
+		alice(parityCase{name: "every region at once", obj: cm("p-app", "c8", nil, ann(regions, "*"))}),
+		alice(parityCase{name: "two regions at once", obj: cm("p-app", "c9", nil, ann(regions, "p-east,p-west"))}),
+		alice(parityCase{name: "one region by annotation", obj: cm("p-app", "c10", nil, ann(regions, "p-east"))}),
+		{name: "the controller for two regions", user: controllerUser, obj: cm("p-app", "c11", nil, ann(regions, "p-east,p-west"))},
+		alice(parityCase{name: "requires a pinned rollout", obj: cm("p-app", "c12", region("p-east"), ann(requires, "p-keys"))}),
+		alice(parityCase{name: "requires a converged rollout", obj: cm("p-app", "c13", region("p-east"), ann(requires, "p-ok"))}),
+		alice(parityCase{name: "requires a missing rollout", obj: cm("p-app", "c14", region("p-east"), ann(requires, "p-none"))}),
+		alice(parityCase{name: "a change into a later wave before the bake", obj: cm("p-app", "c15", region("p-weu"), ann(changeID, "vel-1"))}),
+		alice(parityCase{name: "a change into the failover pair", obj: cm("p-app", "c16", region("p-west"), ann(changeID, "vel-1"))}),
+		alice(parityCase{name: "the same change where it already is", obj: cm("p-app", "c17", region("p-east"), ann(changeID, "vel-1"))}),
+		alice(parityCase{name: "a new change in a later wave", obj: cm("p-app", "c18", region("p-weu"), ann(changeID, "vel-2"))}),
+		{name: "the controller in a frozen region", user: controllerUser, obj: cm("p-app", "c19", region("p-central"), nil)},
+		alice(parityCase{name: "kube-system is not gated", obj: cm("kube-system", "c20", region("p-central"), nil)}),
+		alice(parityCase{name: "Leases are not gated", obj: lease}),
+		alice(parityCase{name: "no plan named by the object", obj: cm("p-app", "c22", region("p-east"), ann(changeID, "vel-3", wavegatev1alpha1.AnnotationPlan, "nope"))}),
+		alice(parityCase{name: "a namespace in a frozen region", obj: namespace("p-new-central", region("p-central"))}),
+		alice(parityCase{name: "an unlabelled namespace", obj: namespace("p-new", nil)}),
+		// Updates
+		alice(parityCase{name: "removing the region label", op: update, obj: cm("p-app", "old-central", nil, nil)}),
+		alice(parityCase{name: "changing data in a frozen region", op: update, obj: func() client.Object {
+			c := cm("p-app", "old-central", region("p-central"), nil)
+			c.Data["more"] = "x"
+			return c
+		}()}),
+		alice(parityCase{name: "changing data in a namespace's region", op: update, obj: func() client.Object {
+			c := cm("p-east-ns", "existing", nil, nil)
+			c.Data["more"] = "x"
+			return c
+		}()}),
+		alice(parityCase{name: "adding a frozen region label", op: update, obj: cm("p-app", "plain", region("p-central"), nil)}),
+		alice(parityCase{name: "adding every region", op: update, obj: cm("p-app", "plain", nil, ann(regions, "*"))}),
+		alice(parityCase{name: "adding an unknown region", op: update, obj: cm("p-app", "plain", region("chinaeast9"), nil)}),
+		{name: "break-glass update in a frozen region", user: "bob", groups: []string{"oncall"}, op: update, obj: cm("p-app", "old-central", nil, nil)},
+		alice(parityCase{name: "adding requires of a pinned rollout", op: update, obj: cm("p-east-ns", "existing", nil, ann(requires, "p-keys"))}),
+		// Deletes
+		alice(parityCase{name: "deleting a protected object", op: remove, obj: cm("p-app", "protected-cm", nil, nil)}),
+		{name: "break-glass delete of a protected object", user: "carol", groups: []string{"wavegate:break-glass"}, op: remove, obj: cm("p-app", "protected-cm", nil, nil)},
+		alice(parityCase{name: "deleting an untagged object", op: remove, obj: cm("p-app", "plain", nil, nil)}),
+		alice(parityCase{name: "deleting a namespace with a protected object", op: remove, obj: namespace("p-app", nil)}),
+		{name: "automation deletes a deletable object in scope", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-auto", "del-ok", nil, nil)},
+		{name: "automation deletes an untagged object", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-auto", "untagged", nil, nil)},
+		alice(parityCase{name: "deleting in a frozen region", op: remove, obj: cm("p-app", "old-central", nil, nil)}),
+		{name: "automation whose policy is not Ready", user: "system:serviceaccount:auto:broken", op: remove, obj: cm("p-auto", "del-ok", nil, nil)},
+		{name: "automation outside its scope", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-app", "west-del", nil, nil)},
+		{name: "automation deletes an unregional untagged object", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-app", "plain", nil, nil)},
+		{name: "automation in kube-system is not gated", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("kube-system", "sys", nil, nil)},
+		{name: "the garbage collector is not judged", user: "system:serviceaccount:kube-system:generic-garbage-collector", op: remove, obj: cm("p-app", "protected-cm", nil, nil)},
+	}
+	return cs
+}
+
+type verdict struct {
+	Allowed bool
+	Message string
+}
+
+// live sends the case to the API server as a server-side dry run.
+func live(t *testing.T, c parityCase) verdict {
+	ctx := context.Background()
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: c.user, Groups: append([]string{"system:masters"}, c.groups...)}
+	cl, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	obj := c.obj.DeepCopyObject().(client.Object)
+	switch c.op {
+	case create:
+		err = cl.Create(ctx, obj, client.DryRunAll)
+	case update:
+		current := c.obj.DeepCopyObject().(client.Object)
+		NewWithT(t).Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(obj), current)).To(Succeed())
+		obj.SetResourceVersion(current.GetResourceVersion())
+		err = cl.Update(ctx, obj, client.DryRunAll)
+	case remove:
+		err = cl.Delete(ctx, obj, client.DryRunAll)
+	}
+	if err == nil {
+		return verdict{Allowed: true}
+	}
+	var status apierrors.APIStatus
+	NewWithT(t).Expect(errors.As(err, &status) && apierrors.IsForbidden(err)).To(BeTrue(), "the API server failed the request for another reason: %v", err)
+	_, msg, _ := strings.Cut(err.Error(), "denied the request: ")
+	return verdict{Message: msg}
+}
+
+// offline judges the case with `wavegate check` logic against the exported state.
+func offline(t *testing.T, state []*unstructured.Unstructured, c parityCase) verdict {
+	g := NewWithT(t)
+	checker, err := check.New(context.Background(), state, check.Options{Now: now, ControllerUser: controllerUser, BreakGlassGroup: "wavegate:break-glass", Namespace: "wavegate-system"})
+	g.Expect(err).NotTo(HaveOccurred())
+	u := &unstructured.Unstructured{}
+	u.Object, err = runtime.DefaultUnstructuredConverter.ToUnstructured(c.obj)
+	g.Expect(err).NotTo(HaveOccurred())
+	v, err := checker.Check(context.Background(), check.Request{Object: u, User: c.user, Groups: c.groups, Delete: c.op == remove})
+	g.Expect(err).NotTo(HaveOccurred())
+	return verdict{Allowed: v.Allowed, Message: v.Message()}
+}
+
+func TestCheckGivesTheWebhooksVerdicts(t *testing.T) {
+	fixture(t)
+	g := NewWithT(t)
+	// Wait until the gate's informers have the fixture.
+	g.Eventually(func() verdict { return live(t, cases()[2]) }).Should(HaveField("Allowed", false))
+
+	data, err := check.ExportState(context.Background(), env.Client, "configmaps")
+	g.Expect(err).NotTo(HaveOccurred())
+	state, err := manifest.Read(strings.NewReader(string(data)))
+	g.Expect(err).NotTo(HaveOccurred())
+
+	cs := cases()
+	g.Expect(len(cs)).To(BeNumerically(">=", 40))
+	denied := 0
+	for _, c := range cs {
+		t.Run(c.name, func(t *testing.T) {
+			want := live(t, c)
+			got := offline(t, state, c)
+			NewWithT(t).Expect(got).To(Equal(want))
+			if !want.Allowed {
+				denied++
+			}
+		})
+	}
+	g.Expect(denied).To(BeNumerically(">=", 20), "the corpus covers denials")
+	g.Expect(denied).To(BeNumerically("<=", len(cs)-10), "and admissions")
+}
