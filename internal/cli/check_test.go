@@ -1,0 +1,117 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// run executes the wavegate command in process and returns stdout, stderr and the exit code.
+func run(args ...string) (string, string, int) {
+	var out, errOut bytes.Buffer
+	cmd := NewRootCommand(&out, &errOut)
+	cmd.SetArgs(args)
+	cmd.SetErr(&errOut)
+	err := cmd.Execute()
+	if err != nil {
+		errOut.WriteString("Error: " + err.Error() + "\n")
+	}
+	return out.String(), errOut.String(), ExitCode(err)
+}
+
+func samples(parts ...string) string {
+	return filepath.Join(append([]string{"..", "..", "config", "samples"}, parts...)...)
+}
+
+func TestCheckOutputMatchesTheGoldenFiles(t *testing.T) {
+	for _, format := range []string{"text", "json", "junit"} {
+		t.Run(format, func(t *testing.T) {
+			g := NewWithT(t)
+			out, _, code := run("check", "-f", samples("incidents"), "--state", samples("state.yaml"), "--now", "2024-07-18T14:00:00Z", "-o", format)
+			g.Expect(code).To(Equal(ExitFailed), "the incidents are denied")
+			golden := filepath.Join("testdata", "check."+format+".golden")
+			if *update {
+				g.Expect(os.WriteFile(golden, []byte(out), 0o600)).To(Succeed())
+			}
+			want, err := os.ReadFile(golden)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(out).To(Equal(string(want)))
+		})
+	}
+}
+
+func TestCheckAdmitsWhatTheGateAdmits(t *testing.T) {
+	g := NewWithT(t)
+	dir := t.TempDir()
+	g.Expect(os.WriteFile(filepath.Join(dir, "ok.yaml"), []byte(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: app, labels: {wavegate.io/region: eastus}}
+data: {a: b}
+`), 0o600)).To(Succeed())
+	out, _, code := run("check", "-f", dir, "--state", samples("state.yaml"), "--now", "2024-07-18T14:00:00Z")
+	g.Expect(code).To(Equal(ExitOK))
+	g.Expect(out).To(Equal("1 manifests checked: 1 allowed, 0 denied\n"))
+}
+
+func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		NewWithT(t).Expect(os.WriteFile(p, []byte(content), 0o600)).To(Succeed())
+		return p
+	}
+	malformed := write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n")
+	unknown := write("frieze.yaml", "apiVersion: wavegate.io/v1alpha1\nkind: Frieze\nmetadata: {name: x}\n")
+	empty := filepath.Join(dir, "empty")
+	NewWithT(t).Expect(os.Mkdir(empty, 0o750)).To(Succeed())
+	state := samples("state.yaml")
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"malformed YAML names the file and the line", []string{"check", "-f", malformed, "--state", state}, malformed + ": document 1: "},
+		{"an unknown kind", []string{"check", "-f", unknown, "--state", state}, "unknown kind Frieze in wavegate.io/v1alpha1"},
+		{"a missing state file", []string{"check", "-f", malformed, "--state", filepath.Join(dir, "nope.yaml")}, "cannot read --state: open " + filepath.Join(dir, "nope.yaml")},
+		{"an empty directory", []string{"check", "-f", empty, "--state", state}, empty + " holds no .yaml, .yml or .json files"},
+		{"no state at all", []string{"check", "-f", malformed}, "--state FILE is required"},
+		{"an output format check does not know", []string{"check", "-f", malformed, "--state", state, "-o", "table"}, `invalid --output "table": use text or json or junit`},
+		{"a bad --now", []string{"check", "-f", malformed, "--state", state, "--now", "yesterday"}, `invalid --now "yesterday"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := run(tc.args...)
+			g := NewWithT(t)
+			g.Expect(code).To(Equal(ExitUsage), errOut)
+			g.Expect(errOut).To(ContainSubstring(tc.want))
+		})
+	}
+	t.Run("the malformed YAML error says which line", func(t *testing.T) {
+		_, errOut, _ := run("check", "-f", malformed, "--state", state)
+		NewWithT(t).Expect(strings.Contains(errOut, "line")).To(BeTrue(), errOut)
+	})
+}
