@@ -201,3 +201,20 @@ current-context: c
 	g.Expect(exitErr.ExitCode()).To(Equal(1))
 	g.Expect(stderr.String()).To(ContainSubstring("cannot reach the cluster at https://127.0.0.1:1"))
 }
+
+func TestStateExportFeedsCheck(t *testing.T) {
+	g := NewWithT(t)
+	state := filepath.Join(t.TempDir(), "state.yaml")
+	_, errOut, code := wavegate(t, "state", "export", "-o", state, "--resources", "configmaps")
+	g.Expect(code).To(Equal(0), errOut)
+	data, err := os.ReadFile(state)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(data)).To(ContainSubstring("kind: Region"))
+	g.Expect(string(data)).NotTo(ContainSubstring("managedFields"))
+
+	manifests := filepath.Join(t.TempDir(), "unknown.yaml")
+	g.Expect(os.WriteFile(manifests, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: apps, labels: {wavegate.io/region: nowhere9}}\n"), 0o600)).To(Succeed())
+	out, _, code := wavegate(t, "check", "-f", manifests, "--state", state)
+	g.Expect(code).To(Equal(1))
+	g.Expect(out).To(ContainSubstring("ConfigMap apps/x: [wavegate:unknown-region] region nowhere9 is not in the region inventory; unknown is not safe"))
+}

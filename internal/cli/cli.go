@@ -71,9 +71,12 @@ func (o *options) errOut() io.Writer { return o.err }
 
 // outputFlag adds -o with the formats a command accepts; the first is the default.
 func (o *options) outputFlag(cmd *cobra.Command, formats ...string) {
-	cmd.Flags().StringVarP(&o.output, "output", "o", formats[0], "Output format: "+strings.Join(formats, ", ")+".")
+	// Each command has its own variable: they share o, and a flag's default
+	// is written when it is defined.
+	v := cmd.Flags().StringP("output", "o", formats[0], "Output format: "+strings.Join(formats, ", ")+".")
 	prev := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		o.output = *v
 		for _, f := range formats {
 			if o.output == f {
 				if prev != nil {
