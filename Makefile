@@ -84,10 +84,15 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 ##@ Demo
 
 .PHONY: demo
-demo: envtest ## Run Wavegate on a local control plane with the samples applied; Ctrl-C stops it.
-	@echo "Building the demo (the first run also builds kube-apiserver and etcd, which takes minutes)"
+demo: envtest ## Run Wavegate on a local control plane, replay the four outages, and stay up until Ctrl-C.
+	@echo "Building the demo (the first run also builds kube-apiserver and etcd from source: about 10 minutes on 2 cores)"
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/wavegate-demo
+
+.PHONY: dev
+dev: envtest ## Like demo, without the replays: a local control plane with Wavegate and the samples.
+	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/wavegate-demo --replay=false
 
 ##@ Build
 

@@ -164,7 +164,17 @@ func (e *Env) startManager(setups []Setup) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	go func() { e.done <- mgr.Start(ctx) }()
-	return waitForWebhookServer(ctx, wh.LocalServingHost, wh.LocalServingPort)
+	if err := waitForWebhookServer(ctx, wh.LocalServingHost, wh.LocalServingPort); err != nil {
+		return err
+	}
+	// The gate denies until its informers have synced; wait for them so the
+	// first request is judged, not refused.
+	syncCtx, cancelSync := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelSync()
+	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
+		return errors.New("the manager's caches did not sync within 30s")
+	}
+	return nil
 }
 
 // waitForWebhookServer returns once the webhook server accepts TLS connections.
