@@ -69,6 +69,16 @@ type FreezeSpec struct {
 	Exemptions Exemptions `json:"exemptions,omitempty"`
 }
 
+// Covers reports whether the freeze names region, directly or through "*".
+func (s *FreezeSpec) Covers(region string) bool {
+	for _, r := range s.Regions {
+		if r == region || r == AllRegions {
+			return true
+		}
+	}
+	return false
+}
+
 // FreezeStatus is the observed state of a Freeze.
 type FreezeStatus struct {
 	// observedGeneration is the generation last processed by the controller.

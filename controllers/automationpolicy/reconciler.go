@@ -37,10 +37,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/enqueue"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=automationpolicies,verbs=get;list;watch
@@ -230,7 +230,7 @@ func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
 // the first policy that scopes a kind on, objects of that kind (metadata
 // only) trigger a new scan of every policy within seconds.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	all := handler.EnqueueRequestsFromMapFunc(r.allPolicies)
+	all := handler.EnqueueRequestsFromMapFunc(enqueue.All(r.Reader, func() client.ObjectList { return &wavegatev1alpha1.AutomationPolicyList{} }))
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&wavegatev1alpha1.AutomationPolicy{}).
 		Watches(&wavegatev1alpha1.Region{}, all).
@@ -246,16 +246,4 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return c.Watch(source.Kind(mgr.GetCache(), client.Object(m), all))
 	}
 	return nil
-}
-
-func (r *Reconciler) allPolicies(ctx context.Context, _ client.Object) []reconcile.Request {
-	list := &wavegatev1alpha1.AutomationPolicyList{}
-	if err := r.Reader.List(ctx, list); err != nil {
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-	}
-	return out
 }

@@ -33,9 +33,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/enqueue"
 	"github.com/wavegate/wavegate/internal/metrics"
 )
 
@@ -149,20 +149,8 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wavegatev1alpha1.Freeze{}).
-		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(r.allFreezes)).
+		// A rollout paused or released by any Freeze changes that Freeze's count.
+		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(
+			enqueue.All(r.Reader, func() client.ObjectList { return &wavegatev1alpha1.FreezeList{} }))).
 		Complete(r)
-}
-
-// allFreezes re-counts every Freeze when a rollout changes: it may have been
-// paused or released by any of them.
-func (r *Reconciler) allFreezes(ctx context.Context, _ client.Object) []reconcile.Request {
-	list := &wavegatev1alpha1.FreezeList{}
-	if err := r.Reader.List(ctx, list); err != nil {
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-	}
-	return out
 }

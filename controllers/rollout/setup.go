@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/enqueue"
 )
 
 // Field indexes on ConfigRollouts.
@@ -60,7 +61,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}); err != nil {
 		return err
 	}
-	all := handler.EnqueueRequestsFromMapFunc(r.allRollouts)
+	all := handler.EnqueueRequestsFromMapFunc(enqueue.All(r.Reader, func() client.ObjectList { return &wavegatev1alpha1.ConfigRolloutList{} }))
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// A rollout's own status writes need no second look; spec changes do.
 		For(&wavegatev1alpha1.ConfigRollout{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
@@ -81,10 +82,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		return c.Watch(source.Kind(mgr.GetCache(), client.Object(u), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
 	}
 	return nil
-}
-
-func (r *Reconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
-	return r.requests(ctx, nil)
 }
 
 // dependents are the rollouts whose dependsOn names the changed rollout.

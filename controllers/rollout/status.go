@@ -226,10 +226,8 @@ func orNone(s string) string {
 // frozen names the Freeze that covers a region, or "".
 func (s *stepper) frozen(region string) string {
 	for _, f := range s.w.freezes {
-		for _, r := range f.Spec.Regions {
-			if r == region || r == wavegatev1alpha1.AllRegions {
-				return f.Name
-			}
+		if f.Spec.Covers(region) {
+			return f.Name
 		}
 	}
 	return ""

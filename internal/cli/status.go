@@ -135,14 +135,8 @@ func blockers(r *wavegatev1alpha1.ConfigRollout) string {
 func frozenBy(freezes []wavegatev1alpha1.Freeze, region string) string {
 	var by []string
 	for _, f := range freezes {
-		if !f.Status.Active {
-			continue
-		}
-		for _, r := range f.Spec.Regions {
-			if r == region || r == wavegatev1alpha1.AllRegions {
-				by = append(by, f.Name)
-				break
-			}
+		if f.Status.Active && f.Spec.Covers(region) {
+			by = append(by, f.Name)
 		}
 	}
 	return dash(strings.Join(by, ","))
