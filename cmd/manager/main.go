@@ -53,6 +53,7 @@ type options struct {
 	logLevel                string
 	gracefulShutdown        time.Duration
 	setup                   setup.Options
+	certs                   certOptions
 }
 
 func parseFlags(args []string) (options, error) {
@@ -71,6 +72,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.setup.BreakGlassGroup, "break-glass-group", o.setup.BreakGlassGroup, "Group whose members may break every freeze and protected delete (audited).")
 	fs.StringVar(&o.setup.ControllerUser, "controller-user", o.setup.ControllerUser, "Wavegate's own controller identity, exempt from multi-region and change-velocity but never from freeze.")
 	fs.StringVar(&o.setup.ProtectedResources, "protected-resources", o.setup.ProtectedResources, "Resources (resource[.group], comma-separated) tracked for protected objects, so a Namespace holding one cannot be deleted.")
+	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -127,15 +129,36 @@ func run(opts options) error {
 		return fmt.Errorf("failed to create the manager: %w", err)
 	}
 
-	if err := setup.Manager(mgr, opts.setup); err != nil {
+	if err := setup.Controllers(mgr, opts.setup); err != nil {
 		return err
 	}
+	// The webhooks are registered once a certificate is on disk: with
+	// rotation on, Wavegate creates it first (and keeps renewing it).
+	certsReady, err := opts.certs.setup(mgr, opts.webhookCertDir)
+	if err != nil {
+		return err
+	}
+	facts := &readiness.Deferred{}
+	opts.setup.AddReadyz = func(_ string, check healthz.Checker) error {
+		facts.Set(check)
+		return nil
+	}
+	if err := mgr.AddReadyzCheck("facts", facts.Check); err != nil {
+		return fmt.Errorf("failed to add the facts readiness check: %w", err)
+	}
+	go func() {
+		<-certsReady
+		if err := setup.Webhooks(mgr, opts.setup); err != nil {
+			log.Error(err, "Failed to register the webhooks")
+			os.Exit(1)
+		}
+	}()
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return fmt.Errorf("failed to add the liveness check: %w", err)
 	}
 	// Ready only once the webhook serves its certificate and the caches synced.
-	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+	if err := mgr.AddReadyzCheck("webhook", webhookReady(mgr, certsReady)); err != nil {
 		return fmt.Errorf("failed to add the webhook readiness check: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("caches", readiness.CachesSynced(mgr.GetCache(), time.Second)); err != nil {

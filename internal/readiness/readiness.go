@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -44,4 +45,30 @@ func CachesSynced(c CacheSyncer, wait time.Duration) healthz.Checker {
 		}
 		return nil
 	}
+}
+
+// Deferred is a readiness check registered before the manager starts whose
+// real check is only known later (once the webhooks are set up, after the
+// certificate exists). Until then it fails.
+type Deferred struct {
+	mu    sync.Mutex
+	check healthz.Checker
+}
+
+// Set installs the real check.
+func (d *Deferred) Set(c healthz.Checker) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.check = c
+}
+
+// Check runs the real check, or fails while there is none.
+func (d *Deferred) Check(req *http.Request) error {
+	d.mu.Lock()
+	c := d.check
+	d.mu.Unlock()
+	if c == nil {
+		return errors.New("not set up yet")
+	}
+	return c(req)
 }

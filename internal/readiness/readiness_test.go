@@ -44,3 +44,12 @@ func TestCachesSynced(t *testing.T) {
 		NewWithT(t).Expect(err).To(MatchError("informer caches have not synced yet"))
 	})
 }
+
+func TestDeferredFailsUntilTheRealCheckIsSet(t *testing.T) {
+	g := NewWithT(t)
+	req := httptest.NewRequest("GET", "/readyz", nil)
+	d := &Deferred{}
+	g.Expect(d.Check(req)).To(MatchError("not set up yet"))
+	d.Set(CachesSynced(syncer(true), time.Second))
+	g.Expect(d.Check(req)).To(Succeed())
+}

@@ -30,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/wavegate/wavegate/controllers/automationpolicy"
@@ -69,6 +70,9 @@ type Options struct {
 	RolloutPatcher client.Client
 	// MaxRequeue bounds how long a rollout waits before it is looked at again.
 	MaxRequeue time.Duration
+	// AddReadyz registers a readiness check; nil means mgr.AddReadyzCheck.
+	// The manager sets it when it registers the webhooks after it started.
+	AddReadyz func(name string, check healthz.Checker) error
 }
 
 // Defaults returns the options the manager's flags default to.
@@ -172,7 +176,11 @@ func setupGate(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	mgr.GetWebhookServer().Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
-	return mgr.AddReadyzCheck("facts", func(*http.Request) error {
+	addReadyz := opts.AddReadyz
+	if addReadyz == nil {
+		addReadyz = mgr.AddReadyzCheck
+	}
+	return addReadyz("facts", func(*http.Request) error {
 		if !gate.Synced() {
 			return errors.New("the admission facts have not synced yet")
 		}
