@@ -57,7 +57,7 @@ func TestCertRotationCreatesTheCertificateAndInjectsItsCA(t *testing.T) {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: env.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
 	g.Expect(err).NotTo(HaveOccurred())
 	dir := t.TempDir()
-	certs := certOptions{rotate: true, namespace: "wavegate-system", secret: "wavegate-webhook-cert", service: "wavegate-webhook-service", configurations: gateconfig.Name}
+	certs := certOptions{rotate: true, namespace: "wavegate-system", secret: "wavegate-webhook-cert", service: "wavegate-webhook-service", configurations: gateconfig.Name} //nolint:gosec // a Secret name, not a credential
 	ready, err := certs.setup(mgr, dir)
 	g.Expect(err).NotTo(HaveOccurred())
 	check := webhookReady(mgr, ready)
