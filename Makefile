@@ -41,7 +41,7 @@ generate: controller-gen ## Generate deepcopy code for the API types.
 
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs, RBAC and webhook configuration under config/.
-	$(CONTROLLER_GEN) rbac:roleName=wavegate-manager crd webhook \
+	$(CONTROLLER_GEN) rbac:roleName=manager crd webhook \
 		paths="./api/..." paths="./controllers/..." paths="./cmd/..." \
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \

@@ -34,7 +34,6 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wavegate/wavegate/internal/controlplane"
-	"github.com/wavegate/wavegate/internal/gateconfig"
 )
 
 // TestCertRotationCreatesTheCertificateAndInjectsItsCA runs the rotator
@@ -57,7 +56,7 @@ func TestCertRotationCreatesTheCertificateAndInjectsItsCA(t *testing.T) {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: env.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
 	g.Expect(err).NotTo(HaveOccurred())
 	dir := t.TempDir()
-	certs := certOptions{rotate: true, namespace: "wavegate-system", secret: "wavegate-webhook-cert", service: "wavegate-webhook-service", configurations: gateconfig.Name} //nolint:gosec // a Secret name, not a credential
+	certs := certOptions{rotate: true, namespace: "wavegate-system", secret: "wavegate-webhook-cert", service: "wavegate-webhook-service", configurations: "gate"} //nolint:gosec // a Secret name, not a credential
 	ready, err := certs.setup(mgr, dir)
 	g.Expect(err).NotTo(HaveOccurred())
 	check := webhookReady(mgr, ready)
@@ -86,7 +85,7 @@ func TestCertRotationCreatesTheCertificateAndInjectsItsCA(t *testing.T) {
 	g.Eventually(ready).WithTimeout(60 * time.Second).Should(BeClosed())
 	g.Eventually(func(g Gomega) {
 		vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{}
-		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: gateconfig.Name}, vwc)).To(Succeed())
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: "gate"}, vwc)).To(Succeed())
 		for _, w := range vwc.Webhooks {
 			g.Expect(bytes.Equal(w.ClientConfig.CABundle, secret.Data["ca.crt"])).To(BeTrue(), "webhook %s carries the rotator's CA", w.Name)
 		}

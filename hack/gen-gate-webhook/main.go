@@ -42,6 +42,8 @@ func main() {
 		Service:          "webhook-service",
 		Path:             webhook.GatePath,
 	})
+	// kustomize's namePrefix (config/default) makes it gateconfig.Name.
+	cfg.Name = "gate"
 	data, err := yaml.Marshal(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "failed to render the gate webhook configuration:", err)

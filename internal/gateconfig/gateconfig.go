@@ -30,7 +30,8 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-// Name is the name of the gate's ValidatingWebhookConfiguration.
+// Name is the name of the gate's ValidatingWebhookConfiguration in a
+// cluster; config/webhook/gate.yaml says "gate" and kustomize adds the prefix.
 const Name = "wavegate-gate"
 
 // DefaultResources are the kinds tracked for protection and exported with
@@ -72,9 +73,12 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 			o.webhook("region-label.gate.wavegate.io", createUpdate,
 				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists}}},
 				o.namespaces()),
-			// Objects in a Namespace with a region label (and no label of their own).
+			// Objects in a Namespace with a region label (and no label of their
+			// own). The namespace selector does not filter cluster-scoped
+			// objects, so the condition keeps them out.
 			o.webhook("region-namespace.gate.wavegate.io", createUpdate, nil,
 				o.namespaces(metav1.LabelSelectorRequirement{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists}),
+				condition("namespaced", "has(request.namespace) && request.namespace != ''"),
 				condition("no-own-region-label", notOwnLabel)),
 			// Objects annotated with several regions, or with requires.
 			o.webhook("region-annotation.gate.wavegate.io", createUpdate, nil, o.namespaces(),

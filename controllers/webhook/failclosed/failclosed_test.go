@@ -26,6 +26,7 @@ import (
 	. "github.com/onsi/gomega"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -84,6 +85,9 @@ func TestWithNoReplicaServingOnlyGatedRequestsAreRejected(t *testing.T) {
 	}
 	g.Expect(env.Client.Create(ctx, ev)).To(Succeed())
 	g.Expect(env.Client.Delete(ctx, ev)).To(Succeed(), "Events are never gated")
+
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "plain-cluster-scoped"}}
+	g.Expect(env.Client.Create(ctx, role)).To(Succeed(), "a cluster-scoped object that names no region is never gated")
 
 	sys := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 		Namespace: "kube-system", Name: "regional", Labels: map[string]string{wavegatev1alpha1.LabelRegion: "eastus"},

@@ -1,0 +1,73 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package config holds Wavegate's manifests; its test renders the kustomize
+// install and has a real API server accept every object.
+package config
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/manifest"
+)
+
+func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
+	g := NewWithT(t)
+	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "default")
+	g.Expect(err).NotTo(HaveOccurred())
+	rendered, err := resMap.AsYaml()
+	g.Expect(err).NotTo(HaveOccurred())
+	objs, err := manifest.Read(bytes.NewReader(rendered))
+	g.Expect(err).NotTo(HaveOccurred())
+
+	kinds := map[string]int{}
+	for _, o := range objs {
+		kinds[o.GetKind()]++
+		if o.GetKind() != "CustomResourceDefinition" && o.GetKind() != "Namespace" && o.GetKind() != "ClusterRole" &&
+			o.GetKind() != "ClusterRoleBinding" && o.GetKind() != "ValidatingWebhookConfiguration" {
+			g.Expect(o.GetNamespace()).To(Equal("wavegate-system"), "%s %s", o.GetKind(), o.GetName())
+		}
+	}
+	g.Expect(kinds).To(HaveKeyWithValue("CustomResourceDefinition", 6))
+	g.Expect(kinds).To(HaveKeyWithValue("ValidatingWebhookConfiguration", 2))
+	g.Expect(kinds).To(HaveKey("Deployment"))
+	g.Expect(kinds).To(HaveKey("PodDisruptionBudget"))
+
+	env, err := controlplane.StartWithoutWebhookServer()
+	g.Expect(err).NotTo(HaveOccurred())
+	defer func() { g.Expect(env.Stop()).To(Succeed()) }()
+	ctx := context.Background()
+	for _, o := range objs {
+		if o.GetKind() == "Namespace" {
+			g.Expect(env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("test"))).To(Succeed())
+		}
+	}
+	for _, o := range objs {
+		if o.GetKind() == "Namespace" {
+			continue
+		}
+		err := env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("test"), client.ForceOwnership, client.DryRunAll)
+		g.Expect(err).NotTo(HaveOccurred(), "%s %s was rejected", o.GetKind(), o.GetName())
+	}
+}
