@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -244,6 +245,11 @@ func (e *Env) ClientWithWarnings() (client.Client, *Warnings, error) {
 // Main runs a package's tests against one shared Env and returns the exit
 // code for os.Exit. *env is set before the tests run.
 func Main(m interface{ Run() int }, env **Env, setups ...Setup) int {
+	// Shared CI machines are slow and noisy: a status or a watch event may
+	// take seconds to arrive. Eventually waits that long; assertions about
+	// speed set their own timeout.
+	gomega.SetDefaultEventuallyTimeout(20 * time.Second)
+	gomega.SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
 	e, err := Start(setups...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
