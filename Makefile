@@ -47,6 +47,8 @@ manifests: controller-gen ## Generate CRDs, RBAC and webhook configuration under
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
 	go run ./hack/gen-gate-webhook config/webhook/gate.yaml
+	rm -f charts/wavegate/crds/*.yaml && cp config/crd/bases/*.yaml charts/wavegate/crds/
+	cp config/rbac/role.yaml config/webhook/manifests.yaml config/webhook/gate.yaml charts/wavegate/files/
 
 .PHONY: fmt
 fmt: golangci-lint ## Format the code (gofmt and goimports, as lint checks them).
@@ -61,8 +63,8 @@ lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: test
-test: envtest test-rego ## Run unit, Rego and envtest suites with -race against a real kube-apiserver and etcd.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test $(GO_TEST_FLAGS) ./...
+test: envtest test-rego helm ## Run unit, Rego, chart and envtest suites with -race against a real kube-apiserver and etcd.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-rego
 test-rego: opa ## Run the Rego policy tests with the opa command line, and check their formatting.
