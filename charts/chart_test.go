@@ -41,7 +41,7 @@ func helm(t *testing.T, args ...string) string {
 		t.Fatal("HELM is not set: run with make test, which builds the pinned helm into bin/")
 	}
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) //nolint:gosec // the pinned helm the Makefile built
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("helm %s failed: %v\n%s%s", strings.Join(args, " "), err, out.String(), errOut.String())
