@@ -71,6 +71,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.setup.PolicyDir, "policy-dir", "", "Directory of operators' own Rego policies, loaded beside the embedded ones and reloaded when they change.")
 	fs.StringVar(&o.setup.BreakGlassGroup, "break-glass-group", o.setup.BreakGlassGroup, "Group whose members may break every freeze and protected delete (audited).")
 	fs.StringVar(&o.setup.ControllerUser, "controller-user", o.setup.ControllerUser, "Wavegate's own controller identity, exempt from multi-region and change-velocity but never from freeze.")
+	fs.DurationVar(&o.setup.ChangeRecordRetention, "change-record-retention", 7*24*time.Hour, "How long a change's record is kept after its newest entry; change-velocity judges the change by it until then.")
 	fs.StringVar(&o.setup.ProtectedResources, "protected-resources", o.setup.ProtectedResources, "Resources (resource[.group], comma-separated) tracked for protected objects, so a Namespace holding one cannot be deleted.")
 	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {

@@ -34,6 +34,7 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/wavegate/wavegate/controllers/automationpolicy"
+	"github.com/wavegate/wavegate/controllers/changerecord"
 	"github.com/wavegate/wavegate/controllers/freeze"
 	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
@@ -70,6 +71,9 @@ type Options struct {
 	RolloutPatcher client.Client
 	// MaxRequeue bounds how long a rollout waits before it is looked at again.
 	MaxRequeue time.Duration
+	// ChangeRecordRetention is how long a change's record outlives its
+	// newest entry.
+	ChangeRecordRetention time.Duration
 	// AddReadyz registers a readiness check; nil means mgr.AddReadyzCheck.
 	// The manager sets it when it registers the webhooks after it started.
 	AddReadyz func(name string, check healthz.Checker) error
@@ -102,6 +106,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRequeue <= 0 {
 		o.MaxRequeue = 30 * time.Second
+	}
+	if o.ChangeRecordRetention <= 0 {
+		o.ChangeRecordRetention = 7 * 24 * time.Hour
 	}
 	return o
 }
@@ -145,6 +152,12 @@ func Controllers(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := ap.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the AutomationPolicy controller: %w", err)
+	}
+	gc := &changerecord.Reconciler{
+		Reader: mgr.GetCache(), Client: mgr.GetClient(), Now: opts.Now, Retention: opts.ChangeRecordRetention, MaxRequeue: opts.MaxRequeue,
+	}
+	if err := gc.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("failed to set up the ChangeRecord collector: %w", err)
 	}
 	return nil
 }
