@@ -45,10 +45,7 @@ var (
 
 func TestMain(m *testing.M) {
 	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
-		opts := setup.Defaults()
-		opts.Now = clock.Now
-		opts.ProtectedResources = "configmaps"
-		opts.MaxRequeue = 100 * time.Millisecond
+		opts := setup.ForTests(clock.Now)
 		return setup.Manager(mgr, opts)
 	}))
 }

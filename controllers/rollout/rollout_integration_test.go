@@ -48,11 +48,8 @@ var (
 const controllerUser = "wavegate-controller"
 
 func options() setup.Options {
-	opts := setup.Defaults()
-	opts.Now = clock.Now
+	opts := setup.ForTests(clock.Now)
 	opts.ControllerUser = controllerUser
-	opts.ProtectedResources = "configmaps"
-	opts.MaxRequeue = 100 * time.Millisecond
 	return opts
 }
 

@@ -143,14 +143,15 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 		Bases:        map[string]*wavegatev1alpha1.ChangeRecord{},
 	}
 	b.objectFacts(in, req)
-	in.Known = make(map[string]bool, len(in.Regions))
-	for _, r := range in.allRegions() {
+	regions := in.allRegions()
+	in.Known = make(map[string]bool, len(regions))
+	for _, r := range regions {
 		_, in.Known[r] = ix.regions[r]
 	}
 	if in.targetsAll() {
 		in.InventorySize = len(ix.regions)
 	}
-	in.Freezes = b.freezeFacts(in)
+	in.Freezes = b.freezeFacts(in, regions)
 	in.Rollouts = b.rolloutFacts(in, req)
 	if req.Operation == "DELETE" {
 		in.Automation = b.policyFacts(in, req, now, fresh)
@@ -243,8 +244,7 @@ func (b *Builder) pairs(region string) []string {
 }
 
 // freezeFacts selects the freezes that cover a region of the request.
-func (b *Builder) freezeFacts(in *Input) []FreezeFacts {
-	regions := in.allRegions()
+func (b *Builder) freezeFacts(in *Input, regions []string) []FreezeFacts {
 	names := set{}
 	if in.targetsAll() {
 		for name := range b.Index.freezes {

@@ -88,6 +88,17 @@ func Defaults() Options {
 	}
 }
 
+// ForTests are the options the integration suites run with: an injected
+// clock, protection tracked on ConfigMaps only, and a short requeue so a
+// moved clock is read again quickly.
+func ForTests(now func() time.Time) Options {
+	o := Defaults()
+	o.Now = now
+	o.ProtectedResources = "configmaps"
+	o.MaxRequeue = 100 * time.Millisecond
+	return o
+}
+
 // withDefaults fills every unset option from Defaults, so a zero Options is
 // safe: an empty controller identity must never match anyone.
 func (o Options) withDefaults() Options {
