@@ -8,6 +8,7 @@ CONTROLLER_TOOLS_VERSION ?= v0.23.0
 GOLANGCI_LINT_VERSION ?= v2.15.0
 OPA_VERSION ?= v1.22.3
 HELM_VERSION ?= v3.22.0
+KWOK_VERSION ?= v0.8.0
 # ENVTEST_K8S_VERSION is the kube-apiserver built for envtest; etcd follows
 # the version that k8s.io/kubernetes requires.
 ENVTEST_K8S_VERSION ?= 1.37.2
@@ -20,6 +21,8 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 OPA ?= $(LOCALBIN)/opa-$(OPA_VERSION)
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
+KWOK ?= $(LOCALBIN)/kwok-$(KWOK_VERSION)
+KWOKCTL ?= $(LOCALBIN)/kwokctl-$(KWOK_VERSION)
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(shell go env GOOS)-$(shell go env GOARCH)
 
 GO_TEST_FLAGS ?= -race -count=1
@@ -42,7 +45,7 @@ generate: controller-gen ## Generate deepcopy code for the API types.
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs, RBAC and webhook configuration under config/.
 	$(CONTROLLER_GEN) rbac:roleName=manager crd webhook \
-		paths="./api/..." paths="./controllers/..." paths="./cmd/..." \
+		paths="./api/..." paths="./controllers/..." paths="./cmd/..." paths="./internal/..." \
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
@@ -57,6 +60,7 @@ fmt: golangci-lint ## Format the code (gofmt and goimports, as lint checks them)
 .PHONY: vet
 vet: ## Run go vet.
 	go vet ./...
+	go vet -tags e2e ./internal/e2e/...
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint.
@@ -65,6 +69,17 @@ lint: golangci-lint ## Run golangci-lint.
 .PHONY: test
 test: envtest test-rego helm ## Run unit, Rego, chart and envtest suites with -race against a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
+
+# REAL_CLUSTER_ENV tells the real-cluster harness (internal/realcluster) where
+# its binaries are; every one of them is built from Go modules into bin/.
+REAL_CLUSTER_ENV = WAVEGATE_K8S_BIN="$(ENVTEST_ASSETS)" WAVEGATE_KWOK="$(KWOK)" WAVEGATE_KWOKCTL="$(KWOKCTL)" \
+	HELM="$(HELM)" WAVEGATE_MANAGER="$(LOCALBIN)/manager" WAVEGATE_CLI="$(LOCALBIN)/wavegate" \
+	PATH="$(ENVTEST_ASSETS):$$PATH"
+E2E_FLAGS ?= -count=1 -timeout 30m -v
+
+.PHONY: e2e
+e2e: cluster-tools build ## Run the suites on a real cluster (kwok, binary runtime) with Wavegate installed from the chart.
+	$(REAL_CLUSTER_ENV) go test -tags e2e $(E2E_FLAGS) ./internal/e2e/...
 
 .PHONY: test-rego
 test-rego: opa ## Run the Rego policy tests with the opa command line, and check their formatting.
@@ -77,6 +92,7 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet ./...
+	go vet -tags e2e ./internal/e2e/...
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "Generated files are stale; run 'make generate manifests' and commit:"; \
 		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; \
@@ -86,15 +102,14 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 ##@ Demo
 
 .PHONY: demo
-demo: envtest ## Run Wavegate on a local control plane, replay the four outages, and stay up until Ctrl-C.
-	@echo "Building the demo (the first run also builds kube-apiserver and etcd from source: about 10 minutes on 2 cores)"
+demo: cluster-tools build ## Run Wavegate on a real local cluster, roll out wave by wave, replay the four outages, and stay up until Ctrl-C.
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/wavegate-demo
+	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo
 
 .PHONY: dev
-dev: envtest ## Like demo, without the replays: a local control plane with Wavegate and the samples.
+dev: cluster-tools build ## Like demo, without the rollout and the replays: a real local cluster with Wavegate and the samples.
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/wavegate-demo --replay=false
+	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo --replay=false
 
 ##@ Build
 
@@ -111,7 +126,7 @@ run: manifests generate ## Run the manager against the current kubeconfig.
 ##@ Tools
 
 .PHONY: tools
-tools: controller-gen golangci-lint opa helm envtest ## Build every pinned tool into bin/.
+tools: controller-gen golangci-lint opa helm envtest cluster-tools ## Build every pinned tool into bin/.
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN) ## Build controller-gen.
@@ -137,6 +152,22 @@ $(HELM):
 envtest: $(ENVTEST_ASSETS)/etcd ## Build kube-apiserver and etcd for envtest from Go modules.
 $(ENVTEST_ASSETS)/etcd:
 	hack/build-envtest.sh v$(ENVTEST_K8S_VERSION) $(ENVTEST_ASSETS)
+
+.PHONY: cluster-tools
+cluster-tools: envtest kwok kwokctl helm $(ENVTEST_ASSETS)/kube-scheduler ## Build everything a real local cluster needs: the control plane, kubectl, kwok and kwokctl.
+$(ENVTEST_ASSETS)/kube-scheduler:
+	@echo "Building kube-controller-manager, kube-scheduler and kubectl from Go modules (cold: a few minutes on 2 cores)"
+	hack/build-envtest.sh v$(ENVTEST_K8S_VERSION) $(ENVTEST_ASSETS) kube-controller-manager kube-scheduler kubectl
+
+.PHONY: kwok
+kwok: $(KWOK) ## Build kwok (fake nodes).
+$(KWOK):
+	$(call go-install-tool,$(KWOK),sigs.k8s.io/kwok/cmd/kwok,$(KWOK_VERSION))
+
+.PHONY: kwokctl
+kwokctl: $(KWOKCTL) ## Build kwokctl (starts a real local cluster with the binary runtime).
+$(KWOKCTL):
+	$(call go-install-tool,$(KWOKCTL),sigs.k8s.io/kwok/cmd/kwokctl,$(KWOK_VERSION))
 
 .PHONY: envtest-path
 envtest-path: envtest ## Print the KUBEBUILDER_ASSETS directory.

@@ -42,6 +42,7 @@ type certOptions struct {
 	secret         string
 	service        string
 	configurations string
+	extraDNSNames  string
 }
 
 func (c *certOptions) flags(fs *flag.FlagSet) {
@@ -55,6 +56,8 @@ func (c *certOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.service, "webhook-service", "wavegate-webhook-service", "The webhook Service; the certificate is issued for <service>.<namespace>.svc.")
 	fs.StringVar(&c.configurations, "webhook-configurations", "wavegate-gate,wavegate-validating-webhook-configuration",
 		"ValidatingWebhookConfigurations whose CA bundle --cert-rotation keeps current, comma-separated.")
+	fs.StringVar(&c.extraDNSNames, "cert-extra-dns-names", "",
+		"More DNS names for the webhook certificate, comma-separated: for an API server that reaches the webhooks by URL (such as https://localhost:9443) instead of the Service.")
 }
 
 // setup starts certificate rotation when it is on. The returned channel is
@@ -66,10 +69,8 @@ func (c *certOptions) setup(mgr ctrl.Manager, certDir string) (<-chan struct{}, 
 		return ready, nil
 	}
 	var webhooks []rotator.WebhookInfo
-	for _, name := range strings.Split(c.configurations, ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			webhooks = append(webhooks, rotator.WebhookInfo{Name: name, Type: rotator.Validating})
-		}
+	for _, name := range splitList(c.configurations) {
+		webhooks = append(webhooks, rotator.WebhookInfo{Name: name, Type: rotator.Validating})
 	}
 	err := rotator.AddRotator(mgr, &rotator.CertRotator{
 		SecretKey:      types.NamespacedName{Namespace: c.namespace, Name: c.secret},
@@ -77,7 +78,7 @@ func (c *certOptions) setup(mgr ctrl.Manager, certDir string) (<-chan struct{}, 
 		CAName:         "wavegate-ca",
 		CAOrganization: "wavegate",
 		DNSName:        fmt.Sprintf("%s.%s.svc", c.service, c.namespace),
-		ExtraDNSNames:  []string{fmt.Sprintf("%s.%s.svc.cluster.local", c.service, c.namespace)},
+		ExtraDNSNames:  append([]string{fmt.Sprintf("%s.%s.svc.cluster.local", c.service, c.namespace)}, splitList(c.extraDNSNames)...),
 		IsReady:        ready,
 		Webhooks:       webhooks,
 	})
@@ -98,4 +99,15 @@ func webhookReady(mgr ctrl.Manager, certsReady <-chan struct{}) healthz.Checker 
 			return errors.New("the webhook certificate is not loaded yet")
 		}
 	}
+}
+
+// splitList reads "a, b,,c" as [a b c].
+func splitList(list string) []string {
+	var out []string
+	for _, item := range strings.Split(list, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

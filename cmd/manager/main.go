@@ -38,7 +38,8 @@ import (
 	"github.com/wavegate/wavegate/internal/setup"
 )
 
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// Leader election uses a Lease in Wavegate's own namespace only.
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=wavegate-system,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 

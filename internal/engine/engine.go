@@ -37,6 +37,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	"github.com/wavegate/wavegate/internal/replica"
 	"github.com/wavegate/wavegate/policies"
 )
 
@@ -211,7 +212,8 @@ func readModulesFiltered(fsys fs.FS, dir, prefix string, withTests bool) (map[st
 // of dir changes. A policy that does not compile is logged and the engine
 // keeps the policies it had.
 func WatchDir(e *Engine, dir string, log logr.Logger) manager.Runnable {
-	return manager.RunnableFunc(func(ctx context.Context) error {
+	// Every replica serves the webhook, so every replica reloads.
+	return replica.Runnable(func(ctx context.Context) error {
 		w, err := fsnotify.NewWatcher()
 		if err != nil {
 			return fmt.Errorf("failed to watch --policy-dir %s: %w", dir, err)

@@ -29,6 +29,8 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	"github.com/wavegate/wavegate/internal/replica"
+
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
@@ -62,7 +64,8 @@ func (f *Feed) WatchProtected(cfg *rest.Config, mapper meta.RESTMapper, resource
 		}
 		f.Track(reg.HasSynced)
 	}
-	return manager.RunnableFunc(func(ctx context.Context) error {
+	// Every replica serves the webhook, so every replica runs these informers.
+	return replica.Runnable(func(ctx context.Context) error {
 		factory.Start(ctx.Done())
 		<-ctx.Done()
 		factory.Shutdown()
