@@ -255,7 +255,7 @@ func (s *stepper) advance() bool {
 		return false
 	}
 	s.st.CurrentWave = s.w.plan.Spec.Waves[s.waveIndex()].Name
-	if s.holdForFreeze() || s.ro.Spec.Paused || s.blocked() {
+	if s.holdForFreeze() || s.ro.Spec.Paused {
 		return false
 	}
 	regions := s.currentRegions()
@@ -279,7 +279,9 @@ func (s *stepper) advance() bool {
 			waiting = true
 		}
 	}
-	if waiting {
+	// A pinned, missing or late region does not hold back the rest of its
+	// wave, but the wave never completes, so no later wave starts.
+	if waiting || s.blocked() {
 		s.st.BakeStartedAt, s.st.BakeUntil = nil, nil
 		return false
 	}

@@ -104,12 +104,21 @@ func TestStep(t *testing.T) {
 			events:  []string{"WaveStarted", "RegionPinned"},
 		},
 		{
-			name:       "a pin in the current wave blocks, naming every pin",
+			name:       "a pin in the current wave blocks it, naming every pin, while the rest of the wave is applied",
 			rollout:    Rollout("r"),
 			world:      newWorld(twoWaves(), map[string]observed{"a": {pinned: true, version: "1.9.3", pinReason: "hold"}, "b": pending(), "c": {pinned: true, version: "1.9.2"}}),
 			phase:      wavegatev1alpha1.PhaseBlocked,
+			apply:      []string{"b"},
 			events:     []string{"WaveStarted", "RegionPinned", "RegionPinned", "Blocked"},
 			blockedMsg: "pinned, so never patched: a at 1.9.3 (hold), c at 1.9.2 (no reason given); remove the pins or change spec.version",
+		},
+		{
+			name:       "a wave with a pin never completes, even when the rest of it converged",
+			rollout:    Rollout("r"),
+			world:      newWorld(twoWaves(), map[string]observed{"a": {pinned: true, version: "1.9.3", pinReason: "hold"}, "b": {converged: true, version: "2.0.0"}, "c": pending()}),
+			phase:      wavegatev1alpha1.PhaseBlocked,
+			events:     []string{"WaveStarted", "RegionPinned", "RegionConverged", "Blocked"},
+			blockedMsg: "pinned, so never patched: a at 1.9.3 (hold); remove the pins or change spec.version",
 		},
 		{
 			name:       "a missing plan blocks",
