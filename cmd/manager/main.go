@@ -48,6 +48,9 @@ type options struct {
 	probeAddr               string
 	leaderElect             bool
 	leaderElectionNamespace string
+	leaseDuration           time.Duration
+	renewDeadline           time.Duration
+	retryPeriod             time.Duration
 	webhookPort             int
 	webhookCertDir          string
 	logFormat               string
@@ -64,6 +67,9 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect one active controller among replicas. Webhooks serve on every replica.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease; defaults to the pod's namespace.")
+	fs.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby waits after the leader's last renewal before it takes over.")
+	fs.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew before it gives up leadership; less than the lease duration.")
+	fs.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to acquire or renew the lease (client-go adds up to 120% jitter).")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory holding tls.crt and tls.key; reloaded when the files change.")
 	fs.StringVar(&o.logFormat, "log-format", logging.FormatJSON, "Log format: json or console.")
@@ -77,6 +83,10 @@ func parseFlags(args []string) (options, error) {
 	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.renewDeadline >= o.leaseDuration || o.retryPeriod <= 0 || o.retryPeriod >= o.renewDeadline {
+		return o, fmt.Errorf("invalid leader election timing: want 0 < --leader-elect-retry-period (%s) < --leader-elect-renew-deadline (%s) < --leader-elect-lease-duration (%s)",
+			o.retryPeriod, o.renewDeadline, o.leaseDuration)
 	}
 	if o.webhookPort < 1 || o.webhookPort > 65535 {
 		return o, fmt.Errorf("invalid --webhook-port %d: use a port from 1 to 65535", o.webhookPort)
@@ -119,6 +129,9 @@ func run(opts options) error {
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "wavegate-manager.wavegate.io",
 		LeaderElectionNamespace: opts.leaderElectionNamespace,
+		LeaseDuration:           &opts.leaseDuration,
+		RenewDeadline:           &opts.renewDeadline,
+		RetryPeriod:             &opts.retryPeriod,
 		// Release the lease on shutdown so a standby replica takes over at once.
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &opts.gracefulShutdown,

@@ -43,6 +43,14 @@ func TestParseFlags(t *testing.T) {
 		g.Expect(o.logFormat).To(Equal("console"))
 		g.Expect(o.webhookCertDir).To(Equal("/certs"))
 	})
+	t.Run("leader election timing must nest: retry < renew deadline < lease", func(t *testing.T) {
+		g := NewWithT(t)
+		_, err := parseFlags([]string{"--leader-elect-lease-duration=5s", "--leader-elect-renew-deadline=10s"})
+		g.Expect(err).To(MatchError(ContainSubstring("want 0 < --leader-elect-retry-period (2s) < --leader-elect-renew-deadline (10s) < --leader-elect-lease-duration (5s)")))
+		o, err := parseFlags([]string{"--leader-elect-lease-duration=6s", "--leader-elect-renew-deadline=4s", "--leader-elect-retry-period=1s"})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(o.leaseDuration).To(Equal(6 * time.Second))
+	})
 	t.Run("a port out of range is rejected with the fix", func(t *testing.T) {
 		_, err := parseFlags([]string{"--webhook-port=70000"})
 		NewWithT(t).Expect(err).To(MatchError("invalid --webhook-port 70000: use a port from 1 to 65535"))

@@ -133,7 +133,12 @@ func (o *options) pause(ctx context.Context, c client.Client, server string, frz
 		return frz.Status.Active, nil
 	})
 	if err != nil {
-		return fmt.Errorf("Freeze %s was created, but is not reported active after %s (is the Wavegate controller running?): %w", frz.Name, timeout, err) //nolint:staticcheck // a sentence about a name
+		// The Freeze is stored, so it is in force: any replica that answers
+		// judges against it, and while none answers the fail-closed webhooks
+		// deny every gated change. What is missing is the controller's
+		// confirmation and the count of paused rollouts.
+		return fmt.Errorf("Freeze %s is stored and in force, but no Wavegate controller reported it active within %s; "+ //nolint:staticcheck // a sentence about a name
+			"while no replica answers, the webhooks deny every gated change; check the manager pods (docs/runbook.md)", frz.Name, timeout)
 	}
 	// The gate enforces the freeze already; give the rollouts a moment to
 	// report that they paused, so the count is not zero by haste.

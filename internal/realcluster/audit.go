@@ -80,7 +80,8 @@ func (c *Cluster) Denials(since time.Time) ([]Denial, error) {
 			continue
 		}
 		msg := ev.ResponseStatus.Message
-		if ev.ResponseStatus.Code < 400 || !strings.Contains(msg, "admission webhook") || ev.StageTimestamp.Before(since) {
+		fromWebhook := strings.Contains(msg, "admission webhook") || strings.Contains(msg, "failed calling webhook")
+		if ev.ResponseStatus.Code < 400 || !fromWebhook || ev.StageTimestamp.Before(since) {
 			continue
 		}
 		d := Denial{Time: ev.StageTimestamp, User: ev.User.Username, Verb: ev.Verb, Message: msg}

@@ -97,6 +97,10 @@ func Create(ctx context.Context, bins Binaries, name, dir string, out io.Writer)
 		// The suites drive hundreds of writes a second; client-side limits
 		// in the controllers would measure kwok, not Wavegate.
 		"--disable-qps-limits",
+		// As kubeadm and managed clusters run it: each controller acts as
+		// its own ServiceAccount in kube-system, not as the admin that
+		// kwokctl hands the controller manager by default.
+		"--extra-args", "kube-controller-manager=use-service-account-credentials=true",
 		"--kubeconfig", filepath.Join(dir, "kwokctl-kubeconfig"),
 		"--wait", "2m")
 	if err != nil {
