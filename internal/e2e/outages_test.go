@@ -239,4 +239,3 @@ func cond(ro *wavegatev1alpha1.ConfigRollout, types ...string) *metav1.Condition
 	}
 	return nil
 }
-
