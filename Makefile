@@ -60,7 +60,7 @@ fmt: golangci-lint ## Format the code (gofmt and goimports, as lint checks them)
 .PHONY: vet
 vet: ## Run go vet.
 	go vet ./...
-	go vet -tags e2e ./internal/e2e/...
+	go vet -tags e2e ./internal/e2e/... ./hack/demo/...
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint.
@@ -75,11 +75,11 @@ test: envtest test-rego helm ## Run unit, Rego, chart and envtest suites with -r
 REAL_CLUSTER_ENV = WAVEGATE_K8S_BIN="$(ENVTEST_ASSETS)" WAVEGATE_KWOK="$(KWOK)" WAVEGATE_KWOKCTL="$(KWOKCTL)" \
 	HELM="$(HELM)" WAVEGATE_MANAGER="$(LOCALBIN)/manager" WAVEGATE_CLI="$(LOCALBIN)/wavegate" \
 	PATH="$(ENVTEST_ASSETS):$$PATH"
-E2E_FLAGS ?= -count=1 -timeout 30m -v
+E2E_FLAGS ?= -count=1 -p 1 -timeout 30m -v
 
 .PHONY: e2e
 e2e: cluster-tools build ## Run the suites on a real cluster (kwok, binary runtime) with Wavegate installed from the chart.
-	$(REAL_CLUSTER_ENV) go test -tags e2e $(E2E_FLAGS) ./internal/e2e/...
+	$(REAL_CLUSTER_ENV) go test -tags e2e $(E2E_FLAGS) ./internal/e2e/... ./hack/demo/...
 
 .PHONY: test-rego
 test-rego: opa ## Run the Rego policy tests with the opa command line, and check their formatting.
@@ -92,7 +92,7 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet ./...
-	go vet -tags e2e ./internal/e2e/...
+	go vet -tags e2e ./internal/e2e/... ./hack/demo/...
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "Generated files are stale; run 'make generate manifests' and commit:"; \
 		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; \
@@ -103,6 +103,7 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 
 .PHONY: demo
 demo: cluster-tools build ## Run Wavegate on a real local cluster, roll out wave by wave, replay the four outages, and stay up until Ctrl-C.
+	@echo "Building the demo (a first run also builds the Kubernetes control plane, kwok and the tools from Go modules: about 15 minutes on 2 cores)"
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
 	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo
 

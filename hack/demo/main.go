@@ -14,12 +14,15 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command demo runs Wavegate on a local control plane: a kube-apiserver and
-// etcd built from Go modules, the CRDs and webhooks installed, the manager
-// serving them over TLS, and the sample inventory applied. Unless --replay
-// is false (make dev), it then replays the four outages of SPEC section 1 as
-// kubectl commands with the verdicts the API server returned. It stays up
-// until Ctrl-C, then stops everything it started.
+// Command demo runs Wavegate on a real local cluster: kwokctl's binary
+// runtime (kube-apiserver, etcd, kube-controller-manager, kube-scheduler and
+// a fake node in every sample region), Wavegate installed from the rendered
+// Helm chart with two manager replicas running as the chart's
+// ServiceAccount, and the samples applied. It rolls a new build of a real
+// Deployment out wave by wave with short bakes until the pinned failover
+// pair blocks it, then (unless --replay=false, as in make dev) replays the
+// four outages of SPEC section 1 as kubectl commands with the verdicts the
+// API server returned. It stays up until Ctrl-C, then removes the cluster.
 package main
 
 import (
@@ -34,19 +37,17 @@ import (
 	"syscall"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/rest"
+	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/controlplane"
-	"github.com/wavegate/wavegate/internal/logging"
 	"github.com/wavegate/wavegate/internal/manifest"
-	"github.com/wavegate/wavegate/internal/setup"
+	"github.com/wavegate/wavegate/internal/realcluster"
 )
 
 func main() {
-	replay := flag.Bool("replay", true, "Replay the four outages after setting up.")
+	replay := flag.Bool("replay", true, "Replay the four outages after the rollout (make dev sets false).")
 	flag.Parse()
 	if err := run(*replay); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
@@ -60,99 +61,194 @@ func step(format string, args ...any) {
 	fmt.Printf("[demo %4.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 }
 
+// demo is what the steps share.
+type demo struct {
+	root     string
+	bins     realcluster.Binaries
+	cluster  *realcluster.Cluster
+	wavegate *realcluster.Wavegate
+}
+
 func run(replay bool) error {
-	root := controlplane.RepoRoot()
-	logger, err := logging.New(logging.FormatConsole, "error")
+	ctx := context.Background()
+	bins, err := realcluster.BinariesFromEnv()
 	if err != nil {
 		return err
 	}
-	step("starting kube-apiserver and etcd, installing CRDs and webhooks, starting the manager")
-	var env *controlplane.Env
-	env, err = controlplane.StartWithLogger(logger, func(mgr controlplane.Manager) error {
-		opts := setup.Defaults()
-		// The controller patches targets as its own identity, as in a cluster.
-		cfg := rest.CopyConfig(mgr.GetConfig())
-		cfg.Impersonate = rest.ImpersonationConfig{UserName: opts.ControllerUser, Groups: []string{"system:masters"}}
-		patcher, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
-		if err != nil {
-			return err
-		}
-		opts.RolloutPatcher = patcher
-		return setup.Manager(mgr, opts)
-	})
-	if err != nil {
+	d := &demo{root: controlplane.RepoRoot(), bins: bins}
+	dir := filepath.Join(d.root, "bin", "demo")
+	step("starting a real cluster (kwokctl, binary runtime: kube-apiserver, etcd, kube-controller-manager, kube-scheduler, kwok)")
+	if d.cluster, err = realcluster.Create(ctx, bins, "wavegate-demo", dir, quiet{}); err != nil {
 		return err
 	}
 	defer func() {
-		step("stopping the manager and the control plane")
-		if err := env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "failed to stop cleanly:", err)
-		}
+		step("deleting the cluster")
+		_ = d.cluster.Delete(context.Background())
 	}()
-
-	kubeconfig := filepath.Join(root, "bin", "demo", "kubeconfig")
-	if err := env.WriteKubeconfig(kubeconfig); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	applied, err := controlplane.ApplyDir(ctx, env.Client, filepath.Join(root, "config", "samples"), "wavegate-demo")
-	for _, f := range applied {
-		step("applied config/samples/%s (%d objects)", f.Name, len(f.Objects))
-	}
+	regions, err := sampleRegions(d.root)
 	if err != nil {
 		return err
 	}
+	if err := d.cluster.AddRegionNodes(ctx, regions); err != nil {
+		return err
+	}
+	step("cluster ready in %.1fs, with a fake node in each of %d regions", d.cluster.Started.Seconds(), len(regions))
+	step("installing Wavegate from the rendered Helm chart; starting 2 manager replicas as ServiceAccount %s/%s",
+		realcluster.Namespace, realcluster.ServiceAccount)
+	if d.wavegate, err = realcluster.Install(ctx, d.cluster, bins, 2, quiet{}); err != nil {
+		return err
+	}
+	defer func() {
+		step("stopping the manager replicas")
+		d.wavegate.Stop()
+	}()
+	leader, err := d.wavegate.Leader(ctx, time.Minute)
+	if err != nil {
+		return err
+	}
+	step("Wavegate is ready on both replicas; %s is the leader", leader.Name)
+	if err := d.applySamples(ctx); err != nil {
+		return err
+	}
+	if err := d.rollout(ctx); err != nil {
+		return err
+	}
 	if replay {
-		if err := replayOutages(ctx, env.Client, root, kubeconfig); err != nil {
+		if err := d.replayOutages(ctx); err != nil {
 			return err
 		}
 	}
-
-	rel, _ := filepath.Rel(mustGetwd(), kubeconfig)
-	fmt.Printf(`
-Ready: Wavegate is running on a local control plane. In another shell:
-  export KUBECONFIG=%s
-  kubectl get regions,waveplans,configrollouts,freezes,automationpolicies
-  kubectl apply -f config/samples/incidents/3-decommission.yaml           # denied: unknown region
-  go run ./cmd/wavegate status
-Press Ctrl-C to stop.
-`, rel)
-
+	d.printReady()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
 	return nil
 }
 
-// replayOutages sets the scene, then applies each incident manifest as a user
-// would and prints the verdict.
-func replayOutages(ctx context.Context, c client.Client, root, kubeconfig string) error {
-	objs, err := manifest.ReadFile(filepath.Join(root, "config", "samples", "demo", "setup.yaml"))
+// quiet drops kwokctl's and the installer's own log lines; the demo prints
+// its steps instead.
+type quiet struct{}
+
+func (quiet) Write(p []byte) (int, error) { return len(p), nil }
+
+func sampleRegions(root string) ([]string, error) {
+	objs, err := manifest.ReadFile(filepath.Join(root, "config", "samples", "10-regions.yaml"))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []string
 	for _, o := range objs {
-		err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
-			return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("wavegate-demo"), client.ForceOwnership) == nil, nil
-		})
-		if err != nil {
-			return fmt.Errorf("failed to set up %s %s for the replay: %w", o.GetKind(), o.GetName(), err)
-		}
+		out = append(out, o.GetName())
 	}
-	step("waiting for the rollout controller to observe the pinned pair")
-	_ = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
-		ro := &wavegatev1alpha1.ConfigRollout{}
-		if err := c.Get(ctx, client.ObjectKey{Name: "msi-auto-keys"}, ro); err != nil {
-			return false, nil //nolint:nilerr // not there yet
+	return out, nil
+}
+
+// applySamples applies the inventory, the default plan, the incident Freeze
+// and the AutomationPolicy, then the demo's plan and token service.
+func (d *demo) applySamples(ctx context.Context) error {
+	samples := filepath.Join(d.root, "config", "samples")
+	files := []string{"10-regions.yaml", "20-region-pairs.yaml", "30-waveplan.yaml", "50-freeze.yaml", "60-automationpolicy.yaml", "demo/setup.yaml"}
+	for _, f := range files {
+		objs, err := manifest.ReadFile(filepath.Join(samples, f))
+		if err != nil {
+			return err
 		}
-		for _, rs := range ro.Status.Regions {
-			if rs.Name == "australiaeast" && rs.State == wavegatev1alpha1.RegionPinned {
-				return true, nil
+		for _, o := range objs {
+			err := d.cluster.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("wavegate-demo"), client.ForceOwnership)
+			if err != nil {
+				return fmt.Errorf("config/samples/%s: %s %s was rejected: %w", f, o.GetKind(), o.GetName(), err)
 			}
 		}
-		return false, nil
-	})
+		step("applied config/samples/%s (%d objects)", f, len(objs))
+	}
+	return d.waitTokenService(ctx)
+}
 
+// waitTokenService waits until the token service is available in every
+// region of the demo's plan.
+func (d *demo) waitTokenService(ctx context.Context) error {
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		var list appsv1.DeploymentList
+		if err := d.cluster.Client.List(ctx, &list); err != nil {
+			return err
+		}
+		total, ready := 0, 0
+		for _, dep := range list.Items {
+			if dep.Name != "msi-token-service" {
+				continue
+			}
+			total++
+			if dep.Status.ObservedGeneration == dep.Generation && dep.Status.AvailableReplicas == *dep.Spec.Replicas && dep.Status.UpdatedReplicas == *dep.Spec.Replicas {
+				ready++
+			}
+		}
+		if total > 0 && ready == total {
+			step("msi-token-service 1.9.3 is available in %d regions (pods Ready on the fake nodes)", total)
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("msi-token-service did not become available within 3 minutes")
+}
+
+// rollout applies the demo ConfigRollout and prints its progress, wave by
+// wave and region by region, until the pinned pair blocks it.
+func (d *demo) rollout(ctx context.Context) error {
+	fmt.Printf("\n== A new build of msi-token-service, rolled out wave by wave (bake 5s per wave)\n$ kubectl apply -f config/samples/demo/rollout.yaml\n")
+	fmt.Println(indent(d.kubectl(ctx, "apply", "-f", filepath.Join(d.root, "config", "samples", "demo", "rollout.yaml"))))
+	seen := map[string]string{}
+	wave := ""
+	deadline := time.Now().Add(4 * time.Minute)
+	for time.Now().Before(deadline) {
+		ro := &wavegatev1alpha1.ConfigRollout{}
+		if err := d.cluster.Client.Get(ctx, client.ObjectKey{Name: "msi-auto-keys"}, ro); err != nil {
+			return err
+		}
+		if ro.Status.CurrentWave != wave {
+			wave = ro.Status.CurrentWave
+			step("wave %s: phase %s, %s regions converged", wave, ro.Status.Phase, ro.Status.Convergence)
+		}
+		for _, rs := range ro.Status.Regions {
+			if seen[rs.Name] == string(rs.State) || rs.State == wavegatev1alpha1.RegionPending {
+				continue
+			}
+			seen[rs.Name] = string(rs.State)
+			step("  %-20s %-12s %s", rs.Name, rs.State, d.regionDetail(ctx, rs))
+		}
+		if ro.Status.Phase == wavegatev1alpha1.PhaseBlocked && seen["eastus"] == string(wavegatev1alpha1.RegionConverged) &&
+			seen["northeurope"] == string(wavegatev1alpha1.RegionConverged) {
+			for _, c := range ro.Status.Conditions {
+				if c.Status == "True" && (c.Type == "Stalled" || c.Type == "Blocked") {
+					step("Blocked: %s: %s", c.Reason, c.Message)
+					break
+				}
+			}
+			fmt.Printf("\n$ wavegate status\n%s\n", indent(d.wavegateCLI(ctx, "status")))
+			return nil
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return fmt.Errorf("the rollout did not reach Blocked: PinnedBuild within 4 minutes")
+}
+
+// regionDetail says what is observed in the region's cluster objects.
+func (d *demo) regionDetail(ctx context.Context, rs wavegatev1alpha1.RolloutRegionStatus) string {
+	var dep appsv1.Deployment
+	if err := d.cluster.Client.Get(ctx, client.ObjectKey{Namespace: "identity-" + rs.Name, Name: "msi-token-service"}, &dep); err != nil {
+		return rs.Message
+	}
+	v := dep.Spec.Template.Labels["app.kubernetes.io/version"]
+	detail := fmt.Sprintf("Deployment at %s: %d/%d replicas updated and available", v, dep.Status.UpdatedReplicas, dep.Status.AvailableReplicas)
+	if rs.State == wavegatev1alpha1.RegionPinned {
+		detail = fmt.Sprintf("pinned at %s (%s); not patched", rs.ObservedVersion, orNone(rs.Message))
+	}
+	return detail
+}
+
+// replayOutages applies each incident manifest as a user would and prints
+// the verdict.
+func (d *demo) replayOutages(ctx context.Context) error {
 	incidents := []struct{ title, file string }{
 		{"1. One global configuration for every region at once", "1-global-cleanup-config.yaml"},
 		{"2. A key rotation while a failover pair is pinned to an old build", "2-key-rotation.yaml"},
@@ -162,32 +258,45 @@ func replayOutages(ctx context.Context, c client.Client, root, kubeconfig string
 	for _, inc := range incidents {
 		file := filepath.Join("config", "samples", "incidents", inc.file)
 		fmt.Printf("\n== %s\n$ kubectl apply -f %s\n", inc.title, file)
-		fmt.Println(indent(kubectlApply(ctx, c, kubeconfig, filepath.Join(root, file))))
+		fmt.Println(indent(d.kubectl(ctx, "apply", "-f", filepath.Join(d.root, file))))
 	}
 	fmt.Println()
 	return nil
 }
 
-// kubectlApply runs kubectl when it is installed; otherwise it applies each
-// document with the Go client and prints what kubectl would.
-func kubectlApply(ctx context.Context, c client.Client, kubeconfig, file string) string {
-	if path, err := exec.LookPath("kubectl"); err == nil {
-		out, _ := exec.CommandContext(ctx, path, "--kubeconfig", kubeconfig, "apply", "-f", file).CombinedOutput() //nolint:gosec // our own sample files
-		return strings.TrimSpace(string(out))
-	}
-	objs, err := manifest.ReadFile(file)
+func (d *demo) kubectl(ctx context.Context, args ...string) string {
+	out, _ := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", d.cluster.Kubeconfig}, args...)...).CombinedOutput() //nolint:gosec // our own arguments
+	return strings.TrimSpace(string(out))
+}
+
+func (d *demo) wavegateCLI(ctx context.Context, args ...string) string {
+	out, _ := exec.CommandContext(ctx, d.bins.Wavegate, append([]string{"--kubeconfig", d.cluster.Kubeconfig}, args...)...).CombinedOutput() //nolint:gosec // our own binary
+	return strings.TrimSpace(string(out))
+}
+
+func (d *demo) printReady() {
+	rel, err := filepath.Rel(mustGetwd(), d.cluster.Kubeconfig)
 	if err != nil {
-		return err.Error()
+		rel = d.cluster.Kubeconfig
 	}
-	var lines []string
-	for _, o := range objs {
-		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("kubectl")); err != nil {
-			lines = append(lines, fmt.Sprintf("Error from server: %v", err))
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("%s/%s applied", strings.ToLower(o.GetKind()), o.GetName()))
+	logs := filepath.Join(filepath.Dir(d.wavegate.Replicas[0].LogPath), "..")
+	fmt.Printf(`
+Ready: Wavegate is running on a real local cluster (2 replicas, installed from charts/wavegate). In another shell:
+  export KUBECONFIG=%s
+  kubectl get nodes,regions,waveplans,configrollouts,freezes,automationpolicies
+  kubectl apply -f config/samples/incidents/3-decommission.yaml           # denied: unknown region
+  bin/wavegate status
+  bin/wavegate pause --region eastus --reason "demo: stop eastus for a while"
+Manager logs: %s/wavegate-manager-*/manager.log
+Press Ctrl-C to stop; the cluster is deleted.
+`, rel, logs)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no reason given"
 	}
-	return strings.Join(lines, "\n")
+	return s
 }
 
 func indent(s string) string {
