@@ -22,6 +22,7 @@ package gateconfig
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -41,12 +42,31 @@ const DefaultResources = "configmaps,services,serviceaccounts,persistentvolumecl
 // TimeoutSeconds is short: a slow webhook stalls every gated write.
 const TimeoutSeconds = 5
 
-// Exempt are the API server's own controllers, whose deletes follow a delete
-// that was already judged.
-var Exempt = []string{
-	"system:serviceaccount:kube-system:generic-garbage-collector",
-	"system:serviceaccount:kube-system:namespace-controller",
-}
+// The entries of the gate's configuration.
+const (
+	WebhookRegionLabel          = "region-label.gate.wavegate.io"
+	WebhookRegionNamespace      = "region-namespace.gate.wavegate.io"
+	WebhookRegionAnnotation     = "region-annotation.gate.wavegate.io"
+	WebhookScaleNamespace       = "scale-region-namespace.gate.wavegate.io"
+	WebhookScale                = "scale.gate.wavegate.io"
+	WebhookDelete               = "delete.gate.wavegate.io"
+	WebhookDeleteNamespace      = "delete-region-namespace.gate.wavegate.io"
+	WebhookDeleteNamespaceKind  = "delete-namespace.gate.wavegate.io"
+	WebhookDeleteAutomation     = "delete-automation.gate.wavegate.io"
+	AutomationConditionName     = "automation-identities"
+	kubernetesControllersName   = "not-kubernetes-controllers"
+	finalizingConditionName     = "not-finalizing"
+	deniableDeleteConditionName = "names-a-region-or-protected"
+)
+
+// ScaledWorkloads are the resources whose scale subresource is gated outside
+// region-labelled namespaces: the gate knows their region labels from a
+// metadata informer (facts.WatchWorkloads), because the Scale object the API
+// server sends carries no labels.
+var ScaledWorkloads = []string{"deployments", "statefulsets", "replicasets"}
+
+// ScaledWorkloadsGroup is the API group of ScaledWorkloads.
+const ScaledWorkloadsGroup = "apps"
 
 // Options place the webhook service.
 type Options struct {
@@ -57,49 +77,82 @@ type Options struct {
 	Service          string
 	// Path is the gate's HTTP path.
 	Path string
+	// Automation are the delete-automation identities named by the
+	// AutomationPolicies; nil until Wavegate has read them, when every delete
+	// is sent to the gate (fail closed).
+	Automation *Automation
 }
 
 // Configuration returns the gate's webhook configuration.
 func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfiguration {
 	createUpdate := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
+	update := []admissionregistrationv1.OperationType{admissionregistrationv1.Update}
 	deleteOnly := []admissionregistrationv1.OperationType{admissionregistrationv1.Delete}
 	notOwnLabel := fmt.Sprintf("!%s && !%s", labelled("object"), labelled("oldObject"))
+	regionNamespace := metav1.LabelSelectorRequirement{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists}
+	noRegionNamespace := metav1.LabelSelectorRequirement{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpDoesNotExist}
+	every := []string{"*"}
+	scale := []string{"*/scale"}
+	workloadScale := make([]string, len(ScaledWorkloads))
+	for i, r := range ScaledWorkloads {
+		workloadScale[i] = r + "/scale"
+	}
+	notNamespaces := condition("not-namespaces", "!(request.resource.group == '' && request.resource.resource == 'namespaces')")
+	deniable := condition(deniableDeleteConditionName, deniableDelete)
+	notDeniable := condition("not-"+deniableDeleteConditionName, "!"+deniableDelete)
 	return &admissionregistrationv1.ValidatingWebhookConfiguration{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingWebhookConfiguration"},
 		ObjectMeta: metav1.ObjectMeta{Name: Name},
 		Webhooks: []admissionregistrationv1.ValidatingWebhook{
 			// Objects with their own region label; the selector matches when
 			// the old or the new object has it, so removing the label is gated.
-			o.webhook("region-label.gate.wavegate.io", createUpdate,
+			o.webhook(WebhookRegionLabel, createUpdate, rule("*", every),
 				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists}}},
-				o.namespaces()),
+				o.namespaces(), notFinalizing),
 			// Objects in a Namespace with a region label (and no label of their
 			// own). The namespace selector does not filter cluster-scoped
 			// objects, so the condition keeps them out.
-			o.webhook("region-namespace.gate.wavegate.io", createUpdate, nil,
-				o.namespaces(metav1.LabelSelectorRequirement{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists}),
+			o.webhook(WebhookRegionNamespace, createUpdate, rule("*", every), nil,
+				o.namespaces(regionNamespace),
 				condition("namespaced", "has(request.namespace) && request.namespace != ''"),
-				condition("no-own-region-label", notOwnLabel)),
+				condition("no-own-region-label", notOwnLabel), notFinalizing),
 			// Objects annotated with several regions, or with requires.
-			o.webhook("region-annotation.gate.wavegate.io", createUpdate, nil, o.namespaces(),
+			o.webhook(WebhookRegionAnnotation, createUpdate, rule("*", every), nil, o.namespaces(),
 				condition("annotated", fmt.Sprintf("%s || %s", annotated("object"), annotated("oldObject"))),
-				condition("no-own-region-label", notOwnLabel)),
-			// Every delete: protected objects, Namespaces holding them, and
-			// delete automation, whose identities are only known at run time.
-			o.webhook("delete.gate.wavegate.io", deleteOnly, nil, o.namespaces(),
-				condition("not-system-deleters", fmt.Sprintf("!(request.userInfo.username in [%s])", quoted(Exempt)))),
+				condition("no-own-region-label", notOwnLabel), notFinalizing),
+			// Scaling anything in a Namespace with a region label.
+			o.webhook(WebhookScaleNamespace, update, rule("*", scale), nil, o.namespaces(regionNamespace)),
+			// Scaling a workload elsewhere: the Scale object carries no labels,
+			// so the gate looks the workload's region label up itself.
+			o.webhook(WebhookScale, update, rule(ScaledWorkloadsGroup, workloadScale), nil, o.namespaces(noRegionNamespace)),
+			// Deletes of objects that name a region or are protected.
+			o.webhook(WebhookDelete, deleteOnly, rule("*", every), nil, o.namespaces(), notNamespaces, deniable),
+			// Deletes of other objects in a Namespace with a region label.
+			o.webhook(WebhookDeleteNamespace, deleteOnly, rule("*", every), nil, o.namespaces(regionNamespace),
+				condition("namespaced", "has(request.namespace) && request.namespace != ''"), notNamespaces, notDeniable),
+			// Deletes of Namespaces: they may hold protected objects.
+			o.webhook(WebhookDeleteNamespaceKind, deleteOnly, rule("", []string{"namespaces"}), nil, o.namespaces()),
+			// Deletes of anything else by delete automation, whose identities
+			// the AutomationPolicies name; Wavegate keeps this condition current.
+			o.webhook(WebhookDeleteAutomation, deleteOnly, rule("*", every), nil, o.namespaces(noRegionNamespace),
+				notNamespaces, notDeniable, condition(AutomationConditionName, o.Automation.Condition())),
 		},
 	}
 }
 
-// webhook is one entry; every entry skips Pods, Nodes, Leases, Events and
-// Wavegate's own kinds, fails closed and records nothing on dry-run.
-func (o Options) webhook(name string, ops []admissionregistrationv1.OperationType, objects, namespaces *metav1.LabelSelector, conds ...admissionregistrationv1.MatchCondition) admissionregistrationv1.ValidatingWebhook {
+func rule(group string, resources []string) admissionregistrationv1.Rule {
+	all := admissionregistrationv1.AllScopes
+	return admissionregistrationv1.Rule{APIGroups: []string{group}, APIVersions: []string{"*"}, Resources: resources, Scope: &all}
+}
+
+// webhook is one entry; every entry skips Pods, Nodes, Leases, Events,
+// Wavegate's own kinds and Kubernetes' own controllers, fails closed and
+// records nothing on dry-run.
+func (o Options) webhook(name string, ops []admissionregistrationv1.OperationType, r admissionregistrationv1.Rule, objects, namespaces *metav1.LabelSelector, conds ...admissionregistrationv1.MatchCondition) admissionregistrationv1.ValidatingWebhook {
 	fail := admissionregistrationv1.Fail
 	sideEffects := admissionregistrationv1.SideEffectClassNoneOnDryRun
 	equivalent := admissionregistrationv1.Equivalent
 	timeout := int32(TimeoutSeconds)
-	all := admissionregistrationv1.AllScopes
 	path := o.Path
 	return admissionregistrationv1.ValidatingWebhook{
 		Name:                    name,
@@ -107,12 +160,7 @@ func (o Options) webhook(name string, ops []admissionregistrationv1.OperationTyp
 		ClientConfig: admissionregistrationv1.WebhookClientConfig{
 			Service: &admissionregistrationv1.ServiceReference{Namespace: o.ServiceNamespace, Name: o.Service, Path: &path},
 		},
-		Rules: []admissionregistrationv1.RuleWithOperations{{
-			Operations: ops,
-			Rule: admissionregistrationv1.Rule{
-				APIGroups: []string{"*"}, APIVersions: []string{"*"}, Resources: []string{"*"}, Scope: &all,
-			},
-		}},
+		Rules:             []admissionregistrationv1.RuleWithOperations{{Operations: ops, Rule: r}},
 		FailurePolicy:     &fail,
 		MatchPolicy:       &equivalent,
 		SideEffects:       &sideEffects,
@@ -123,6 +171,7 @@ func (o Options) webhook(name string, ops []admissionregistrationv1.OperationTyp
 			condition("not-pods-nodes-leases-events", "!(request.resource.group == '' && request.resource.resource in ['pods', 'nodes', 'events']) && "+
 				"!(request.resource.group == 'coordination.k8s.io' && request.resource.resource == 'leases') && request.resource.group != 'events.k8s.io'"),
 			condition("not-wavegate-kinds", "request.resource.group != 'wavegate.io'"),
+			condition(kubernetesControllersName, "!"+KubernetesControllers.cel()),
 		}, conds...),
 	}
 }
@@ -150,6 +199,26 @@ func annotated(o string) string {
 		o, wavegatev1alpha1.AnnotationRegions, wavegatev1alpha1.AnnotationRequires)
 }
 
+// deniableDelete is CEL for "the object being deleted names a region of its
+// own (label or annotation) or is labelled protected": a human's delete of
+// any other object in a Namespace without a region label is never denied.
+var deniableDelete = fmt.Sprintf("(%[1]s || (oldObject != null && has(oldObject.metadata.labels) && "+
+	"'%[2]s' in oldObject.metadata.labels && oldObject.metadata.labels['%[2]s'] == '%[3]s') || "+
+	"(oldObject != null && has(oldObject.metadata.annotations) && '%[4]s' in oldObject.metadata.annotations))",
+	labelled("oldObject"), wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionProtected, wavegatev1alpha1.AnnotationRegions)
+
+// notFinalizing keeps out an update of an object that is being deleted when
+// it changes nothing but removes finalizers: that is not a change, and an
+// outage of Wavegate must not hold up finalization. Everything but metadata
+// and status, and the labels and annotations, must be equal.
+var notFinalizing = condition(finalizingConditionName, "!(request.operation == 'UPDATE' && oldObject != null && object != null && "+
+	"has(oldObject.metadata.deletionTimestamp) && "+
+	"(has(object.metadata.finalizers) ? object.metadata.finalizers : []).all(f, has(oldObject.metadata.finalizers) && f in oldObject.metadata.finalizers) && "+
+	"(has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) && "+
+	"(has(object.metadata.annotations) ? object.metadata.annotations : {}) == (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}) && "+
+	"object.all(k, k == 'metadata' || k == 'status' || (k in oldObject && object[k] == oldObject[k])) && "+
+	"oldObject.all(k, k == 'metadata' || k == 'status' || k in object))")
+
 func quoted(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
@@ -163,12 +232,18 @@ type Attributes struct {
 	Operation   string // CREATE, UPDATE or DELETE
 	Group       string
 	Resource    string
+	SubResource string
+	// Namespace is the request's namespace; for a Namespace, its name.
 	Namespace   string
 	User        string
+	Groups      []string
 	Labels      []map[string]string // of the new and the old object
 	Annotations []map[string]string // of the new and the old object
 	// NamespaceLabelled: the object's Namespace has a region label.
 	NamespaceLabelled bool
+	// Finalizing: an update of an object being deleted that only removes
+	// finalizers (facts.FinalizersOnly).
+	Finalizing bool
 }
 
 // Gated mirrors Configuration in Go, for `wavegate check`: it reports
@@ -176,19 +251,32 @@ type Attributes struct {
 // that is not gated is admitted without a decision, as in a cluster.
 func Gated(o Options, a Attributes) bool {
 	switch {
-	case a.Group == "" && (a.Resource == "pods" || a.Resource == "nodes" || a.Resource == "events"),
-		a.Group == "coordination.k8s.io" && a.Resource == "leases",
-		a.Group == "events.k8s.io", a.Group == wavegatev1alpha1.GroupVersion.Group,
-		a.Namespace == "kube-system", a.Namespace == o.Namespace:
+	case never(o, a):
+		return false
+	case a.SubResource == "scale":
+		return a.Operation == string(admissionregistrationv1.Update) &&
+			(a.NamespaceLabelled || a.Group == ScaledWorkloadsGroup && slices.Contains(ScaledWorkloads, a.Resource))
+	case a.SubResource != "":
 		return false
 	case a.Operation == string(admissionregistrationv1.Delete):
-		for _, u := range Exempt {
-			if a.User == u {
-				return false
-			}
-		}
-		return true
+		return gatedDelete(o, a)
+	case a.Finalizing:
+		return false
 	}
+	return gatedCreateOrUpdate(a)
+}
+
+// never mirrors the conditions every entry has.
+func never(o Options, a Attributes) bool {
+	return a.Group == "" && (a.Resource == "pods" || a.Resource == "nodes" || a.Resource == "events") ||
+		a.Group == "coordination.k8s.io" && a.Resource == "leases" ||
+		a.Group == "events.k8s.io" || a.Group == wavegatev1alpha1.GroupVersion.Group ||
+		a.Namespace == "kube-system" || a.Namespace == o.Namespace ||
+		IsKubernetesController(a.User)
+}
+
+// gatedCreateOrUpdate mirrors the three create and update entries.
+func gatedCreateOrUpdate(a Attributes) bool {
 	for _, l := range a.Labels {
 		if _, ok := l[wavegatev1alpha1.LabelRegion]; ok {
 			return true
@@ -205,4 +293,25 @@ func Gated(o Options, a Attributes) bool {
 		}
 	}
 	return false
+}
+
+// gatedDelete mirrors the four delete entries.
+func gatedDelete(o Options, a Attributes) bool {
+	if a.Group == "" && a.Resource == "namespaces" {
+		return true
+	}
+	for _, l := range a.Labels {
+		if _, ok := l[wavegatev1alpha1.LabelRegion]; ok || l[wavegatev1alpha1.LabelProtection] == wavegatev1alpha1.ProtectionProtected {
+			return true
+		}
+	}
+	for _, an := range a.Annotations {
+		if _, ok := an[wavegatev1alpha1.AnnotationRegions]; ok {
+			return true
+		}
+	}
+	if a.NamespaceLabelled {
+		return true
+	}
+	return o.Automation.Matches(a.User, a.Groups)
 }

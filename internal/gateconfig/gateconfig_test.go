@@ -22,11 +22,13 @@ import (
 
 	. "github.com/onsi/gomega"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
 func TestEveryGateWebhookFailsClosedFastAndRecordsNothingOnDryRun(t *testing.T) {
 	cfg := Configuration(Options{Namespace: "wavegate-system", ServiceNamespace: "wavegate-system", Service: "wavegate-webhook", Path: "/gate"})
-	NewWithT(t).Expect(cfg.Webhooks).To(HaveLen(4))
+	NewWithT(t).Expect(cfg.Webhooks).To(HaveLen(9))
 	for _, w := range cfg.Webhooks {
 		t.Run(w.Name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -42,7 +44,8 @@ func TestEveryGateWebhookFailsClosedFastAndRecordsNothingOnDryRun(t *testing.T) 
 				exprs = append(exprs, c.Expression)
 			}
 			all := strings.Join(exprs, " && ")
-			for _, never := range []string{"'pods'", "'nodes'", "'events'", "'leases'", "'events.k8s.io'", "request.resource.group != 'wavegate.io'"} {
+			for _, never := range []string{"'pods'", "'nodes'", "'events'", "'leases'", "'events.k8s.io'", "request.resource.group != 'wavegate.io'",
+				"!(request.userInfo.username in ['system:kube-controller-manager', 'system:kube-scheduler'] || request.userInfo.username.startsWith('system:serviceaccount:kube-system:'))"} {
 				g.Expect(all).To(ContainSubstring(never))
 			}
 		})
@@ -52,7 +55,7 @@ func TestEveryGateWebhookFailsClosedFastAndRecordsNothingOnDryRun(t *testing.T) 
 func TestCreatesAndUpdatesReachTheWebhookOnlyForRegionalObjects(t *testing.T) {
 	cfg := Configuration(Options{Namespace: "wavegate-system", Path: "/gate"})
 	for _, w := range cfg.Webhooks {
-		if w.Rules[0].Operations[0] == admissionregistrationv1.Delete {
+		if w.Rules[0].Operations[0] != admissionregistrationv1.Create {
 			continue
 		}
 		narrowed := false
@@ -67,4 +70,112 @@ func TestCreatesAndUpdatesReachTheWebhookOnlyForRegionalObjects(t *testing.T) {
 		}
 		NewWithT(t).Expect(narrowed).To(BeTrue(), "webhook %s would receive creates and updates of objects that name no region", w.Name)
 	}
+}
+
+func TestScaleIsGatedLikeTheWorkloadAndStatusIsNot(t *testing.T) {
+	cfg := Configuration(Options{Namespace: "wavegate-system", Path: "/gate"})
+	scale := map[string]bool{}
+	for _, w := range cfg.Webhooks {
+		for _, r := range w.Rules {
+			for _, res := range r.Resources {
+				NewWithT(t).Expect(res).NotTo(HaveSuffix("/status"), "status is never gated")
+				if strings.HasSuffix(res, "/scale") {
+					scale[w.Name] = true
+					NewWithT(t).Expect(r.Operations).To(Equal([]admissionregistrationv1.OperationType{admissionregistrationv1.Update}))
+				}
+			}
+		}
+	}
+	NewWithT(t).Expect(scale).To(HaveLen(2), "scale in regional namespaces, and of the workloads whose region labels the gate tracks")
+
+	opts := Options{Namespace: "wavegate-system"}
+	scaling := func(group, resource, user string, regionalNS bool) Attributes {
+		return Attributes{Operation: "UPDATE", Group: group, Resource: resource, SubResource: "scale", Namespace: "app", User: user, NamespaceLabelled: regionalNS}
+	}
+	g := NewWithT(t)
+	g.Expect(Gated(opts, scaling("apps", "deployments", "alice", false))).To(BeTrue(), "the gate looks the Deployment's label up")
+	g.Expect(Gated(opts, scaling("example.com", "widgets", "alice", true))).To(BeTrue(), "anything in a regional namespace")
+	g.Expect(Gated(opts, scaling("example.com", "widgets", "alice", false))).To(BeFalse())
+	g.Expect(Gated(opts, scaling("apps", "deployments", "system:serviceaccount:kube-system:horizontal-pod-autoscaler", true))).To(BeFalse(),
+		"autoscaling by Kubernetes never waits for Wavegate")
+	status := scaling("apps", "deployments", "alice", true)
+	status.SubResource = "status"
+	g.Expect(Gated(opts, status)).To(BeFalse())
+}
+
+func TestKubernetesOwnControllersNeverReachTheGate(t *testing.T) {
+	opts := Options{Namespace: "wavegate-system"}
+	regional := []map[string]string{{"wavegate.io/region": "eastus"}}
+	for _, user := range []string{"system:kube-controller-manager", "system:kube-scheduler", "system:serviceaccount:kube-system:root-ca-cert-publisher",
+		"system:serviceaccount:kube-system:generic-garbage-collector"} {
+		for _, op := range []string{"CREATE", "UPDATE", "DELETE"} {
+			a := Attributes{Operation: op, Resource: "configmaps", Namespace: "app", User: user, Labels: regional, NamespaceLabelled: true}
+			NewWithT(t).Expect(Gated(opts, a)).To(BeFalse(), "%s %s", user, op)
+		}
+	}
+	a := Attributes{Operation: "CREATE", Resource: "configmaps", Namespace: "app", User: "system:serviceaccount:kube-systemx:ctl", Labels: regional}
+	NewWithT(t).Expect(Gated(opts, a)).To(BeTrue(), "only kube-system's own service accounts")
+}
+
+func TestDeletesReachTheGateOnlyWhenARuleCanDenyThem(t *testing.T) {
+	synced := &Automation{Users: []string{"system:serviceaccount:auto:cleaner"}, Groups: []string{"cleaners"}}
+	del := func(resource string, labels, annotations map[string]string, regionalNS bool, user string, groups ...string) Attributes {
+		return Attributes{Operation: "DELETE", Resource: resource, Namespace: "app", User: user, Groups: groups,
+			Labels: []map[string]string{labels}, Annotations: []map[string]string{annotations}, NamespaceLabelled: regionalNS}
+	}
+	cases := []struct {
+		name       string
+		a          Attributes
+		automation *Automation
+		want       bool
+	}{
+		{name: "a human deletes an untagged object in a namespace without a region", a: del("configmaps", nil, nil, false, "alice"), automation: synced, want: false},
+		{name: "a human deletes a deletable object", a: del("configmaps", map[string]string{"wavegate.io/protection": "deletable"}, nil, false, "alice"), automation: synced, want: false},
+		{name: "a human deletes a protected object", a: del("configmaps", map[string]string{"wavegate.io/protection": "protected"}, nil, false, "alice"), automation: synced, want: true},
+		{name: "a human deletes a regional object", a: del("configmaps", map[string]string{"wavegate.io/region": "eastus"}, nil, false, "alice"), automation: synced, want: true},
+		{name: "a human deletes a multi-region object", a: del("configmaps", nil, map[string]string{"wavegate.io/regions": "*"}, false, "alice"), automation: synced, want: true},
+		{name: "a human deletes in a regional namespace", a: del("configmaps", nil, nil, true, "alice"), automation: synced, want: true},
+		{name: "a human deletes a Namespace", a: Attributes{Operation: "DELETE", Resource: "namespaces", Namespace: "app", User: "alice"}, automation: synced, want: true},
+		{name: "automation deletes an untagged object", a: del("configmaps", nil, nil, false, "system:serviceaccount:auto:cleaner"), automation: synced, want: true},
+		{name: "automation by group", a: del("configmaps", nil, nil, false, "bot", "cleaners"), automation: synced, want: true},
+		{name: "before the identities are known every delete is sent", a: del("configmaps", nil, nil, false, "alice"), automation: nil, want: true},
+		{name: "with no AutomationPolicy", a: del("configmaps", nil, nil, false, "system:serviceaccount:auto:cleaner"), automation: &Automation{}, want: false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			NewWithT(t).Expect(Gated(Options{Namespace: "wavegate-system", Automation: tc.automation}, tc.a)).To(Equal(tc.want))
+		})
+	}
+}
+
+func TestTheAutomationConditionNamesEveryIdentity(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect((*Automation)(nil).Condition()).To(Equal("true"), "fail closed until the identities are known")
+	g.Expect((&Automation{}).Condition()).To(Equal("false"))
+	a := AutomationOf([]*wavegatev1alpha1.AutomationPolicy{
+		{Spec: wavegatev1alpha1.AutomationPolicySpec{Identities: wavegatev1alpha1.Identities{ServiceAccounts: []string{"auto/cleaner"}, Users: []string{`o'neil "bob"`}}}},
+		{Spec: wavegatev1alpha1.AutomationPolicySpec{Identities: wavegatev1alpha1.Identities{ServiceAccounts: []string{"auto/cleaner"}, Groups: []string{"cleaners"}}}},
+	})
+	g.Expect(a.Users).To(Equal([]string{`o'neil "bob"`, "system:serviceaccount:auto:cleaner"}))
+	g.Expect(a.Condition()).To(Equal(`request.userInfo.username in ["o'neil \"bob\"", "system:serviceaccount:auto:cleaner"] || ` +
+		`(has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ["cleaners"]))`))
+
+	cfg := Configuration(Options{Namespace: "wavegate-system"})
+	g.Expect(SetAutomation(cfg, a)).To(BeTrue())
+	g.Expect(SetAutomation(cfg, a)).To(BeFalse(), "nothing to change the second time")
+	g.Expect(cfg).To(Equal(Configuration(Options{Namespace: "wavegate-system", Automation: a})))
+}
+
+func TestUpdatesThatOnlyFinalizeAreNotGated(t *testing.T) {
+	cfg := Configuration(Options{Namespace: "wavegate-system"})
+	for _, w := range cfg.Webhooks {
+		if w.Rules[0].Operations[0] != admissionregistrationv1.Create {
+			continue
+		}
+		NewWithT(t).Expect(w.MatchConditions).To(ContainElement(HaveField("Name", "not-finalizing")), w.Name)
+	}
+	a := Attributes{Operation: "UPDATE", Resource: "configmaps", Namespace: "app", User: "alice", Labels: []map[string]string{{"wavegate.io/region": "eastus"}}}
+	NewWithT(t).Expect(Gated(Options{}, a)).To(BeTrue())
+	a.Finalizing = true
+	NewWithT(t).Expect(Gated(Options{}, a)).To(BeFalse())
 }

@@ -71,8 +71,8 @@ func TestWithNoReplicaServingOnlyGatedRequestsAreRejected(t *testing.T) {
 	}}
 	g.Expect(env.Client.Create(ctx, global)).To(MatchError(ContainSubstring(`failed calling webhook "region-annotation.gate.wavegate.io"`)))
 
-	g.Expect(env.Client.Delete(ctx, plain)).To(MatchError(ContainSubstring(`failed calling webhook "delete.gate.wavegate.io"`)),
-		"a delete may come from delete automation, so it fails closed too")
+	g.Expect(env.Client.Delete(ctx, plain)).To(MatchError(ContainSubstring(`failed calling webhook "delete-automation.gate.wavegate.io"`)),
+		"until Wavegate has read the AutomationPolicies, any delete may come from delete automation, so it fails closed too")
 
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "leader"}}
 	g.Expect(env.Client.Create(ctx, lease)).To(Succeed())
