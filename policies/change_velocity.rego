@@ -6,7 +6,10 @@
 #   baked (bake counted from the last region it entered in that wave), or
 #   entering the failover pair of a region it reached less than that region's
 #   bake time ago. Without a WavePlan, a change may enter a second region only
-#   after 1 hour. Creates and updates only; Wavegate's controller is exempt.
+#   after 1 hour. Creates and updates only; Wavegate's controller and
+#   Kubernetes' own controllers are exempt, and a request that carries no
+#   change (no configuration payload, or an update of metadata or status
+#   only: object.change.id is "") is not judged.
 # custom:
 #   id: change-velocity
 package wavegate.rules.change_velocity
@@ -19,6 +22,8 @@ v := input.velocity
 
 applies if {
 	not input.request.isController
+	not input.request.kubernetesController
+	input.object.change.id != ""
 	not lib.is_delete
 	count(v.reached) > 0
 }

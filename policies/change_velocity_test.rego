@@ -57,3 +57,14 @@ test_the_controller_is_exempt if {
 	inp := object.union(entering("westeurope", 3, [], [eastus_4m_ago]), {"request": {"isController": true}})
 	count(change_velocity.deny) == 0 with input as inp
 }
+
+test_kubernetes_own_controllers_are_exempt if {
+	inp := object.union(entering("westeurope", 3, [], [eastus_4m_ago]), {"request": {"kubernetesController": true}})
+	count(change_velocity.deny) == 0 with input as inp
+}
+
+test_a_request_that_carries_no_change_is_not_judged if {
+	# A Namespace, an empty ServiceAccount, or an update of metadata only.
+	inp := object.union(entering("westeurope", 3, [], [eastus_4m_ago]), {"object": {"change": {"id": "", "short": ""}}})
+	count(change_velocity.deny) == 0 with input as inp
+}

@@ -16,45 +16,60 @@ package wavegate.main
 
 import data.wavegate.rules
 
+# Removing finalizers from an object that is being deleted is not a change:
+# no rule judges it, so finalization is never held up.
+judged if not input.request.finalizing
+
 deny contains v if {
+	judged
 	count(input.freezes) > 0
 	some v in rules.freeze.deny
 }
 
 deny contains v if {
+	judged
 	count(input.object.targets) > 0
 	some v in rules.multi_region.deny
 }
 
-deny contains v if some v in rules.unknown_region.deny
+deny contains v if {
+	judged
+	some v in rules.unknown_region.deny
+}
 
 deny contains v if {
+	judged
 	count(input.velocity.entering) > 0
 	count(input.velocity.reached) > 0
 	some v in rules.change_velocity.deny
 }
 
 deny contains v if {
+	judged
 	count(input.object.requires) > 0
 	some v in rules.requires.deny
 }
 
 deny contains v if {
+	judged
 	input.request.operation == "DELETE"
 	some v in rules.protected_delete.deny
 }
 
 deny contains v if {
+	judged
 	count(input.automation) > 0
 	some v in rules.automation_scope.deny
 }
 
 warn contains v if {
+	judged
 	count(input.freezes) > 0
 	some v in rules.freeze.warn
 }
 
 warn contains v if {
+	judged
 	input.request.operation == "DELETE"
 	some v in rules.protected_delete.warn
 }

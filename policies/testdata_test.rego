@@ -17,6 +17,8 @@ base := {
 		"dryRun": false,
 		"user": {"name": "alice", "groups": ["dev"]},
 		"isController": false,
+		"kubernetesController": false,
+		"finalizing": false,
 		"breakGlassGroup": "wavegate:break-glass",
 	},
 	"object": {
@@ -24,6 +26,7 @@ base := {
 		"kind": "ConfigMap",
 		"group": "",
 		"resource": "configmaps",
+		"subResource": "",
 		"namespace": "aoai",
 		"name": "cleanup-config",
 		"regions": ["eastus"],

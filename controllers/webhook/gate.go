@@ -33,6 +33,7 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/engine"
 	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/gateconfig"
 	"github.com/wavegate/wavegate/internal/metrics"
 	"github.com/wavegate/wavegate/internal/records"
 )
@@ -44,12 +45,7 @@ const GatePath = "/gate"
 // for a change record to another replica.
 const maxAttempts = 5
 
-// systemDeleters are the API server's own controllers: their deletes follow a
-// delete that was already judged.
-var systemDeleters = map[string]bool{
-	"system:serviceaccount:kube-system:generic-garbage-collector": true,
-	"system:serviceaccount:kube-system:namespace-controller":      true,
-}
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;replicasets,verbs=list;watch
 
 // Gate is the Rego-backed admission handler for everyone else's objects. It
 // builds the facts of a request from the Index, asks the engine, records
@@ -85,7 +81,9 @@ func (g *Gate) Handle(ctx context.Context, req admission.Request) admission.Resp
 }
 
 func (g *Gate) handle(ctx context.Context, req admission.Request) (admission.Response, engine.Decision) {
-	if req.Operation == admissionv1.Delete && systemDeleters[req.UserInfo.Username] {
+	// Kubernetes' own controllers never reach the gate (gateconfig); their
+	// deletes follow a delete that was already judged.
+	if req.Operation == admissionv1.Delete && gateconfig.IsKubernetesController(req.UserInfo.Username) {
 		return admission.Allowed(""), engine.Decision{}
 	}
 	if !g.Synced() {
@@ -269,19 +267,38 @@ func newRequest(req admission.Request) (*facts.Request, error) {
 	if obj == nil && old == nil {
 		return nil, errors.New("the request carries no object")
 	}
-	return &facts.Request{
-		UID:       string(req.UID),
-		Operation: string(req.Operation),
-		DryRun:    req.DryRun != nil && *req.DryRun,
-		User:      req.UserInfo.Username,
-		Groups:    req.UserInfo.Groups,
-		Kind:      req.Kind.Kind,
-		Group:     req.Kind.Group,
-		Version:   req.Kind.Version,
-		Resource:  req.Resource.Resource,
-		Namespace: req.Namespace,
-		Name:      req.Name,
-		Object:    obj,
-		OldObject: old,
-	}, nil
+	r := &facts.Request{
+		UID:         string(req.UID),
+		Operation:   string(req.Operation),
+		DryRun:      req.DryRun != nil && *req.DryRun,
+		User:        req.UserInfo.Username,
+		Groups:      req.UserInfo.Groups,
+		Kind:        req.Kind.Kind,
+		Group:       req.Kind.Group,
+		Version:     req.Kind.Version,
+		Resource:    req.Resource.Resource,
+		SubResource: req.SubResource,
+		Namespace:   req.Namespace,
+		Name:        req.Name,
+		Object:      obj,
+		OldObject:   old,
+	}
+	if req.SubResource != "" {
+		// The object is the subresource (a Scale); the request is about the
+		// workload it scales.
+		r.Group, r.Version = req.Resource.Group, req.Resource.Version
+		r.Kind = scaledKinds[schema.GroupResource{Group: req.Resource.Group, Resource: req.Resource.Resource}]
+		if r.Kind == "" {
+			r.Kind = req.Resource.Resource
+		}
+	}
+	return r, nil
+}
+
+// scaledKinds name the workloads whose Scale the gate judges, for messages.
+var scaledKinds = map[schema.GroupResource]string{
+	{Group: "apps", Resource: "deployments"}:        "Deployment",
+	{Group: "apps", Resource: "statefulsets"}:       "StatefulSet",
+	{Group: "apps", Resource: "replicasets"}:        "ReplicaSet",
+	{Group: "", Resource: "replicationcontrollers"}: "ReplicationController",
 }

@@ -287,11 +287,17 @@ func decode(obj *unstructured.Unstructured) (*facts.Object, error) {
 	return facts.DecodeObject(raw)
 }
 
-// gated reports whether the API server would call the gate for req.
+// gated reports whether the API server would call the gate for req, with
+// the delete-automation identities that Wavegate keeps in the webhook
+// configuration: those of the AutomationPolicies in the state.
 func (c *Checker) gated(req *facts.Request) bool {
+	opts := c.namespaceOpts
+	opts.Automation = c.gate.Facts.Index.Automation()
 	a := gateconfig.Attributes{
-		Operation: req.Operation, Group: req.Group, Resource: req.Resource, Namespace: req.Namespace, User: req.User,
+		Operation: req.Operation, Group: req.Group, Resource: req.Resource, SubResource: req.SubResource,
+		Namespace: req.Namespace, User: req.User, Groups: req.Groups,
 		NamespaceLabelled: req.Namespace != "" && c.gate.Facts.Index.NamespaceRegion(req.Namespace) != "",
+		Finalizing:        req.Finalizing(),
 	}
 	if req.Kind == "Namespace" && req.Group == "" {
 		a.Namespace = req.Name
@@ -302,5 +308,5 @@ func (c *Checker) gated(req *facts.Request) bool {
 			a.Annotations = append(a.Annotations, o.Annotations)
 		}
 	}
-	return gateconfig.Gated(c.namespaceOpts, a)
+	return gateconfig.Gated(opts, a)
 }

@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/gateconfig"
 )
 
 // set is a set of names.
@@ -88,6 +89,10 @@ type Index struct {
 	namespaceRegion map[string]string
 	protected       multimap // namespace -> "Kind namespace/name" of protected objects
 
+	// workloadRegion holds the region labels of scalable workloads
+	// (workloadKey), for their Scale, which carries no labels.
+	workloadRegion map[string]string
+
 	records map[string]*wavegatev1alpha1.ChangeRecord
 }
 
@@ -104,6 +109,7 @@ func NewIndex() *Index {
 		policiesByIdentity: multimap{},
 		namespaceRegion:    map[string]string{},
 		protected:          multimap{},
+		workloadRegion:     map[string]string{},
 		records:            map[string]*wavegatev1alpha1.ChangeRecord{},
 	}
 }
@@ -252,6 +258,23 @@ func (ix *Index) SetProtected(namespace, ref string, protected bool) {
 	}
 }
 
+// workloadKey names a workload by group, resource, namespace and name.
+func workloadKey(group, resource, namespace, name string) string {
+	return group + "/" + resource + "/" + namespace + "/" + name
+}
+
+// SetWorkloadRegion records a workload's own region label ("" forgets it).
+func (ix *Index) SetWorkloadRegion(group, resource, namespace, name, region string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	key := workloadKey(group, resource, namespace, name)
+	if region != "" {
+		ix.workloadRegion[key] = region
+	} else {
+		delete(ix.workloadRegion, key)
+	}
+}
+
 // SetChangeRecord adds or replaces a ChangeRecord.
 func (ix *Index) SetChangeRecord(r *wavegatev1alpha1.ChangeRecord) {
 	ix.mu.Lock()
@@ -318,6 +341,18 @@ func sorted(s set) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Automation are the identities of every AutomationPolicy, as the gate's
+// delete-automation entry names them.
+func (ix *Index) Automation() *gateconfig.Automation {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	policies := make([]*wavegatev1alpha1.AutomationPolicy, 0, len(ix.policies))
+	for _, p := range ix.policies {
+		policies = append(policies, p)
+	}
+	return gateconfig.AutomationOf(policies)
 }
 
 // NamespaceRegion is a Namespace's region label, or "".

@@ -23,6 +23,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/convergence"
+	"github.com/wavegate/wavegate/internal/gateconfig"
 )
 
 // defaultBake is how long a change waits before a second region when no
@@ -46,7 +47,13 @@ type Input struct {
 	Now          time.Time
 	Request      *Request
 	IsController bool
-	BreakGlass   string
+	// IsKubernetes: the requester is one of Kubernetes' own controllers
+	// (gateconfig.KubernetesControllers).
+	IsKubernetes bool
+	// Finalizing: the request only removes finalizers from an object that
+	// is being deleted; it is not a change.
+	Finalizing bool
+	BreakGlass string
 
 	Regions          []string // single regions of the new and old object
 	AnnotatedRegions []string // wavegate.io/regions of the new and old object
@@ -139,6 +146,8 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 		Now:          now,
 		Request:      req,
 		IsController: b.ControllerUser != "" && req.User == b.ControllerUser,
+		IsKubernetes: gateconfig.IsKubernetesController(req.User),
+		Finalizing:   req.Finalizing(),
 		BreakGlass:   b.BreakGlassGroup,
 		Bases:        map[string]*wavegatev1alpha1.ChangeRecord{},
 	}
@@ -155,8 +164,8 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 	in.Rollouts = b.rolloutFacts(in, req)
 	if req.Operation == "DELETE" {
 		in.Automation = b.policyFacts(in, req, now, fresh)
-	} else if cur := req.Object; cur != nil {
-		b.velocityFacts(in, cur, now, fresh)
+	} else if in.ChangeID != "" {
+		b.velocityFacts(in, req.Object, now, fresh)
 	}
 	return in
 }
@@ -201,14 +210,56 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 	}
 	if req.Operation != "DELETE" {
 		in.Requires = req.Object.requires()
-		in.ChangeID, in.ChangeShort = req.Object.changeID()
+		if b.carriesChange(in, req) {
+			in.ChangeID, in.ChangeShort = req.Object.changeID()
+		}
 	}
 }
 
-// regionOf is the object's own region label, else its Namespace's.
+// carriesChange reports whether a create or update carries a change into
+// regions: only a configuration payload does (an object without one carries
+// none), an update only when it changes the payload or the regions the
+// object targets (not its other labels, annotations, finalizers or status),
+// and never one by Kubernetes' own controllers or one that only finalizes.
+func (b *Builder) carriesChange(in *Input, req *Request) bool {
+	switch {
+	case in.IsKubernetes, in.Finalizing, req.SubResource != "", req.Object == nil, req.Object.PayloadHash == "":
+		return false
+	case req.Operation != "UPDATE" || req.OldObject == nil:
+		return true
+	case req.OldObject.PayloadHash != req.Object.PayloadHash:
+		return true
+	}
+	old := b.ownTargets(req, req.OldObject)
+	for _, r := range b.ownTargets(req, req.Object) {
+		if !contains(old, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownTargets are the regions an object targets: its region (own label, else
+// its Namespace's) and its regions annotation.
+func (b *Builder) ownTargets(req *Request, o *Object) []string {
+	var out []string
+	if r := b.regionOf(req, o); r != "" {
+		out = append(out, r)
+	}
+	return append(out, o.annotatedRegions()...)
+}
+
+// regionOf is the object's own region label, else its Namespace's. The
+// Scale of a workload carries no labels: the workload's own label comes from
+// the index.
 func (b *Builder) regionOf(req *Request, o *Object) string {
 	if r := o.region(); r != "" || req.Namespace == "" {
 		return r
+	}
+	if req.SubResource == "scale" {
+		if r := b.Index.workloadRegion[workloadKey(req.Group, req.Resource, req.Namespace, req.Name)]; r != "" {
+			return r
+		}
 	}
 	return b.Index.namespaceRegion[req.Namespace]
 }
@@ -277,10 +328,12 @@ func (b *Builder) freezeFacts(in *Input, regions []string) []FreezeFacts {
 }
 
 // covers is the part of the request a freeze covers: ["*"] for every region.
+// A freeze of every region covers every regional object, never one that
+// names no region.
 func covers(frozen, regions []string, targetsAll bool) []string {
 	allFrozen := wavegatev1alpha1.IsAllRegions(frozen)
 	switch {
-	case allFrozen && (targetsAll || len(regions) == 0):
+	case allFrozen && targetsAll:
 		return []string{wavegatev1alpha1.AllRegions}
 	case allFrozen:
 		return regions

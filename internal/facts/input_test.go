@@ -125,6 +125,102 @@ func TestBuild(t *testing.T) {
 	})
 }
 
+func TestWhatCarriesAChange(t *testing.T) {
+	payload := func(hash string, labels, annotations map[string]string) *Object {
+		return &Object{Labels: labels, Annotations: annotations, PayloadHash: hash}
+	}
+	cases := []struct {
+		name string
+		req  *Request
+		want bool
+	}{
+		{name: "a create with a payload", want: true,
+			req: &Request{Operation: "CREATE", User: "alice", Object: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "a create without a payload (a Namespace, an empty ServiceAccount)", want: false,
+			req: &Request{Operation: "CREATE", User: "alice", Object: payload("", region("eastus"), nil)}},
+		{name: "an update of the payload", want: true,
+			req: &Request{Operation: "UPDATE", User: "alice", Object: payload("bbbbbbbbbbbb", region("eastus"), nil), OldObject: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "an update of labels, annotations and the change id only", want: false,
+			req: &Request{Operation: "UPDATE", User: "alice",
+				Object:    payload("aaaaaaaaaaaa", map[string]string{wavegatev1alpha1.LabelRegion: "eastus", "team": "b"}, map[string]string{wavegatev1alpha1.AnnotationChangeID: "c2"}),
+				OldObject: payload("aaaaaaaaaaaa", region("eastus"), map[string]string{wavegatev1alpha1.AnnotationChangeID: "c1"})}},
+		{name: "moving the same payload to another region", want: true,
+			req: &Request{Operation: "UPDATE", User: "alice", Object: payload("aaaaaaaaaaaa", region("westus"), nil), OldObject: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "removing the region label", want: false,
+			req: &Request{Operation: "UPDATE", User: "alice", Object: payload("aaaaaaaaaaaa", nil, nil), OldObject: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "Kubernetes' own controllers", want: false,
+			req: &Request{Operation: "CREATE", User: "system:kube-controller-manager", Object: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "a service account of kube-system", want: false,
+			req: &Request{Operation: "CREATE", User: "system:serviceaccount:kube-system:root-ca-cert-publisher", Object: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "a service account elsewhere", want: true,
+			req: &Request{Operation: "CREATE", User: "system:serviceaccount:ci:deployer", Object: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.Kind, tc.req.Namespace, tc.req.Name = "ConfigMap", "app", "x"
+			in := builder().Build(tc.req, nil)
+			g := NewWithT(t)
+			if !tc.want {
+				g.Expect(in.ChangeID).To(BeEmpty())
+				g.Expect(in.Entering).To(BeEmpty(), "nothing is recorded")
+				g.Expect(in.Velocity.Entering).To(BeEmpty())
+				return
+			}
+			g.Expect(in.ChangeID).NotTo(BeEmpty())
+			g.Expect(in.Entering).NotTo(BeEmpty())
+		})
+	}
+}
+
+func TestAFreezeOfEveryRegionCoversOnlyRegionalObjects(t *testing.T) {
+	b := builder()
+	in := b.Build(&Request{Operation: "DELETE", User: "alice", Kind: "ConfigMap", Namespace: "app", Name: "x", OldObject: object(nil, nil)}, nil)
+	g := NewWithT(t)
+	g.Expect(in.Freezes).To(HaveLen(1), "freeze all is consulted")
+	g.Expect(in.Freezes[0].Covers).To(BeEmpty(), "an object that names no region is not frozen")
+
+	in = b.Build(&Request{Operation: "DELETE", User: "alice", Kind: "Namespace", Name: "app", OldObject: object(nil, nil)}, nil)
+	g.Expect(in.Freezes[0].Covers).To(BeEmpty(), "nor is a Namespace without a region label")
+
+	in = b.Build(&Request{Operation: "DELETE", User: "alice", Kind: "ConfigMap", Namespace: "identity", Name: "x", OldObject: object(nil, nil)}, nil)
+	g.Expect(in.Freezes[0].Covers).To(Equal([]string{"centralus"}), "an object in a regional Namespace is")
+}
+
+func TestTheScaleOfAWorkloadIsJudgedInItsRegion(t *testing.T) {
+	b := builder()
+	b.Index.SetWorkloadRegion("apps", "deployments", "app", "web", "westus")
+	scale := &Object{PayloadHash: ""}
+	req := func(ns, name string) *Request {
+		return &Request{Operation: "UPDATE", User: "alice", Kind: "Deployment", Group: "apps", Resource: "deployments", SubResource: "scale",
+			Namespace: ns, Name: name, Object: scale, OldObject: scale}
+	}
+	g := NewWithT(t)
+	in := b.Build(req("app", "web"), nil)
+	g.Expect(in.Regions).To(Equal([]string{"westus"}), "the workload's own label")
+	g.Expect(in.Freezes[1].Covers).To(Equal([]string{"westus"}))
+	g.Expect(in.ChangeID).To(BeEmpty(), "replicas are no payload")
+
+	g.Expect(b.Build(req("identity", "api"), nil).Regions).To(Equal([]string{"centralus"}), "else the namespace's label")
+	g.Expect(b.Build(req("app", "api"), nil).Regions).To(BeEmpty(), "a workload in no region")
+
+	b.Index.SetWorkloadRegion("apps", "deployments", "app", "web", "")
+	g.Expect(b.Build(req("app", "web"), nil).Regions).To(BeEmpty(), "a label removed is forgotten")
+}
+
+func TestRemovingFinalizersIsNotAChange(t *testing.T) {
+	decode := func(raw string) *Object {
+		o, err := DecodeObject([]byte(raw))
+		NewWithT(t).Expect(err).NotTo(HaveOccurred())
+		return o
+	}
+	old := decode(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","deletionTimestamp":"2026-01-01T00:00:00Z","finalizers":["hold"],"labels":{"wavegate.io/region":"westus"}},"data":{"k":"v"}}`)
+	updated := decode(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","deletionTimestamp":"2026-01-01T00:00:00Z","labels":{"wavegate.io/region":"westus"}},"data":{"k":"v"}}`)
+	in := builder().Build(&Request{Operation: "UPDATE", User: "alice", Kind: "ConfigMap", Namespace: "app", Name: "x", Object: updated, OldObject: old}, nil)
+	g := NewWithT(t)
+	g.Expect(in.Finalizing).To(BeTrue())
+	g.Expect(in.ChangeID).To(BeEmpty())
+}
+
 func TestHuman(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		45 * time.Second: "45s", 4 * time.Minute: "4m", 6 * time.Hour: "6h", 90 * time.Minute: "1h30m", -time.Second: "0s",

@@ -17,11 +17,14 @@ limitations under the License.
 package facts
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"sort"
+	"reflect"
+	"slices"
 	"strings"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -38,8 +41,11 @@ type Request struct {
 	Group     string
 	Version   string
 	Resource  string
-	Namespace string
-	Name      string
+	// SubResource is "scale" for a scale request; Kind, Group and Resource
+	// then name the scaled workload, and Object is its Scale.
+	SubResource string
+	Namespace   string
+	Name        string
 	// Object is the new object (nil on DELETE); OldObject the stored one
 	// (nil on CREATE).
 	Object    *Object
@@ -62,66 +68,102 @@ func (r *Request) current() *Object {
 	return r.OldObject
 }
 
+// Finalizing reports whether the request is an update of an object that is
+// being deleted which changes nothing but removing finalizers: that is not a
+// change, and it must never be held up.
+func (r *Request) Finalizing() bool {
+	return r.Operation == "UPDATE" && FinalizersOnly(r.OldObject, r.Object)
+}
+
 // Object is the part of an object the rules read.
 type Object struct {
 	Labels      map[string]string
 	Annotations map[string]string
-	// PayloadHash identifies the change when no change-id annotation names it.
+	// PayloadHash identifies the configuration payload (payload.go); it is ""
+	// when the object carries none.
 	PayloadHash string
+	// Deleting: the object has a deletionTimestamp.
+	Deleting   bool
+	Finalizers []string
+	// top is the decoded object, read again only to compare an update of an
+	// object being deleted.
+	top map[string]any
 }
-
-// payloadFields are hashed, in this order, to identify a change (SPEC section 2).
-var payloadFields = []string{"data", "binaryData", "stringData", "spec"}
-
-// ignoredFields are never part of a payload.
-var ignoredFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "status": true}
 
 // DecodeObject reads the labels, annotations and payload hash of a raw object.
 func DecodeObject(raw []byte) (*Object, error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
+	var top map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&top); err != nil {
 		return nil, fmt.Errorf("failed to decode the object: %w", err)
 	}
-	var meta struct {
-		Labels      map[string]string `json:"labels"`
-		Annotations map[string]string `json:"annotations"`
+	if top == nil {
+		return nil, errors.New("failed to decode the object: it is not a JSON object")
 	}
-	if m, ok := top["metadata"]; ok {
-		if err := json.Unmarshal(m, &meta); err != nil {
+	var meta struct {
+		Labels            map[string]string `json:"labels"`
+		Annotations       map[string]string `json:"annotations"`
+		DeletionTimestamp *string           `json:"deletionTimestamp"`
+		Finalizers        []string          `json:"finalizers"`
+	}
+	if m, ok := top["metadata"]; ok && m != nil {
+		if _, isMap := m.(map[string]any); !isMap {
+			return nil, errors.New("failed to decode the object's metadata: it is not a JSON object")
+		}
+		b, err := json.Marshal(m)
+		if err == nil {
+			err = json.Unmarshal(b, &meta)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("failed to decode the object's metadata: %w", err)
 		}
 	}
-	return &Object{Labels: meta.Labels, Annotations: meta.Annotations, PayloadHash: payloadHash(top)}, nil
+	return &Object{
+		Labels: meta.Labels, Annotations: meta.Annotations,
+		PayloadHash: payloadHash(top),
+		Deleting:    meta.DeletionTimestamp != nil, Finalizers: meta.Finalizers,
+		top: top,
+	}, nil
 }
 
-// payloadHash hashes data/binaryData/stringData/spec, or, for kinds that have
-// none of them, every top-level field but metadata and status.
-func payloadHash(top map[string]json.RawMessage) string {
-	fields := make([]string, 0, len(payloadFields))
-	for _, f := range payloadFields {
-		if _, ok := top[f]; ok {
-			fields = append(fields, f)
+// content is everything but metadata and status, plus the labels and
+// annotations: what an update that only removes finalizers leaves alone.
+func (o *Object) content() map[string]any {
+	rest := make(map[string]any, len(o.top)+2)
+	for k, v := range o.top {
+		if k != "metadata" && k != "status" {
+			rest[k] = v
 		}
 	}
-	if len(fields) == 0 {
-		for f := range top {
-			if !ignoredFields[f] {
-				fields = append(fields, f)
-			}
+	rest["metadata.labels"] = canonical(toAny(o.Labels))
+	rest["metadata.annotations"] = canonical(toAny(o.Annotations))
+	return rest
+}
+
+func toAny(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// FinalizersOnly reports whether updating old to updated only removes
+// finalizers from an object that is already being deleted.
+func FinalizersOnly(old, updated *Object) bool {
+	if old == nil || updated == nil || !old.Deleting {
+		return false
+	}
+	for _, f := range updated.Finalizers {
+		if !slices.Contains(old.Finalizers, f) {
+			return false
 		}
-		sort.Strings(fields)
 	}
-	h := sha256.New()
-	for _, f := range fields {
-		h.Write([]byte(f))
-		h.Write([]byte{0})
-		h.Write(top[f])
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return reflect.DeepEqual(canonical(old.content()), canonical(updated.content()))
 }
 
 // region is the object's own region label.
@@ -168,12 +210,16 @@ func (o *Object) requires() []string {
 	return out
 }
 
-// changeID is the change-id annotation, else the payload hash.
+// changeID is the change-id annotation, else the payload hash; "" when the
+// object carries no payload.
 func (o *Object) changeID() (id, short string) {
+	if o == nil || o.PayloadHash == "" {
+		return "", ""
+	}
 	if v := strings.TrimSpace(o.Annotations[wavegatev1alpha1.AnnotationChangeID]); v != "" {
 		return v, v
 	}
-	return "sha256:" + o.PayloadHash, o.PayloadHash[:8] + "…"
+	return "sha256:" + o.PayloadHash, o.PayloadHash[:min(8, len(o.PayloadHash))] + "…"
 }
 
 // plan is the WavePlan that judges the object's velocity.

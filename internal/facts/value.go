@@ -37,6 +37,8 @@ func (in *Input) Value() ast.Value {
 			kv("dryRun", ast.BooleanTerm(req.DryRun)),
 			kv("user", obj(kv("name", ast.StringTerm(req.User)), kv("groups", strs(req.Groups)))),
 			kv("isController", ast.BooleanTerm(in.IsController)),
+			kv("kubernetesController", ast.BooleanTerm(in.IsKubernetes)),
+			kv("finalizing", ast.BooleanTerm(in.Finalizing)),
 			kv("breakGlassGroup", ast.StringTerm(in.BreakGlass)),
 		)),
 		kv("object", obj(
@@ -44,6 +46,7 @@ func (in *Input) Value() ast.Value {
 			kv("kind", ast.StringTerm(req.Kind)),
 			kv("group", ast.StringTerm(req.Group)),
 			kv("resource", ast.StringTerm(req.Resource)),
+			kv("subResource", ast.StringTerm(req.SubResource)),
 			kv("namespace", ast.StringTerm(req.Namespace)),
 			kv("name", ast.StringTerm(req.Name)),
 			kv("regions", strs(in.Regions)),
@@ -192,7 +195,8 @@ func int64Term(n int64) *ast.Term {
 // otherwise allocate the same hundred key terms.
 var keyTerms = func() map[string]*ast.Term {
 	keys := []string{
-		"now", "request", "uid", "operation", "dryRun", "user", "name", "groups", "isController", "breakGlassGroup",
+		"now", "request", "uid", "operation", "dryRun", "user", "name", "groups", "isController", "kubernetesController",
+		"finalizing", "breakGlassGroup", "subResource",
 		"object", "ref", "kind", "group", "resource", "namespace", "regions", "annotatedRegions", "targets",
 		"protection", "protectedInside", "requires", "change", "id", "short", "inventory", "size", "known",
 		"freezes", "reason", "ticket", "expiresAt", "covers", "exemptUsers", "exemptGroups", "rollouts", "exists",

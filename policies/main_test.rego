@@ -1,0 +1,36 @@
+package wavegate.main_test
+
+import data.wavegate.main
+import data.wavegate.testdata
+
+every_region_frozen := {
+	"name": "inc-1",
+	"reason": "storage outage everywhere",
+	"ticket": "",
+	"expiresAt": 0,
+	"covers": ["eastus"],
+	"exemptUsers": [],
+	"exemptGroups": [],
+}
+
+updating_in_a_freeze(finalizing) := testdata.patched({
+	"request": {"operation": "UPDATE", "finalizing": finalizing, "user": {"name": "system:serviceaccount:apps:operator", "groups": []}},
+	"freezes": [every_region_frozen],
+})
+
+test_an_update_in_a_frozen_region_is_denied if {
+	some v in main.decision.deny with input as updating_in_a_freeze(false)
+	v.rule == "freeze"
+}
+
+test_removing_finalizers_from_an_object_being_deleted_is_not_judged if {
+	main.decision == {"deny": set(), "warn": set()} with input as updating_in_a_freeze(true)
+}
+
+test_removing_finalizers_is_not_judged_by_any_rule if {
+	inp := object.union(updating_in_a_freeze(true), {"object": {
+		"regions": ["chinaeast9"], "targets": ["chinaeast9"],
+		"annotatedRegions": ["*"], "requires": ["gone"],
+	}})
+	count(main.decision.deny) == 0 with input as inp
+}
