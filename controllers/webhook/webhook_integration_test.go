@@ -48,15 +48,21 @@ var (
 // controllerUser is Wavegate's controller identity in these tests.
 const controllerUser = "wavegate-controller"
 
+// gateConfiguration is the gate's ValidatingWebhookConfiguration as
+// config/webhook installs it (without kustomize's name prefix).
+const gateConfiguration = "gate"
+
 func TestMain(m *testing.M) {
 	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
 		opts := setup.Defaults()
 		opts.Now = clock.Now
 		opts.ControllerUser = controllerUser
 		opts.ProtectedResources = "configmaps"
-		// Only the webhooks: these tests write rollout status themselves, as
-		// the rollout controller would.
-		return setup.Webhooks(mgr, opts)
+		opts.GateConfiguration = gateConfiguration
+		// Only the webhooks, and the controller that keeps the gate's
+		// delete-automation identities: these tests write rollout status
+		// themselves, as the rollout controller would.
+		return errors.Join(setup.Webhooks(mgr, opts), setup.AutomationIdentities(mgr, opts))
 	}))
 }
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -38,6 +39,7 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
 	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/gateconfig"
 	"github.com/wavegate/wavegate/internal/manifest"
 	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/testobjects"
@@ -58,7 +60,8 @@ func TestMain(m *testing.M) {
 		opts.Now = func() time.Time { return now }
 		opts.ControllerUser = controllerUser
 		opts.ProtectedResources = "configmaps"
-		return setup.Webhooks(mgr, opts)
+		opts.GateConfiguration = "gate"
+		return errors.Join(setup.Webhooks(mgr, opts), setup.AutomationIdentities(mgr, opts))
 	}))
 }
 
@@ -104,9 +107,10 @@ func ann(kv ...string) map[string]string {
 	return m
 }
 
+// namespace carries no change id: a Namespace carries no change at all, so
+// region-labelled Namespaces in several regions are no velocity violation.
 func namespace(name string, labels map[string]string) *corev1.Namespace {
-	return &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels,
-		Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "ns-" + name}}}
+	return &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 }
 
 // fixture builds the state every case is judged against, in the live cluster.
@@ -197,6 +201,12 @@ func cases() []parityCase {
 		alice(parityCase{name: "no plan named by the object", obj: cm("p-app", "c22", region("p-east"), ann(changeID, "vel-3", wavegatev1alpha1.AnnotationPlan, "nope"))}),
 		alice(parityCase{name: "a namespace in a frozen region", obj: namespace("p-new-central", region("p-central"))}),
 		alice(parityCase{name: "an unlabelled namespace", obj: namespace("p-new", nil)}),
+		alice(parityCase{name: "a namespace in another region", obj: namespace("p-new-weu", region("p-weu"))}),
+		{name: "the controller manager publishes the root CA in a regional namespace", user: "system:kube-controller-manager",
+			obj: cm("p-east-ns", "kube-root-ca.crt", nil, nil)},
+		{name: "the controller manager in a frozen region", user: "system:kube-controller-manager", obj: cm("p-app", "c25", region("p-central"), nil)},
+		{name: "a kube-system service account in a frozen namespace", user: "system:serviceaccount:kube-system:root-ca-cert-publisher",
+			obj: cm("p-ns-central", "kube-root-ca.crt", nil, nil)},
 		// Updates
 		alice(parityCase{name: "removing the region label", op: update, obj: cm("p-app", "old-central", nil, nil)}),
 		alice(parityCase{name: "changing data in a frozen region", op: update, obj: func() client.Object {
@@ -214,6 +224,8 @@ func cases() []parityCase {
 		alice(parityCase{name: "adding an unknown region", op: update, obj: cm("p-app", "plain", region("chinaeast9"), nil)}),
 		{name: "break-glass update in a frozen region", user: "bob", groups: []string{"oncall"}, op: update, obj: cm("p-app", "old-central", nil, nil)},
 		alice(parityCase{name: "adding requires of a pinned rollout", op: update, obj: cm("p-east-ns", "existing", nil, ann(requires, "p-keys"))}),
+		alice(parityCase{name: "relabelling an object in a frozen region", op: update, obj: cm("p-app", "old-central", protection("deletable", region("p-central")), nil)}),
+		alice(parityCase{name: "annotating an object where its change already is", op: update, obj: cm("p-app", "vel-east", region("p-east"), ann(changeID, "vel-1", "note", "x"))}),
 		// Deletes
 		alice(parityCase{name: "deleting a protected object", op: remove, obj: cm("p-app", "protected-cm", nil, nil)}),
 		{name: "break-glass delete of a protected object", user: "carol", groups: []string{"wavegate:break-glass"}, op: remove, obj: cm("p-app", "protected-cm", nil, nil)},
@@ -227,6 +239,9 @@ func cases() []parityCase {
 		{name: "automation deletes an unregional untagged object", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-app", "plain", nil, nil)},
 		{name: "automation in kube-system is not gated", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("kube-system", "sys", nil, nil)},
 		{name: "the garbage collector is not judged", user: "system:serviceaccount:kube-system:generic-garbage-collector", op: remove, obj: cm("p-app", "protected-cm", nil, nil)},
+		{name: "the controller manager deletes a protected object", user: "system:kube-controller-manager", op: remove, obj: cm("p-app", "protected-cm", nil, nil)},
+		alice(parityCase{name: "deleting a deletable object in a regional namespace", op: remove, obj: cm("p-auto", "del-ok", nil, nil)}),
+		alice(parityCase{name: "deleting a namespace that holds nothing protected", op: remove, obj: namespace("p-ns-central", nil)}),
 	}
 	return cs
 }
@@ -280,8 +295,19 @@ func offline(t *testing.T, state []*unstructured.Unstructured, c parityCase) ver
 func TestCheckGivesTheWebhooksVerdicts(t *testing.T) {
 	fixture(t)
 	g := NewWithT(t)
-	// Wait until the gate's informers have the fixture.
+	// Wait until the gate's informers have the fixture, and the leader has
+	// written the delete-automation identities into the gate's configuration.
 	g.Eventually(func() verdict { return live(t, cases()[2]) }).Should(HaveField("Allowed", false))
+	g.Eventually(func(g Gomega) {
+		cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
+		g.Expect(env.Client.Get(context.Background(), client.ObjectKey{Name: "gate"}, cfg)).To(Succeed())
+		want := gateconfig.Configuration(gateconfig.Options{Automation: gateconfig.AutomationOf([]*wavegatev1alpha1.AutomationPolicy{
+			Policy("p", nil, func(p *wavegatev1alpha1.AutomationPolicy) {
+				p.Spec.Identities.ServiceAccounts = []string{"auto/broken", "auto/cleanup"}
+			}),
+		})})
+		g.Expect(cfg.Webhooks[len(cfg.Webhooks)-1].MatchConditions).To(Equal(want.Webhooks[len(want.Webhooks)-1].MatchConditions))
+	}).Should(Succeed())
 
 	data, err := check.ExportState(context.Background(), env.Client, "configmaps")
 	g.Expect(err).NotTo(HaveOccurred())

@@ -74,6 +74,10 @@ type Options struct {
 	// ChangeRecordRetention is how long a change's record outlives its
 	// newest entry.
 	ChangeRecordRetention time.Duration
+	// GateConfiguration is the name of the gate's
+	// ValidatingWebhookConfiguration, whose delete-automation identities the
+	// leader keeps current; "" means gateconfig.Name.
+	GateConfiguration string
 	// AddReadyz registers a readiness check; nil means mgr.AddReadyzCheck.
 	// The manager sets it when it registers the webhooks after it started.
 	AddReadyz func(name string, check healthz.Checker) error
@@ -120,6 +124,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChangeRecordRetention <= 0 {
 		o.ChangeRecordRetention = 7 * 24 * time.Hour
+	}
+	if o.GateConfiguration == "" {
+		o.GateConfiguration = gateconfig.Name
 	}
 	return o
 }
@@ -169,6 +176,17 @@ func Controllers(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := gc.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the ChangeRecord collector: %w", err)
+	}
+	return AutomationIdentities(mgr, opts)
+}
+
+// AutomationIdentities registers the controller that keeps the gate's
+// delete-automation identities current; it runs on the elected leader.
+func AutomationIdentities(mgr ctrl.Manager, opts Options) error {
+	opts = opts.withDefaults()
+	ai := &webhook.AutomationIdentities{Reader: mgr.GetCache(), Client: mgr.GetClient(), Name: opts.GateConfiguration}
+	if err := ai.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("failed to set up the delete-automation identities of the gate: %w", err)
 	}
 	return nil
 }
@@ -246,6 +264,13 @@ func NewGate(mgr ctrl.Manager, opts Options) (*webhook.Gate, error) {
 		return nil, err
 	}
 	if err := mgr.Add(protected); err != nil {
+		return nil, err
+	}
+	workloads, err := feed.WatchWorkloads(mgr.GetConfig(), ix)
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(workloads); err != nil {
 		return nil, err
 	}
 
