@@ -46,6 +46,7 @@ type FreezeSpec struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=500
 	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$`
 	// +kubebuilder:validation:XValidation:rule="!('*' in self) || size(self) == 1",message="use \"*\" alone to freeze every region, or list regions without \"*\""
 	Regions []string `json:"regions"`
 
@@ -53,6 +54,7 @@ type FreezeSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=10
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.trim().size() >= 10",message="say in at least 10 characters why changes stop"
 	Reason string `json:"reason"`
 
 	// ticket is the incident or change ticket, such as INC-12345.

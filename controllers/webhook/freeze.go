@@ -28,7 +28,11 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-// +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-freeze,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=freezes,verbs=create;update,versions=v1alpha1,name=vfreeze.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
+// The emergency switch must work while every replica is down (SPEC section
+// 8): every rule local to a Freeze is OpenAPI or CEL in its CRD, which the API
+// server enforces by itself, so this webhook fails open. It adds only what the
+// CRD cannot say: expiresAt in the future, and regions in the inventory.
+// +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-freeze,mutating=false,failurePolicy=ignore,sideEffects=None,groups=wavegate.io,resources=freezes,verbs=create;update,versions=v1alpha1,name=vfreeze.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
 
 // freezeValidator checks that a Freeze names known regions (or "*") and
 // expires in the future.
