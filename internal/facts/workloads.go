@@ -30,6 +30,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/replica"
 )
 
 // WatchWorkloads tracks the region labels of the workloads whose scale
@@ -55,7 +56,7 @@ func (f *Feed) WatchWorkloads(cfg *rest.Config, ix *Index) (manager.Runnable, er
 		}
 		f.Track(reg.HasSynced)
 	}
-	return everyReplica(func(ctx context.Context) error {
+	return replica.Runnable(func(ctx context.Context) error {
 		factory.Start(ctx.Done())
 		<-ctx.Done()
 		factory.Shutdown()
@@ -84,14 +85,3 @@ func workloadHandler(gr schema.GroupResource, ix *Index) toolscache.ResourceEven
 		DeleteFunc: func(o any) { set(o, false) },
 	}
 }
-
-// everyReplica is a Runnable that runs on every replica, not only on the
-// elected leader: the webhooks it feeds are served everywhere.
-type everyReplica func(ctx context.Context) error
-
-func (r everyReplica) Start(ctx context.Context) error { return r(ctx) }
-
-// NeedLeaderElection is false: a standby replica must judge requests too.
-func (everyReplica) NeedLeaderElection() bool { return false }
-
-var _ manager.LeaderElectionRunnable = everyReplica(nil)
