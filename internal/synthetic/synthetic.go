@@ -99,9 +99,13 @@ func Request(region int) *facts.Request {
 		},
 		PayloadHash: "7f3a9c1e5b7d",
 	}
+	// The stored object held the previous payload: the update carries the
+	// change into the region.
+	old := *obj
+	old.PayloadHash = "0b1c2d3e4f5a"
 	return &facts.Request{
 		UID: "bench", Operation: "UPDATE", User: "alice", Groups: []string{"dev"},
 		Kind: "ConfigMap", Version: "v1", Resource: "configmaps", Namespace: "app", Name: "settings",
-		Object: obj, OldObject: obj,
+		Object: obj, OldObject: &old,
 	}
 }
