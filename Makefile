@@ -63,8 +63,9 @@ vet: ## Run go vet.
 	go vet -tags e2e ./internal/e2e/... ./hack/demo/...
 
 .PHONY: lint
-lint: golangci-lint ## Run golangci-lint.
+lint: golangci-lint ## Run golangci-lint, also on the real-cluster suites (build tag e2e).
 	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --build-tags e2e ./internal/e2e/... ./hack/demo/...
 
 .PHONY: test
 test: envtest test-rego helm ## Run unit, Rego, chart and envtest suites with -race against a real kube-apiserver and etcd.

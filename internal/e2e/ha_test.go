@@ -52,7 +52,7 @@ const (
 func TestLeaderLoss(t *testing.T) {
 	ctx := context.Background()
 	since := time.Now()
-	ensurePlan(t, ctx)
+	ensurePlan(ctx, t)
 	w := env.wavegate
 	t.Cleanup(func() { restartAll(t, w) })
 	for _, r := range planRegions() {
@@ -68,7 +68,7 @@ func TestLeaderLoss(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	applyYAML(t, ctx, `
+	applyYAML(ctx, t, `
 apiVersion: wavegate.io/v1alpha1
 kind: ConfigRollout
 metadata: {name: new-checkout}
@@ -144,7 +144,7 @@ spec:
 			t.Errorf("%s was not changed: %v", r, cm.Data)
 		}
 	}
-	checkAppliedEventsOnce(t, ctx, "new-checkout")
+	checkAppliedEventsOnce(ctx, t, "new-checkout")
 	checkDenials(t, since)
 }
 
@@ -170,7 +170,7 @@ func gatedTraffic(ctx context.Context, stop <-chan struct{}, ns string, sent, fa
 
 // checkAppliedEventsOnce fails t when the controller reported a region
 // applied more than once.
-func checkAppliedEventsOnce(t *testing.T, ctx context.Context, rollout string) {
+func checkAppliedEventsOnce(ctx context.Context, t *testing.T, rollout string) {
 	t.Helper()
 	var events corev1.EventList
 	if err := admin().List(ctx, &events); err != nil {
@@ -200,7 +200,7 @@ func checkAppliedEventsOnce(t *testing.T, ctx context.Context, rollout string) {
 // TestAllReplicasDown stops every replica. Gated changes are denied (fail
 // closed); ungated work goes on; wavegate pause still creates a Freeze; and
 // everything recovers when the replicas return.
-func TestAllReplicasDown(t *testing.T) {
+func TestAllReplicasDown(t *testing.T) { //nolint:gocyclo // a scenario, read top to bottom
 	ctx := context.Background()
 	since := time.Now()
 	w := env.wavegate

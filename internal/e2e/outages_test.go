@@ -41,10 +41,10 @@ var pinned = map[string]bool{"australiaeast": true, "australiasoutheast": true}
 // moves real Deployments wave by wave until the pinned failover pair blocks
 // it, the key rotation that depends on it is denied, and the other three
 // outages get their verdicts.
-func TestFourOutages(t *testing.T) {
+func TestFourOutages(t *testing.T) { //nolint:gocyclo // a scenario, read top to bottom
 	ctx := context.Background()
 	since := time.Now()
-	ensurePlan(t, ctx)
+	ensurePlan(ctx, t)
 	if err := applySamples(ctx, "30-waveplan.yaml", "50-freeze.yaml"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestFourOutages(t *testing.T) {
 		}
 	}
 	for _, r := range planRegions() {
-		createTokenService(t, ctx, r)
+		createTokenService(ctx, t, r)
 	}
 	for _, r := range planRegions() {
 		eventually(t, 2*time.Minute, "the token service in "+r+" to be available", func() (bool, error) {
@@ -68,7 +68,7 @@ func TestFourOutages(t *testing.T) {
 	}
 	logf("the token service runs 1.9.3 in %d regions", len(planRegions()))
 
-	applyYAML(t, ctx, msiAutoKeys)
+	applyYAML(ctx, t, msiAutoKeys)
 	tracker := newWaveTracker()
 	var ro *wavegatev1alpha1.ConfigRollout
 	lastWave := ""
@@ -102,7 +102,7 @@ func TestFourOutages(t *testing.T) {
 				t.Errorf("region %s is %s (%s), want %s", r, rs.State, rs.Message, want)
 			}
 			if !pinned[r] {
-				checkPodsAt(t, ctx, "identity-"+r, "2.0.0")
+				checkPodsAt(ctx, t, "identity-"+r, "2.0.0")
 			}
 		}
 	}
@@ -113,10 +113,10 @@ func TestFourOutages(t *testing.T) {
 	}
 
 	// The dependent key rotation, and the other three outages, as kubectl applies.
-	expectDenied(t, ctx, "2-key-rotation.yaml", "[wavegate:requires] ConfigRollout msi-auto-keys has not converged in australiaeast")
-	expectDenied(t, ctx, "1-global-cleanup-config.yaml", "[wavegate:multi-region]")
-	expectDenied(t, ctx, "3-decommission.yaml", "[wavegate:unknown-region] region chinaeast9")
-	out := expectDenied(t, ctx, "4-regional-change.yaml", "[wavegate:freeze] region centralus is frozen by Freeze inc-20240718-centralus")
+	expectDenied(ctx, t, "2-key-rotation.yaml", "[wavegate:requires] ConfigRollout msi-auto-keys has not converged in australiaeast")
+	expectDenied(ctx, t, "1-global-cleanup-config.yaml", "[wavegate:multi-region]")
+	expectDenied(ctx, t, "3-decommission.yaml", "[wavegate:unknown-region] region chinaeast9")
+	out := expectDenied(ctx, t, "4-regional-change.yaml", "[wavegate:freeze] region centralus is frozen by Freeze inc-20240718-centralus")
 	if strings.Count(out, "configmap/storage-settings created") != 1 || !strings.Contains(out, "[wavegate:change-velocity]") {
 		t.Errorf("the regional change should enter eastus and be stopped at its pair westus, got:\n%s", out)
 	}
@@ -142,7 +142,7 @@ spec:
 
 // createTokenService creates the region's Namespace and the token service
 // at 1.9.3, pinned there in the failover pair.
-func createTokenService(t *testing.T, ctx context.Context, region string) {
+func createTokenService(ctx context.Context, t *testing.T, region string) {
 	t.Helper()
 	ns := "identity-" + region
 	if err := admin().Create(ctx, regionalNamespace(ns, region)); err != nil {
@@ -161,7 +161,7 @@ func createTokenService(t *testing.T, ctx context.Context, region string) {
 
 // checkPodsAt fails t unless every pod of the token service in ns is Ready
 // at version.
-func checkPodsAt(t *testing.T, ctx context.Context, ns, version string) {
+func checkPodsAt(ctx context.Context, t *testing.T, ns, version string) {
 	t.Helper()
 	var pods corev1.PodList
 	if err := admin().List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{"app": "msi-token-service"}); err != nil {
@@ -186,7 +186,7 @@ func checkPodsAt(t *testing.T, ctx context.Context, ns, version string) {
 	}
 }
 
-func applyYAML(t *testing.T, ctx context.Context, doc string) {
+func applyYAML(ctx context.Context, t *testing.T, doc string) {
 	t.Helper()
 	objs, err := manifest.Read(strings.NewReader(doc))
 	if err != nil {
@@ -201,7 +201,7 @@ func applyYAML(t *testing.T, ctx context.Context, doc string) {
 
 // expectDenied runs kubectl apply on an incident sample and checks that the
 // output carries want.
-func expectDenied(t *testing.T, ctx context.Context, file, want string) string {
+func expectDenied(ctx context.Context, t *testing.T, file, want string) string {
 	t.Helper()
 	out, err := kubectl(ctx, "apply", "-f", filepath.Join(samplesDir(), "incidents", file))
 	logf("$ kubectl apply -f config/samples/incidents/%s\n%s", file, out)

@@ -54,7 +54,7 @@ func planRegions() []string {
 var planOnce sync.Once
 
 // ensurePlan creates the e2e WavePlan once.
-func ensurePlan(t *testing.T, ctx context.Context) {
+func ensurePlan(ctx context.Context, t *testing.T) {
 	t.Helper()
 	planOnce.Do(func() {
 		waves := make([]wavegatev1alpha1.Wave, len(planWaves))

@@ -20,6 +20,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ import (
 // Kubernetes' own controllers doing their part (default ServiceAccounts,
 // root CA ConfigMaps, ReplicaSets, scaling, Job TTLs, garbage collection,
 // namespace finalization). Not one request may be denied: no rule calls for it.
-func TestDayInTheLife(t *testing.T) {
+func TestDayInTheLife(t *testing.T) { //nolint:gocyclo // a scenario, read top to bottom
 	ctx := context.Background()
 	since := time.Now()
 	regions := sampleRegions()[:10]
@@ -69,10 +70,10 @@ func TestDayInTheLife(t *testing.T) {
 		eventually(t, time.Minute, "the default ServiceAccount and kube-root-ca.crt in "+ns, func() (bool, error) {
 			sa := admin().Get(ctx, client.ObjectKey{Namespace: ns, Name: "default"}, &corev1.ServiceAccount{})
 			ca := admin().Get(ctx, client.ObjectKey{Namespace: ns, Name: "kube-root-ca.crt"}, &corev1.ConfigMap{})
-			return sa == nil && ca == nil, fmt.Errorf("ServiceAccount: %v, ConfigMap: %v", sa, ca)
+			return sa == nil && ca == nil, errors.Join(sa, ca)
 		})
 	}
-	waitAvailable(t, ctx, regions, "web")
+	waitAvailable(ctx, t, regions, "web")
 	logf("10 regional Deployments available")
 
 	// kubectl scale goes through the scale subresource; a rollout follows.
@@ -84,7 +85,7 @@ func TestDayInTheLife(t *testing.T) {
 			t.Fatalf("kubectl set image in %s: %v: %s", r, err, out)
 		}
 	}
-	waitAvailable(t, ctx, regions[:5], "web")
+	waitAvailable(ctx, t, regions[:5], "web")
 	logf("5 Deployments scaled and rolled to a new image")
 
 	// Jobs that clean themselves up after they finish.
@@ -140,7 +141,7 @@ func TestDayInTheLife(t *testing.T) {
 	checkDenials(t, since)
 }
 
-func waitAvailable(t *testing.T, ctx context.Context, regions []string, name string) {
+func waitAvailable(ctx context.Context, t *testing.T, regions []string, name string) {
 	t.Helper()
 	for _, r := range regions {
 		eventually(t, 2*time.Minute, "Deployment "+name+" in "+r+" to be available", func() (bool, error) {

@@ -26,7 +26,7 @@ import (
 
 func TestDenialsReadsWebhookDenialsFromTheAuditLog(t *testing.T) {
 	c := &Cluster{Name: "t", Dir: t.TempDir()}
-	if err := os.MkdirAll(filepath.Dir(c.AuditLog()), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(c.AuditLog()), 0o750); err != nil {
 		t.Fatal(err)
 	}
 	lines := []string{

@@ -76,7 +76,7 @@ func Create(ctx context.Context, bins Binaries, name, dir string, out io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
 	}
 	c := &Cluster{Name: name, Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), bins: bins, out: out}
@@ -119,14 +119,14 @@ func (c *Cluster) clusterDir() string { return filepath.Join(c.Dir, "kwok", "clu
 func (c *Cluster) AuditLog() string { return filepath.Join(c.clusterDir(), "logs", "audit.log") }
 
 func (c *Cluster) kwokctl(ctx context.Context, args ...string) error {
-	cmd := exec.CommandContext(ctx, c.bins.Kwokctl, args...)
+	cmd := exec.CommandContext(ctx, c.bins.Kwokctl, args...) //nolint:gosec // the pinned kwokctl the Makefile built
 	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+filepath.Join(c.Dir, "kwok"))
 	cmd.Stdout, cmd.Stderr = c.out, c.out
 	return cmd.Run()
 }
 
 func (c *Cluster) connect(ctx context.Context) error {
-	cmd := exec.CommandContext(ctx, c.bins.Kwokctl, "get", "kubeconfig", "--name", c.Name)
+	cmd := exec.CommandContext(ctx, c.bins.Kwokctl, "get", "kubeconfig", "--name", c.Name) //nolint:gosec // the pinned kwokctl the Makefile built
 	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+filepath.Join(c.Dir, "kwok"))
 	kubeconfig, err := cmd.Output()
 	if err != nil {

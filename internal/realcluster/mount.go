@@ -29,7 +29,7 @@ import (
 
 // CertSecret is the Secret the chart mounts into the manager pods, which the
 // manager fills with its webhook certificate.
-const CertSecret = "wavegate-webhook-cert"
+const CertSecret = "wavegate-webhook-cert" //nolint:gosec // a Secret name, not a credential
 
 // mountSecret does the kubelet's part for the host processes: it keeps the
 // files of the certificate Secret in every replica's certificate directory,

@@ -38,7 +38,7 @@ type Service struct {
 	ln       net.Listener
 	mu       sync.Mutex
 	backends []*Backend
-	next     atomic.Uint64
+	next     int
 	wg       sync.WaitGroup
 }
 
@@ -113,10 +113,10 @@ func (s *Service) ready() []*Backend {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := len(s.backends)
-	first := int(s.next.Add(1) % uint64(max(n, 1)))
+	s.next++
 	var out []*Backend
 	for i := 0; i < n; i++ {
-		if b := s.backends[(first+i)%n]; b.ready.Load() {
+		if b := s.backends[(s.next+i)%n]; b.ready.Load() {
 			out = append(out, b)
 		}
 	}
