@@ -31,7 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;update
@@ -91,7 +91,7 @@ func (r *AutomationIdentities) Reconcile(ctx context.Context, _ ctrl.Request) (c
 		return ctrl.Result{}, err
 	}
 	cfg := cached.DeepCopy()
-	if !gateconfig.SetAutomation(cfg, gateconfig.AutomationOf(policies)) {
+	if !webhookconfig.SetAutomation(cfg, webhookconfig.AutomationOf(policies)) {
 		return ctrl.Result{}, nil
 	}
 	// An update based on the version read: a concurrent writer (the

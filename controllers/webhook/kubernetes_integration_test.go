@@ -33,7 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	. "github.com/wavegate/wavegate/internal/testobjects"
 )
 
@@ -312,11 +312,11 @@ func automationCondition(g Gomega) string {
 	cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
 	g.Expect(env.Client.Get(context.Background(), client.ObjectKey{Name: gateConfiguration}, cfg)).To(Succeed())
 	for _, w := range cfg.Webhooks {
-		if w.Name != gateconfig.WebhookDeleteAutomation {
+		if w.Name != webhookconfig.WebhookDeleteAutomation {
 			continue
 		}
 		for _, c := range w.MatchConditions {
-			if c.Name == gateconfig.AutomationConditionName {
+			if c.Name == webhookconfig.AutomationConditionName {
 				return c.Expression
 			}
 		}
@@ -354,7 +354,7 @@ func TestTheGateKnowsDeleteAutomationByTheIdentitiesOfThePolicies(t *testing.T) 
 		g.Eventually(func(g Gomega) {
 			cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
 			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: gateConfiguration}, cfg)).To(Succeed())
-			g.Expect(gateconfig.SetAutomation(cfg, nil)).To(BeTrue())
+			g.Expect(webhookconfig.SetAutomation(cfg, nil)).To(BeTrue())
 			g.Expect(env.Client.Update(ctx, cfg)).To(Succeed())
 		}).Should(Succeed())
 		g.Eventually(automationCondition).Should(ContainSubstring("sync-auto:cleaner"))

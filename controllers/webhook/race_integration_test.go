@@ -36,13 +36,13 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/controllers/webhook"
-	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/setup"
 )
 
 // startReplica runs a second, independent webhook replica over the same API
 // server: its own informers, its own facts index, its own record writes.
-func startReplica(t *testing.T) *webhook.Gate {
+func startReplica(t *testing.T) *webhook.GateHandler {
 	t.Helper()
 	g := NewWithT(t)
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
@@ -52,7 +52,7 @@ func startReplica(t *testing.T) *webhook.Gate {
 	opts := setup.Defaults()
 	opts.Now = clock.Now
 	opts.ProtectedResources = "configmaps"
-	gate, err := setup.NewGate(mgr, opts)
+	gate, err := setup.NewGateHandler(mgr, opts)
 	g.Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -56,9 +56,11 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/controllers/webhook"
-	"github.com/wavegate/wavegate/internal/engine"
-	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/gate"
+	"github.com/wavegate/wavegate/internal/gate/engine"
+	"github.com/wavegate/wavegate/internal/gate/facts"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
+	"github.com/wavegate/wavegate/internal/setup"
 	"github.com/wavegate/wavegate/internal/synthetic"
 )
 
@@ -158,11 +160,9 @@ func serve(c config) error {
 	if err != nil {
 		return err
 	}
-	gate := &webhook.Gate{
+	g := &gate.Gate{
 		Engine: eng,
 		Facts:  &facts.Builder{Index: synthetic.Populate(c.state), Now: func() time.Time { return synthetic.Now }, BreakGlassGroup: "wavegate:break-glass"},
-		Synced: func() bool { return true },
-		Log:    logr.Discard(),
 	}
 	dir, err := os.MkdirTemp("", "wavegate-loadtest-")
 	if err != nil {
@@ -173,7 +173,7 @@ func serve(c config) error {
 		return err
 	}
 	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: "127.0.0.1", Port: c.serve, CertDir: dir})
-	srv.Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
+	setup.ServeGate(srv, g, logr.Discard())
 	err = srv.Start(ctx)
 	printHandlerHistogram()
 	return err
@@ -206,7 +206,7 @@ func startServerProcess(ctx context.Context, c config) (string, func(), error) {
 		conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // loopback readiness probe
 		if err == nil {
 			_ = conn.Close()
-			return "https://" + addr + webhook.GatePath, stop, nil
+			return "https://" + addr + webhookconfig.Path, stop, nil
 		}
 		if i > 600 {
 			stop()

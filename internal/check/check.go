@@ -27,18 +27,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/controllers/webhook"
-	"github.com/wavegate/wavegate/internal/engine"
-	"github.com/wavegate/wavegate/internal/facts"
-	"github.com/wavegate/wavegate/internal/gateconfig"
-	"github.com/wavegate/wavegate/internal/records"
+	"github.com/wavegate/wavegate/internal/gate"
+	"github.com/wavegate/wavegate/internal/gate/engine"
+	"github.com/wavegate/wavegate/internal/gate/facts"
+	"github.com/wavegate/wavegate/internal/gate/records"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 // clusterScoped are kinds without a namespace; other kinds default to the
@@ -61,9 +60,9 @@ type Options struct {
 
 // Checker judges manifests against a state.
 type Checker struct {
-	gate          *webhook.Gate
+	gate          *gate.Gate
 	objects       map[string]*unstructured.Unstructured
-	namespaceOpts gateconfig.Options
+	namespaceOpts webhookconfig.Options
 }
 
 // New loads a state: Wavegate's objects feed the facts index exactly as the
@@ -80,15 +79,13 @@ func New(ctx context.Context, state []*unstructured.Unstructured, o Options) (*C
 	}
 	ix := facts.NewIndex()
 	c := &Checker{
-		gate: &webhook.Gate{
+		gate: &gate.Gate{
 			Engine:  eng,
 			Facts:   &facts.Builder{Index: ix, Now: func() time.Time { return o.Now }, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup},
 			Records: &records.Memory{Cache: ix},
-			Synced:  func() bool { return true },
-			Log:     logr.Discard(),
 		},
 		objects:       map[string]*unstructured.Unstructured{},
-		namespaceOpts: gateconfig.Options{Namespace: o.Namespace},
+		namespaceOpts: webhookconfig.Options{Namespace: o.Namespace},
 	}
 	for _, obj := range state {
 		if err := c.load(ix, obj); err != nil {
@@ -293,7 +290,7 @@ func decode(obj *unstructured.Unstructured) (*facts.Object, error) {
 func (c *Checker) gated(req *facts.Request) bool {
 	opts := c.namespaceOpts
 	opts.Automation = c.gate.Facts.Index.Automation()
-	a := gateconfig.Attributes{
+	a := webhookconfig.Attributes{
 		Operation: req.Operation, Group: req.Group, Resource: req.Resource, SubResource: req.SubResource,
 		Namespace: req.Namespace, User: req.User, Groups: req.Groups,
 		NamespaceLabelled: req.Namespace != "" && c.gate.Facts.Index.NamespaceRegion(req.Namespace) != "",
@@ -308,5 +305,5 @@ func (c *Checker) gated(req *facts.Request) bool {
 			a.Annotations = append(a.Annotations, o.Annotations)
 		}
 	}
-	return gateconfig.Gated(opts, a)
+	return webhookconfig.Gated(opts, a)
 }

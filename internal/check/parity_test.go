@@ -39,7 +39,7 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
 	"github.com/wavegate/wavegate/internal/controlplane"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/manifest"
 	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/testobjects"
@@ -301,7 +301,7 @@ func TestCheckGivesTheWebhooksVerdicts(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
 		g.Expect(env.Client.Get(context.Background(), client.ObjectKey{Name: "gate"}, cfg)).To(Succeed())
-		want := gateconfig.Configuration(gateconfig.Options{Automation: gateconfig.AutomationOf([]*wavegatev1alpha1.AutomationPolicy{
+		want := webhookconfig.Configuration(webhookconfig.Options{Automation: webhookconfig.AutomationOf([]*wavegatev1alpha1.AutomationPolicy{
 			Policy("p", nil, func(p *wavegatev1alpha1.AutomationPolicy) {
 				p.Spec.Identities.ServiceAccounts = []string{"auto/broken", "auto/cleanup"}
 			}),

@@ -22,7 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wavegate/wavegate/internal/check"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 func newStateCommand(o *options) *cobra.Command {
@@ -49,7 +49,7 @@ func newStateCommand(o *options) *cobra.Command {
 		},
 	}
 	export.Flags().StringVarP(&file, "output", "o", "", "The file to write; standard output by default.")
-	export.Flags().StringVar(&resources, "resources", gateconfig.DefaultResources, "Resources (resource[.group]) whose gated objects are exported.")
+	export.Flags().StringVar(&resources, "resources", webhookconfig.DefaultResources, "Resources (resource[.group]) whose gated objects are exported.")
 	state.AddCommand(export)
 	return state
 }

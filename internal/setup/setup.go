@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,10 +39,8 @@ import (
 	"github.com/wavegate/wavegate/controllers/freeze"
 	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
-	"github.com/wavegate/wavegate/internal/engine"
-	"github.com/wavegate/wavegate/internal/facts"
-	"github.com/wavegate/wavegate/internal/gateconfig"
-	"github.com/wavegate/wavegate/internal/records"
+	"github.com/wavegate/wavegate/internal/gate"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=changerecords,verbs=get;list;watch;create;update
@@ -52,7 +51,7 @@ import (
 // DefaultProtectedResources are tracked for protected objects, so a Namespace
 // that holds one cannot be deleted. Secrets are left out by default because
 // listing them, even as metadata, needs a broad permission.
-const DefaultProtectedResources = gateconfig.DefaultResources
+const DefaultProtectedResources = webhookconfig.DefaultResources
 
 // Options configures what the manager runs.
 type Options struct {
@@ -76,7 +75,7 @@ type Options struct {
 	ChangeRecordRetention time.Duration
 	// GateConfiguration is the name of the gate's
 	// ValidatingWebhookConfiguration, whose delete-automation identities the
-	// leader keeps current; "" means gateconfig.Name.
+	// leader keeps current; "" means webhookconfig.Name.
 	GateConfiguration string
 	// AddReadyz registers a readiness check; nil means mgr.AddReadyzCheck.
 	// The manager sets it when it registers the webhooks after it started.
@@ -126,7 +125,7 @@ func (o Options) withDefaults() Options {
 		o.ChangeRecordRetention = 7 * 24 * time.Hour
 	}
 	if o.GateConfiguration == "" {
-		o.GateConfiguration = gateconfig.Name
+		o.GateConfiguration = webhookconfig.Name
 	}
 	return o
 }
@@ -213,77 +212,54 @@ func setupRollouts(mgr ctrl.Manager, opts Options) error {
 
 // setupGate registers the Rego-backed admission gate and the facts it reads.
 func setupGate(mgr ctrl.Manager, opts Options) error {
-	gate, err := NewGate(mgr, opts)
+	handler, err := NewGateHandler(mgr, opts)
 	if err != nil {
 		return err
 	}
-	mgr.GetWebhookServer().Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: gate})
+	mgr.GetWebhookServer().Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: handler})
 	addReadyz := opts.AddReadyz
 	if addReadyz == nil {
 		addReadyz = mgr.AddReadyzCheck
 	}
 	return addReadyz("facts", func(*http.Request) error {
-		if !gate.Synced() {
+		if !handler.Synced() {
 			return errors.New("the admission facts have not synced yet")
 		}
 		return nil
 	})
 }
 
-// NewGate builds the admission gate: the engine with its policies, and the
-// facts index fed by mgr's informers. It registers the runnables it needs
-// with mgr but serves nothing; the caller decides where requests come from.
-func NewGate(mgr ctrl.Manager, opts Options) (*webhook.Gate, error) {
+// NewGateHandler builds the admission gate (gate.ForManager: the engine
+// and the facts index fed by mgr's informers on every replica) and the
+// webhook handler that serves it. It registers the runnables it needs with
+// mgr but serves nothing; the caller decides where requests come from.
+func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error) {
 	opts = opts.withDefaults()
-	ctx := context.Background()
-	modules, err := engine.Modules(opts.PolicyDir)
-	if err != nil {
-		return nil, err
-	}
-	eng, err := engine.New(ctx, modules)
-	if err != nil {
-		return nil, err
-	}
-	if opts.PolicyDir != "" {
-		if err := mgr.Add(engine.WatchDir(eng, opts.PolicyDir, mgr.GetLogger().WithName("policies"))); err != nil {
-			return nil, err
-		}
-	}
-
-	ix := facts.NewIndex()
-	feed := &facts.Feed{}
-	if err := feed.WatchAll(ctx, mgr.GetCache(), ix); err != nil {
-		return nil, err
-	}
 	resources, err := parseResources(opts.ProtectedResources)
 	if err != nil {
 		return nil, err
 	}
-	protected, err := feed.WatchProtected(mgr.GetConfig(), mgr.GetRESTMapper(), resources, ix)
+	g, synced, err := gate.ForManager(mgr, gate.Options{
+		Now: opts.Now, PolicyDir: opts.PolicyDir, ControllerUser: opts.ControllerUser,
+		BreakGlassGroup: opts.BreakGlassGroup, ProtectedResources: resources,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := mgr.Add(protected); err != nil {
-		return nil, err
-	}
-	workloads, err := feed.WatchWorkloads(mgr.GetConfig(), ix)
-	if err != nil {
-		return nil, err
-	}
-	if err := mgr.Add(workloads); err != nil {
-		return nil, err
-	}
-
-	return &webhook.Gate{
-		Engine: eng,
-		Facts:  &facts.Builder{Index: ix, Now: opts.Now, ControllerUser: opts.ControllerUser, BreakGlassGroup: opts.BreakGlassGroup},
-		Records: &records.Store{
-			Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Cache: ix, Retain: time.Hour,
-		},
-		Synced:   feed.Synced,
+	return &webhook.GateHandler{
+		Gate:     g,
+		Synced:   synced,
 		Recorder: mgr.GetEventRecorder("wavegate-gate"),
 		Log:      mgr.GetLogger().WithName("gate"),
 	}, nil
+}
+
+// ServeGate registers g on srv at the gate's path, as the manager serves it,
+// for servers built outside a manager (the load generator).
+func ServeGate(srv ctrlwebhook.Server, g *gate.Gate, log logr.Logger) {
+	srv.Register(webhook.GatePath, &ctrlwebhook.Admission{Handler: &webhook.GateHandler{
+		Gate: g, Synced: func() bool { return true }, Log: log,
+	}})
 }
 
 // parseResources reads "configmaps,deployments.apps" into group-resources.

@@ -25,7 +25,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/testobjects"
 )
 

@@ -33,8 +33,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/facts"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/facts"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 // gateName is the gate's configuration as config/webhook installs it.
@@ -77,12 +77,12 @@ func withGateOpen(t *testing.T, fn func()) {
 
 // syncAutomation writes the identities into the gate's configuration, as the
 // leader's controller does, and waits until the API server applies them.
-func syncAutomation(t *testing.T, a *gateconfig.Automation) {
+func syncAutomation(t *testing.T, a *webhookconfig.Automation) {
 	t.Helper()
 	g := NewWithT(t)
 	g.Eventually(func(g Gomega) {
 		cfg := gate(g)
-		if gateconfig.SetAutomation(cfg, a) {
+		if webhookconfig.SetAutomation(cfg, a) {
 			g.Expect(env.Client.Update(context.Background(), cfg)).To(Succeed())
 		}
 	}).Should(Succeed())
@@ -116,7 +116,7 @@ func decoded(g Gomega, obj client.Object) *facts.Object {
 // in which every replica is down after Wavegate had synced its
 // delete-automation identities: a request fails ("failed calling webhook")
 // exactly when the gate would have judged it. Each case's expected answer is
-// also what gateconfig.Gated, which `wavegate check` uses, says.
+// also what webhookconfig.Gated, which `wavegate check` uses, says.
 func TestTheAPIServerSendsTheGateWhatGatedSays(t *testing.T) {
 	ctx := context.Background()
 	g := NewWithT(t)
@@ -146,7 +146,7 @@ func TestTheAPIServerSendsTheGateWhatGatedSays(t *testing.T) {
 		g.Expect(env.Client.Create(ctx, held)).To(Succeed())
 		g.Expect(env.Client.Delete(ctx, held)).To(Succeed())
 	})
-	automation := &gateconfig.Automation{Users: []string{"system:serviceaccount:auto:cleaner"}, Groups: []string{"cleaners"}}
+	automation := &webhookconfig.Automation{Users: []string{"system:serviceaccount:auto:cleaner"}, Groups: []string{"cleaners"}}
 	syncAutomation(t, automation)
 	t.Cleanup(func() { syncAutomation(t, nil) })
 	g.Eventually(func() error { return env.Client.Delete(ctx, cm("fc-plain", "untagged", nil, nil), client.DryRunAll) }).Should(Succeed(),
@@ -208,7 +208,7 @@ func TestTheAPIServerSendsTheGateWhatGatedSays(t *testing.T) {
 		{name: "a status update in a regional namespace", user: "alice", op: "UPDATE", sub: "status", resource: "deployments",
 			obj: get(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "fc-east", Name: "east-web"}}), want: false},
 	}
-	opts := gateconfig.Options{Namespace: "wavegate-system", Automation: automation}
+	opts := webhookconfig.Options{Namespace: "wavegate-system", Automation: automation}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -224,7 +224,7 @@ func TestTheAPIServerSendsTheGateWhatGatedSays(t *testing.T) {
 			if resource == "deployments" {
 				group = "apps"
 			}
-			a := gateconfig.Attributes{Operation: c.op, Group: group, Resource: resource, SubResource: c.sub, Namespace: c.obj.GetNamespace(),
+			a := webhookconfig.Attributes{Operation: c.op, Group: group, Resource: resource, SubResource: c.sub, Namespace: c.obj.GetNamespace(),
 				User: c.user, Groups: c.groups, NamespaceLabelled: c.obj.GetNamespace() == "fc-east"}
 			if resource == "namespaces" {
 				a.Namespace = c.obj.GetName()
@@ -254,7 +254,7 @@ func TestTheAPIServerSendsTheGateWhatGatedSays(t *testing.T) {
 			gated := err != nil && strings.Contains(err.Error(), "failed calling webhook")
 			g.Expect(err == nil || gated).To(BeTrue(), "the API server refused for another reason: %v", err)
 			g.Expect(gated).To(Equal(c.want), "the API server %s the gate: %v", map[bool]string{true: "called", false: "did not call"}[gated], err)
-			g.Expect(gateconfig.Gated(opts, a)).To(Equal(c.want), "wavegate check's mirror disagrees")
+			g.Expect(webhookconfig.Gated(opts, a)).To(Equal(c.want), "wavegate check's mirror disagrees")
 		})
 	}
 

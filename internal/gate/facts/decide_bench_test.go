@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wavegate/wavegate/internal/engine"
-	"github.com/wavegate/wavegate/internal/facts"
+	"github.com/wavegate/wavegate/internal/gate/engine"
+	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/synthetic"
 )
 

@@ -29,12 +29,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/replica"
 )
 
 // WatchWorkloads tracks the region labels of the workloads whose scale
-// subresource the gate judges (gateconfig.ScaledWorkloads): the Scale object
+// subresource the gate judges (webhookconfig.ScaledWorkloads): the Scale object
 // the API server sends carries no labels, so the gate looks the workload's
 // own label up here instead of asking the API server on the hot path. The
 // informers are metadata-only and select on the region label, so they hold
@@ -48,8 +48,8 @@ func (f *Feed) WatchWorkloads(cfg *rest.Config, ix *Index) (manager.Runnable, er
 	factory := metadatainformer.NewFilteredSharedInformerFactory(mc, 0, metav1.NamespaceAll, func(o *metav1.ListOptions) {
 		o.LabelSelector = wavegatev1alpha1.LabelRegion
 	})
-	for _, resource := range gateconfig.ScaledWorkloads {
-		gvr := schema.GroupVersionResource{Group: gateconfig.ScaledWorkloadsGroup, Version: "v1", Resource: resource}
+	for _, resource := range webhookconfig.ScaledWorkloads {
+		gvr := schema.GroupVersionResource{Group: webhookconfig.ScaledWorkloadsGroup, Version: "v1", Resource: resource}
 		reg, err := factory.ForResource(gvr).Informer().AddEventHandler(workloadHandler(gvr.GroupResource(), ix))
 		if err != nil {
 			return nil, fmt.Errorf("failed to watch %s: %w", gvr.GroupResource(), err)

@@ -14,11 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package gateconfig generates the ValidatingWebhookConfiguration of the
+// Package webhookconfig generates the ValidatingWebhookConfiguration of the
 // admission gate. Requests that can never be denied never reach the webhook:
 // the API server filters them with rules, namespace and object selectors and
 // CEL match conditions, so an outage of the webhook cannot block them.
-package gateconfig
+package webhookconfig
 
 import (
 	"fmt"
@@ -38,6 +38,9 @@ const Name = "wavegate-gate"
 // DefaultResources are the kinds tracked for protection and exported with
 // the state (resource or resource.group, comma-separated).
 const DefaultResources = "configmaps,services,serviceaccounts,persistentvolumeclaims,deployments.apps,statefulsets.apps,daemonsets.apps"
+
+// Path is where the API server sends gated requests.
+const Path = "/gate"
 
 // TimeoutSeconds is short: a slow webhook stalls every gated write.
 const TimeoutSeconds = 5

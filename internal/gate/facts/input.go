@@ -23,7 +23,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/convergence"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 // defaultBake is how long a change waits before a second region when no
@@ -48,7 +48,7 @@ type Input struct {
 	Request      *Request
 	IsController bool
 	// IsKubernetes: the requester is one of Kubernetes' own controllers
-	// (gateconfig.KubernetesControllers).
+	// (webhookconfig.KubernetesControllers).
 	IsKubernetes bool
 	// Finalizing: the request only removes finalizers from an object that
 	// is being deleted; it is not a change.
@@ -146,7 +146,7 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 		Now:          now,
 		Request:      req,
 		IsController: b.ControllerUser != "" && req.User == b.ControllerUser,
-		IsKubernetes: gateconfig.IsKubernetesController(req.User),
+		IsKubernetes: webhookconfig.IsKubernetesController(req.User),
 		Finalizing:   req.Finalizing(),
 		BreakGlass:   b.BreakGlassGroup,
 		Bases:        map[string]*wavegatev1alpha1.ChangeRecord{},

@@ -29,7 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/gateconfig"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 // set is a set of names.
@@ -345,14 +345,14 @@ func sorted(s set) []string {
 
 // Automation are the identities of every AutomationPolicy, as the gate's
 // delete-automation entry names them.
-func (ix *Index) Automation() *gateconfig.Automation {
+func (ix *Index) Automation() *webhookconfig.Automation {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	policies := make([]*wavegatev1alpha1.AutomationPolicy, 0, len(ix.policies))
 	for _, p := range ix.policies {
 		policies = append(policies, p)
 	}
-	return gateconfig.AutomationOf(policies)
+	return webhookconfig.AutomationOf(policies)
 }
 
 // NamespaceRegion is a Namespace's region label, or "".

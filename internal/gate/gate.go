@@ -1,0 +1,132 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package gate owns the admission decision: a request is parsed once into a
+// facts.Request, its facts are built from the index in one pass, the engine
+// (the Rego policies) decides, and an admitted change is recorded so that
+// change-velocity and the deletion breaker see it. The webhook handler in
+// controllers/webhook and `wavegate check` both call Judge; neither decides
+// anything of its own.
+//
+// Subpackages: facts (the index and the policy input), engine (OPA),
+// records (change records) and webhookconfig (which requests the API server
+// sends to the gate at all).
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/gate/engine"
+	"github.com/wavegate/wavegate/internal/gate/facts"
+	"github.com/wavegate/wavegate/internal/gate/records"
+)
+
+// maxAttempts bounds how often the gate decides again after losing a race
+// for a change record to another replica.
+const maxAttempts = 5
+
+// Gate decides requests.
+type Gate struct {
+	Engine  *engine.Engine
+	Facts   *facts.Builder
+	Records RecordStore
+}
+
+// RecordStore keeps change records: in the API server for the webhook, in
+// memory for `wavegate check`.
+type RecordStore interface {
+	// Append adds entries to a record, based on the version base (nil: no
+	// record yet); it returns records.ErrConflict if base is stale.
+	Append(ctx context.Context, name string, base *wavegatev1alpha1.ChangeRecord, template wavegatev1alpha1.ChangeRecordSpec, entries []wavegatev1alpha1.ChangeEntry, now time.Time) error
+	// Fresh reads a record bypassing every cache; nil when there is none.
+	Fresh(ctx context.Context, name string) (*wavegatev1alpha1.ChangeRecord, error)
+}
+
+// Judge decides one request and, when it is admitted and not a dry run,
+// records what it changes. When another replica recorded the same change
+// first, it decides again on what really happened, so two replicas racing
+// never both admit a violation.
+func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *facts.Input, error) {
+	fresh := map[string]*wavegatev1alpha1.ChangeRecord{}
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		in := g.Facts.Build(r, fresh)
+		dec, err := g.Engine.Decide(ctx, in.Value())
+		if err != nil {
+			return engine.Decision{}, in, err
+		}
+		if !dec.Allowed() || r.DryRun {
+			return dec, in, nil
+		}
+		conflicted, err := g.record(ctx, in, fresh)
+		if err != nil {
+			return engine.Decision{}, in, err
+		}
+		if !conflicted {
+			return dec, in, nil
+		}
+	}
+	return engine.Decision{}, nil, fmt.Errorf("the change record kept changing under %d attempts to record this change", maxAttempts)
+}
+
+// write is one change record update that an admitted request makes.
+type write struct {
+	name     string
+	template wavegatev1alpha1.ChangeRecordSpec
+	entries  []wavegatev1alpha1.ChangeEntry
+}
+
+// writes plans what an admitted request records: the regions a change
+// enters, and a deletion by automation, for each policy it counts against.
+func writes(in *facts.Input) []write {
+	var out []write
+	if len(in.Entering) > 0 {
+		out = append(out, write{in.ChangeRecord, wavegatev1alpha1.ChangeRecordSpec{ChangeID: in.ChangeID}, in.Entering})
+	}
+	for _, p := range in.Automation {
+		entry := wavegatev1alpha1.ChangeEntry{Object: in.Request.Ref()}
+		entry.At.Time = in.Now
+		if len(in.Regions) > 0 {
+			entry.Region = in.Regions[0]
+		}
+		out = append(out, write{facts.DeletionRecordName(p.Name), wavegatev1alpha1.ChangeRecordSpec{Policy: p.Name}, []wavegatev1alpha1.ChangeEntry{entry}})
+	}
+	return out
+}
+
+// record carries out the writes. On a conflict it reads the fresh record
+// into fresh, so the caller decides again.
+func (g *Gate) record(ctx context.Context, in *facts.Input, fresh map[string]*wavegatev1alpha1.ChangeRecord) (conflicted bool, err error) {
+	for _, w := range writes(in) {
+		err := g.Records.Append(ctx, w.name, in.Bases[w.name], w.template, w.entries, in.Now)
+		if errors.Is(err, records.ErrConflict) {
+			latest, err := g.Records.Fresh(ctx, w.name)
+			if err != nil {
+				return false, err
+			}
+			fresh[w.name] = latest
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		delete(fresh, w.name)
+	}
+	return false, nil
+}
