@@ -37,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // inventory is the set of Regions, by name.
@@ -55,18 +56,14 @@ func loadInventory(ctx context.Context, r client.Reader) (inventory, error) {
 	return inv, nil
 }
 
-// pairOf returns the failover pair of a region, or "" when it has none or is unknown.
-func (inv inventory) pairOf(region string) string {
-	if rg, ok := inv[region]; ok {
-		return rg.Spec.PairedRegion
+// pairs are the inventory's failover pairs (regions.Pairs: a pair declared
+// on one side only still counts).
+func (inv inventory) pairs() *regions.Pairs {
+	list := make([]wavegatev1alpha1.Region, 0, len(inv))
+	for _, r := range inv {
+		list = append(list, *r)
 	}
-	return ""
-}
-
-// arePaired reports whether either region names the other as its pair, so a
-// pair declared on one side only still counts.
-func (inv inventory) arePaired(a, b string) bool {
-	return inv.pairOf(a) == b || inv.pairOf(b) == a
+	return regions.NewPairs(list)
 }
 
 // unknownRegions returns an error for every region of list that is neither in

@@ -56,6 +56,7 @@ func (v *wavePlanValidator) validate(ctx context.Context, _, wp *wavegatev1alpha
 func validateWaves(inv inventory, waves []wavegatev1alpha1.Wave) field.ErrorList {
 	var errs field.ErrorList
 	waveOf := map[string]string{}
+	pairs := inv.pairs()
 	for i, w := range waves {
 		regionsPath := field.NewPath("spec", "waves").Index(i).Child("regions")
 		errs = append(errs, inv.unknownRegions(regionsPath, w.Regions, nil, false)...)
@@ -66,7 +67,7 @@ func validateWaves(inv inventory, waves []wavegatev1alpha1.Wave) field.ErrorList
 			}
 			waveOf[r] = w.Name
 			for _, earlier := range w.Regions[:j] {
-				if inv.arePaired(r, earlier) {
+				if pairs.Paired(r, earlier) {
 					errs = append(errs, field.Invalid(regionsPath.Index(j), r,
 						fmt.Sprintf("regions %s and %s are a failover pair and may not share wave %s; move one of them to another wave", earlier, r, w.Name)))
 				}

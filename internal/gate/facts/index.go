@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
@@ -74,7 +75,7 @@ type Index struct {
 	mu sync.RWMutex
 
 	regions  map[string]*wavegatev1alpha1.Region
-	pairedBy multimap // region -> regions that name it as their pair
+	pairs    *regions.Pairs
 
 	plans map[string]*plan
 
@@ -100,7 +101,7 @@ type Index struct {
 func NewIndex() *Index {
 	return &Index{
 		regions:            map[string]*wavegatev1alpha1.Region{},
-		pairedBy:           multimap{},
+		pairs:              &regions.Pairs{},
 		plans:              map[string]*plan{},
 		freezes:            map[string]*wavegatev1alpha1.Freeze{},
 		freezesByRegion:    multimap{},
@@ -118,25 +119,16 @@ func NewIndex() *Index {
 func (ix *Index) SetRegion(r *wavegatev1alpha1.Region) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.deleteRegionLocked(r.Name)
 	ix.regions[r.Name] = r
-	if p := r.Spec.PairedRegion; p != "" {
-		ix.pairedBy.add(p, r.Name)
-	}
+	ix.pairs.Set(r)
 }
 
 // DeleteRegion removes a Region.
 func (ix *Index) DeleteRegion(name string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.deleteRegionLocked(name)
-}
-
-func (ix *Index) deleteRegionLocked(name string) {
-	if old, ok := ix.regions[name]; ok && old.Spec.PairedRegion != "" {
-		ix.pairedBy.remove(old.Spec.PairedRegion, name)
-	}
 	delete(ix.regions, name)
+	ix.pairs.Delete(name)
 }
 
 // SetWavePlan adds or replaces a WavePlan.
@@ -232,7 +224,7 @@ func (ix *Index) deleteAutomationPolicyLocked(name string) {
 func (ix *Index) SetNamespace(name string, labels map[string]string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if r := labels[wavegatev1alpha1.LabelRegion]; r != "" {
+	if r := regions.Label(labels); r != "" {
 		ix.namespaceRegion[name] = r
 	} else {
 		delete(ix.namespaceRegion, name)

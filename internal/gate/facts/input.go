@@ -22,6 +22,7 @@ import (
 	"time"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/convergence"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
@@ -253,15 +254,11 @@ func (b *Builder) ownTargets(req *Request, o *Object) []string {
 // Scale of a workload carries no labels: the workload's own label comes from
 // the index.
 func (b *Builder) regionOf(req *Request, o *Object) string {
-	if r := o.region(); r != "" || req.Namespace == "" {
-		return r
+	own := o.region()
+	if own == "" && req.SubResource == "scale" {
+		own = b.Index.workloadRegion[workloadKey(req.Group, req.Resource, req.Namespace, req.Name)]
 	}
-	if req.SubResource == "scale" {
-		if r := b.Index.workloadRegion[workloadKey(req.Group, req.Resource, req.Namespace, req.Name)]; r != "" {
-			return r
-		}
-	}
-	return b.Index.namespaceRegion[req.Namespace]
+	return regions.Resolve(own, b.Index.namespaceRegion[req.Namespace])
 }
 
 func (in *Input) targetsAll() bool {
@@ -281,17 +278,7 @@ func (in *Input) allRegions() []string {
 
 // pairs are the failover pairs of a region, declared on either side.
 func (b *Builder) pairs(region string) []string {
-	var out []string
-	if r, ok := b.Index.regions[region]; ok && r.Spec.PairedRegion != "" {
-		out = append(out, r.Spec.PairedRegion)
-	}
-	for p := range b.Index.pairedBy[region] {
-		if !contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return b.Index.pairs.Of(region)
 }
 
 // freezeFacts selects the freezes that cover a region of the request.

@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // Request is what the gate needs of one admission request.
@@ -171,7 +172,7 @@ func (o *Object) region() string {
 	if o == nil {
 		return ""
 	}
-	return strings.TrimSpace(o.Labels[wavegatev1alpha1.LabelRegion])
+	return regions.Label(o.Labels)
 }
 
 // annotatedRegions parses wavegate.io/regions: "r1,r2" or "*".

@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/replica"
 )
@@ -75,7 +76,7 @@ func workloadHandler(gr schema.GroupResource, ix *Index) toolscache.ResourceEven
 		}
 		region := ""
 		if present {
-			region = m.Labels[wavegatev1alpha1.LabelRegion]
+			region = regions.Label(m.Labels)
 		}
 		ix.SetWorkloadRegion(gr.Group, gr.Resource, m.Namespace, m.Name, region)
 	}
