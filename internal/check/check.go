@@ -210,7 +210,7 @@ func (c *Checker) Check(ctx context.Context, r Request) (Verdict, error) {
 	if err != nil {
 		return Verdict{}, err
 	}
-	if !c.gated(req) {
+	if !c.gated(req, obj, old) {
 		c.apply(obj, r.Delete)
 		return Verdict{Operation: req.Operation, Allowed: true}, nil
 	}
@@ -284,26 +284,33 @@ func decode(obj *unstructured.Unstructured) (*facts.Object, error) {
 	return facts.DecodeObject(raw)
 }
 
-// gated reports whether the API server would call the gate for req, with
-// the delete-automation identities that Wavegate keeps in the webhook
-// configuration: those of the AutomationPolicies in the state.
-func (c *Checker) gated(req *facts.Request) bool {
+// gated reports whether the API server would call the gate for req: the
+// webhook configuration itself is evaluated, with the delete-automation
+// identities that Wavegate keeps in it: those of the AutomationPolicies in
+// the state.
+func (c *Checker) gated(req *facts.Request, obj, old *unstructured.Unstructured) bool {
 	opts := c.namespaceOpts
 	opts.Automation = c.gate.Facts.Index.Automation()
-	a := webhookconfig.Attributes{
-		Operation: req.Operation, Group: req.Group, Resource: req.Resource, SubResource: req.SubResource,
-		Namespace: req.Namespace, User: req.User, Groups: req.Groups,
-		NamespaceLabelled: req.Namespace != "" && c.gate.Facts.Index.NamespaceRegion(req.Namespace) != "",
-		Finalizing:        req.Finalizing(),
+	a := webhookconfig.Request{
+		Operation: req.Operation, Group: req.Group, Version: req.Version, Resource: req.Resource, SubResource: req.SubResource,
+		Namespace: req.Namespace, Name: req.Name, User: req.User, Groups: req.Groups,
 	}
-	if req.Kind == "Namespace" && req.Group == "" {
-		a.Namespace = req.Name
-	}
-	for _, o := range []*facts.Object{req.Object, req.OldObject} {
-		if o != nil {
-			a.Labels = append(a.Labels, o.Labels)
-			a.Annotations = append(a.Annotations, o.Annotations)
+	switch req.Operation {
+	case "DELETE":
+		if old == nil {
+			old = obj
 		}
+		a.OldObject = old.Object
+	case "CREATE":
+		a.Object = obj.Object
+	default:
+		a.Object, a.OldObject = obj.Object, old.Object
+	}
+	nsKey := key(&unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": req.Namespace}}})
+	if req.Kind == "Namespace" && req.Group == "" {
+		a.NamespaceLabels = obj.GetLabels()
+	} else if ns, ok := c.objects[nsKey]; ok {
+		a.NamespaceLabels = ns.GetLabels()
 	}
 	return webhookconfig.Gated(opts, a)
 }

@@ -29,6 +29,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -224,31 +225,35 @@ func TestTheAPIServerSendsTheGateWhatGatedSays(t *testing.T) {
 			if resource == "deployments" {
 				group = "apps"
 			}
-			a := webhookconfig.Attributes{Operation: c.op, Group: group, Resource: resource, SubResource: c.sub, Namespace: c.obj.GetNamespace(),
-				User: c.user, Groups: c.groups, NamespaceLabelled: c.obj.GetNamespace() == "fc-east"}
+			a := webhookconfig.Request{Operation: c.op, Group: group, Version: "v1", Resource: resource, SubResource: c.sub,
+				Namespace: c.obj.GetNamespace(), Name: c.obj.GetName(), User: c.user, Groups: c.groups}
+			if c.obj.GetNamespace() == "fc-east" {
+				a.NamespaceLabels = map[string]string{wavegatev1alpha1.LabelRegion: "eastus"}
+			}
 			if resource == "namespaces" {
-				a.Namespace = c.obj.GetName()
+				a.NamespaceLabels = c.obj.GetLabels()
 			}
 			obj := c.obj.DeepCopyObject().(client.Object)
 			switch {
 			case c.op == "CREATE":
-				a.Labels, a.Annotations = []map[string]string{obj.GetLabels()}, []map[string]string{obj.GetAnnotations()}
+				a.Object = asMap(g, obj)
 				err = cl.Create(ctx, obj, client.DryRunAll)
 			case c.op == "DELETE":
-				a.Labels, a.Annotations = []map[string]string{obj.GetLabels()}, []map[string]string{obj.GetAnnotations()}
+				a.OldObject = asMap(g, obj)
 				err = cl.Delete(ctx, obj, client.DryRunAll)
 			case c.sub == "scale":
-				err = cl.SubResource("scale").Update(ctx, obj, client.WithSubResourceBody(&autoscalingv1.Scale{
+				scale := &autoscalingv1.Scale{
 					ObjectMeta: metav1.ObjectMeta{Namespace: obj.GetNamespace(), Name: obj.GetName()}, Spec: autoscalingv1.ScaleSpec{Replicas: 3},
-				}), client.DryRunAll)
+				}
+				a.Object, a.OldObject = asMap(g, scale), asMap(g, scale)
+				err = cl.SubResource("scale").Update(ctx, obj, client.WithSubResourceBody(scale), client.DryRunAll)
 			case c.sub == "status":
 				obj.(*appsv1.Deployment).Status.ObservedGeneration = 7
+				a.Object, a.OldObject = asMap(g, obj), asMap(g, c.obj)
 				err = cl.Status().Update(ctx, obj, client.DryRunAll)
 			default:
 				c.change(obj)
-				a.Labels = []map[string]string{obj.GetLabels(), c.obj.GetLabels()}
-				a.Annotations = []map[string]string{obj.GetAnnotations(), c.obj.GetAnnotations()}
-				a.Finalizing = facts.FinalizersOnly(decoded(g, c.obj), decoded(g, obj))
+				a.Object, a.OldObject = asMap(g, obj), asMap(g, c.obj)
 				err = cl.Update(ctx, obj, client.DryRunAll)
 			}
 			gated := err != nil && strings.Contains(err.Error(), "failed calling webhook")
@@ -266,4 +271,11 @@ func TestTheAPIServerSendsTheGateWhatGatedSays(t *testing.T) {
 		g.Expect(env.Client.Update(ctx, held)).To(Succeed())
 		g.Expect(apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(held), held))).To(BeTrue())
 	})
+}
+
+// asMap is an object as the API server hands it to match conditions.
+func asMap(g Gomega, obj runtime.Object) map[string]any {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	g.Expect(err).NotTo(HaveOccurred())
+	return m
 }

@@ -22,7 +22,6 @@ package webhookconfig
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -230,91 +229,3 @@ func quoted(ss []string) string {
 	return strings.Join(q, ", ")
 }
 
-// Attributes are what the webhook configuration's filters look at.
-type Attributes struct {
-	Operation   string // CREATE, UPDATE or DELETE
-	Group       string
-	Resource    string
-	SubResource string
-	// Namespace is the request's namespace; for a Namespace, its name.
-	Namespace   string
-	User        string
-	Groups      []string
-	Labels      []map[string]string // of the new and the old object
-	Annotations []map[string]string // of the new and the old object
-	// NamespaceLabelled: the object's Namespace has a region label.
-	NamespaceLabelled bool
-	// Finalizing: an update of an object being deleted that only removes
-	// finalizers (facts.FinalizersOnly).
-	Finalizing bool
-}
-
-// Gated mirrors Configuration in Go, for `wavegate check`: it reports
-// whether the API server would send a request to the gate at all. A request
-// that is not gated is admitted without a decision, as in a cluster.
-func Gated(o Options, a Attributes) bool {
-	switch {
-	case never(o, a):
-		return false
-	case a.SubResource == "scale":
-		return a.Operation == string(admissionregistrationv1.Update) &&
-			(a.NamespaceLabelled || a.Group == ScaledWorkloadsGroup && slices.Contains(ScaledWorkloads, a.Resource))
-	case a.SubResource != "":
-		return false
-	case a.Operation == string(admissionregistrationv1.Delete):
-		return gatedDelete(o, a)
-	case a.Finalizing:
-		return false
-	}
-	return gatedCreateOrUpdate(a)
-}
-
-// never mirrors the conditions every entry has.
-func never(o Options, a Attributes) bool {
-	return a.Group == "" && (a.Resource == "pods" || a.Resource == "nodes" || a.Resource == "events") ||
-		a.Group == "coordination.k8s.io" && a.Resource == "leases" ||
-		a.Group == "events.k8s.io" || a.Group == wavegatev1alpha1.GroupVersion.Group ||
-		a.Namespace == "kube-system" || a.Namespace == o.Namespace ||
-		IsKubernetesController(a.User)
-}
-
-// gatedCreateOrUpdate mirrors the three create and update entries.
-func gatedCreateOrUpdate(a Attributes) bool {
-	for _, l := range a.Labels {
-		if _, ok := l[wavegatev1alpha1.LabelRegion]; ok {
-			return true
-		}
-	}
-	if a.NamespaceLabelled {
-		return true
-	}
-	for _, an := range a.Annotations {
-		_, regions := an[wavegatev1alpha1.AnnotationRegions]
-		_, requires := an[wavegatev1alpha1.AnnotationRequires]
-		if regions || requires {
-			return true
-		}
-	}
-	return false
-}
-
-// gatedDelete mirrors the four delete entries.
-func gatedDelete(o Options, a Attributes) bool {
-	if a.Group == "" && a.Resource == "namespaces" {
-		return true
-	}
-	for _, l := range a.Labels {
-		if _, ok := l[wavegatev1alpha1.LabelRegion]; ok || l[wavegatev1alpha1.LabelProtection] == wavegatev1alpha1.ProtectionProtected {
-			return true
-		}
-	}
-	for _, an := range a.Annotations {
-		if _, ok := an[wavegatev1alpha1.AnnotationRegions]; ok {
-			return true
-		}
-	}
-	if a.NamespaceLabelled {
-		return true
-	}
-	return o.Automation.Matches(a.User, a.Groups)
-}

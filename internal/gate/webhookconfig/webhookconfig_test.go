@@ -89,8 +89,10 @@ func TestScaleIsGatedLikeTheWorkloadAndStatusIsNot(t *testing.T) {
 	NewWithT(t).Expect(scale).To(HaveLen(2), "scale in regional namespaces, and of the workloads whose region labels the gate tracks")
 
 	opts := Options{Namespace: "wavegate-system"}
-	scaling := func(group, resource, user string, regionalNS bool) Attributes {
-		return Attributes{Operation: "UPDATE", Group: group, Resource: resource, SubResource: "scale", Namespace: "app", User: user, NamespaceLabelled: regionalNS}
+	scaling := func(group, resource, user string, regionalNS bool) Request {
+		scale := object(nil, nil)
+		return Request{Operation: "UPDATE", Group: group, Version: "v1", Resource: resource, SubResource: "scale", Namespace: "app", Name: "web",
+			User: user, Object: scale, OldObject: scale, NamespaceLabels: regionLabels(regionalNS)}
 	}
 	g := NewWithT(t)
 	g.Expect(Gated(opts, scaling("apps", "deployments", "alice", false))).To(BeTrue(), "the gate looks the Deployment's label up")
@@ -105,27 +107,33 @@ func TestScaleIsGatedLikeTheWorkloadAndStatusIsNot(t *testing.T) {
 
 func TestKubernetesOwnControllersNeverReachTheGate(t *testing.T) {
 	opts := Options{Namespace: "wavegate-system"}
-	regional := []map[string]string{{"wavegate.io/region": "eastus"}}
+	regional := object(map[string]string{"wavegate.io/region": "eastus"}, nil)
 	for _, user := range []string{"system:kube-controller-manager", "system:kube-scheduler", "system:serviceaccount:kube-system:root-ca-cert-publisher",
 		"system:serviceaccount:kube-system:generic-garbage-collector"} {
 		for _, op := range []string{"CREATE", "UPDATE", "DELETE"} {
-			a := Attributes{Operation: op, Resource: "configmaps", Namespace: "app", User: user, Labels: regional, NamespaceLabelled: true}
+			a := Request{Operation: op, Version: "v1", Resource: "configmaps", Namespace: "app", Name: "x", User: user, Object: regional, NamespaceLabels: regionLabels(true)}
+			if op != "CREATE" {
+				a.OldObject = regional
+			}
+			if op == "DELETE" {
+				a.Object = nil
+			}
 			NewWithT(t).Expect(Gated(opts, a)).To(BeFalse(), "%s %s", user, op)
 		}
 	}
-	a := Attributes{Operation: "CREATE", Resource: "configmaps", Namespace: "app", User: "system:serviceaccount:kube-systemx:ctl", Labels: regional}
+	a := Request{Operation: "CREATE", Version: "v1", Resource: "configmaps", Namespace: "app", Name: "x", User: "system:serviceaccount:kube-systemx:ctl", Object: regional}
 	NewWithT(t).Expect(Gated(opts, a)).To(BeTrue(), "only kube-system's own service accounts")
 }
 
 func TestDeletesReachTheGateOnlyWhenARuleCanDenyThem(t *testing.T) {
 	synced := &Automation{Users: []string{"system:serviceaccount:auto:cleaner"}, Groups: []string{"cleaners"}}
-	del := func(resource string, labels, annotations map[string]string, regionalNS bool, user string, groups ...string) Attributes {
-		return Attributes{Operation: "DELETE", Resource: resource, Namespace: "app", User: user, Groups: groups,
-			Labels: []map[string]string{labels}, Annotations: []map[string]string{annotations}, NamespaceLabelled: regionalNS}
+	del := func(resource string, labels, annotations map[string]string, regionalNS bool, user string, groups ...string) Request {
+		return Request{Operation: "DELETE", Version: "v1", Resource: resource, Namespace: "app", Name: "x", User: user, Groups: groups,
+			OldObject: object(labels, annotations), NamespaceLabels: regionLabels(regionalNS)}
 	}
 	cases := []struct {
 		name       string
-		a          Attributes
+		a          Request
 		automation *Automation
 		want       bool
 	}{
@@ -135,7 +143,7 @@ func TestDeletesReachTheGateOnlyWhenARuleCanDenyThem(t *testing.T) {
 		{name: "a human deletes a regional object", a: del("configmaps", map[string]string{"wavegate.io/region": "eastus"}, nil, false, "alice"), automation: synced, want: true},
 		{name: "a human deletes a multi-region object", a: del("configmaps", nil, map[string]string{"wavegate.io/regions": "*"}, false, "alice"), automation: synced, want: true},
 		{name: "a human deletes in a regional namespace", a: del("configmaps", nil, nil, true, "alice"), automation: synced, want: true},
-		{name: "a human deletes a Namespace", a: Attributes{Operation: "DELETE", Resource: "namespaces", Namespace: "app", User: "alice"}, automation: synced, want: true},
+		{name: "a human deletes a Namespace", a: Request{Operation: "DELETE", Version: "v1", Resource: "namespaces", Name: "app", User: "alice", OldObject: object(nil, nil)}, automation: synced, want: true},
 		{name: "automation deletes an untagged object", a: del("configmaps", nil, nil, false, "system:serviceaccount:auto:cleaner"), automation: synced, want: true},
 		{name: "automation by group", a: del("configmaps", nil, nil, false, "bot", "cleaners"), automation: synced, want: true},
 		{name: "before the identities are known every delete is sent", a: del("configmaps", nil, nil, false, "alice"), automation: nil, want: true},
@@ -174,8 +182,41 @@ func TestUpdatesThatOnlyFinalizeAreNotGated(t *testing.T) {
 		}
 		NewWithT(t).Expect(w.MatchConditions).To(ContainElement(HaveField("Name", "not-finalizing")), w.Name)
 	}
-	a := Attributes{Operation: "UPDATE", Resource: "configmaps", Namespace: "app", User: "alice", Labels: []map[string]string{{"wavegate.io/region": "eastus"}}}
-	NewWithT(t).Expect(Gated(Options{}, a)).To(BeTrue())
-	a.Finalizing = true
-	NewWithT(t).Expect(Gated(Options{}, a)).To(BeFalse())
+	old := object(map[string]string{"wavegate.io/region": "eastus"}, nil)
+	meta := old["metadata"].(map[string]any)
+	meta["deletionTimestamp"] = "2026-11-29T10:00:00Z"
+	meta["finalizers"] = []any{"example.com/cleanup"}
+	updated := object(map[string]string{"wavegate.io/region": "eastus"}, nil)
+	updated["metadata"].(map[string]any)["deletionTimestamp"] = "2026-11-29T10:00:00Z"
+	a := Request{Operation: "UPDATE", Version: "v1", Resource: "configmaps", Namespace: "app", Name: "x", User: "alice", Object: updated, OldObject: old}
+	NewWithT(t).Expect(Gated(Options{}, a)).To(BeFalse(), "removing the last finalizer of an object being deleted")
+	updated["data"] = map[string]any{"k": "changed"}
+	NewWithT(t).Expect(Gated(Options{}, a)).To(BeTrue(), "a change to the payload while finalizing is gated")
+}
+
+// object is a ConfigMap as a JSON map, with the labels and annotations.
+func object(labels, annotations map[string]string) map[string]any {
+	meta := map[string]any{"name": "x", "namespace": "app"}
+	if labels != nil {
+		meta["labels"] = toAny(labels)
+	}
+	if annotations != nil {
+		meta["annotations"] = toAny(annotations)
+	}
+	return map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": map[string]any{"k": "v"}}
+}
+
+func toAny(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func regionLabels(regional bool) map[string]string {
+	if regional {
+		return map[string]string{"wavegate.io/region": "eastus"}
+	}
+	return nil
 }
