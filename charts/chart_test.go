@@ -30,7 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
 
@@ -79,7 +79,7 @@ func TestTheChartIsLintClean(t *testing.T) {
 // except kinds whose CRDs a bare cluster does not have.
 func apply(t *testing.T, objs []*unstructured.Unstructured, skip ...string) {
 	g := NewWithT(t)
-	env, err := controlplane.StartWithoutWebhookServer()
+	env, err := testenv.StartWithoutWebhookServer()
 	g.Expect(err).NotTo(HaveOccurred())
 	defer func() { g.Expect(env.Stop()).To(Succeed()) }()
 	ctx := context.Background()

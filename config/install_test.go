@@ -28,7 +28,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
 
@@ -54,7 +54,7 @@ func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	g.Expect(kinds).To(HaveKey("Deployment"))
 	g.Expect(kinds).To(HaveKey("PodDisruptionBudget"))
 
-	env, err := controlplane.StartWithoutWebhookServer()
+	env, err := testenv.StartWithoutWebhookServer()
 	g.Expect(err).NotTo(HaveOccurred())
 	defer func() { g.Expect(env.Stop()).To(Succeed()) }()
 	ctx := context.Background()

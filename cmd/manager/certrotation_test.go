@@ -33,7 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 // TestCertRotationCreatesTheCertificateAndInjectsItsCA runs the rotator
@@ -45,7 +45,7 @@ func TestCertRotationCreatesTheCertificateAndInjectsItsCA(t *testing.T) {
 		t.Fatal("KUBEBUILDER_ASSETS is not set: run with make test")
 	}
 	g := NewWithT(t)
-	env, err := controlplane.StartWithoutWebhookServer()
+	env, err := testenv.StartWithoutWebhookServer()
 	g.Expect(err).NotTo(HaveOccurred())
 	defer func() { g.Expect(env.Stop()).To(Succeed()) }()
 	ctx := context.Background()

@@ -36,13 +36,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/setup"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 var (
-	env        *controlplane.Env
+	env        *testenv.Env
 	binary     string
 	kubeconfig string
 )
@@ -62,7 +62,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	kubeconfig = filepath.Join(dir, "kubeconfig")
-	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
+	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
 		opts := setup.Defaults()
 		opts.ProtectedResources = "configmaps"
 		opts.MaxRequeue = 200 * time.Millisecond

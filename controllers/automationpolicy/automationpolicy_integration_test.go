@@ -33,18 +33,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/setup"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 var (
-	env   *controlplane.Env
+	env   *testenv.Env
 	clock = NewFakeClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
+	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
 		opts := setup.ForTests(clock.Now)
 		return setup.Manager(mgr, opts)
 	}))

@@ -30,7 +30,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/convergence"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 func pin(version, reason string) map[string]string {

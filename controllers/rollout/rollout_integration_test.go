@@ -35,13 +35,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/setup"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 var (
-	env   *controlplane.Env
+	env   *testenv.Env
 	clock = NewFakeClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
 )
 
@@ -56,7 +56,7 @@ func options() setup.Options {
 // The webhooks run for the whole package; each test runs its own controller,
 // so a test can stop and restart it.
 func TestMain(m *testing.M) {
-	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
+	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
 		return setup.Webhooks(mgr, options())
 	}))
 }

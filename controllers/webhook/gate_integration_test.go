@@ -34,9 +34,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/metrics"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 // The gate's inventory: g-eastus and g-westus are a failover pair. Plan
@@ -74,9 +74,9 @@ func newNamespace(t *testing.T, labels map[string]string) string {
 
 // clientAs impersonates a user; system:masters keeps RBAC out of the way so
 // only Wavegate decides.
-func clientAs(t *testing.T, user string, groups ...string) (client.Client, *controlplane.Warnings) {
+func clientAs(t *testing.T, user string, groups ...string) (client.Client, *testenv.Warnings) {
 	t.Helper()
-	w := &controlplane.Warnings{}
+	w := &testenv.Warnings{}
 	cfg := rest.CopyConfig(env.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: append([]string{"system:masters"}, groups...)}
 	cfg.WarningHandlerWithContext = w

@@ -34,7 +34,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 // These tests replay what Kubernetes' own controllers and everyday tools do

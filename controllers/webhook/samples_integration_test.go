@@ -28,11 +28,11 @@ import (
 	. "github.com/onsi/gomega"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
 
-func samplesDir() string { return filepath.Join(controlplane.RepoRoot(), "config", "samples") }
+func samplesDir() string { return filepath.Join(testenv.RepoRoot(), "config", "samples") }
 
 var (
 	samplesOnce sync.Once
@@ -44,8 +44,8 @@ var (
 // applySamples applies config/samples/*.yaml once, as a user would.
 func applySamples() error {
 	samplesOnce.Do(func() {
-		var applied []controlplane.AppliedFile
-		applied, samplesErr = controlplane.ApplyDir(context.Background(), env.Client, samplesDir(), "samples")
+		var applied []testenv.AppliedFile
+		applied, samplesErr = testenv.ApplyDir(context.Background(), env.Client, samplesDir(), "samples")
 		for _, f := range applied {
 			for _, obj := range f.Objects {
 				if obj.GetKind() == "Region" {

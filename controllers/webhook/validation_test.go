@@ -29,8 +29,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	"github.com/wavegate/wavegate/internal/test/testenv"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 func TestFindCycle(t *testing.T) {
@@ -88,7 +88,7 @@ func TestValidateWaves(t *testing.T) {
 // failingReader is a client whose reads fail, as when the API server is unreachable.
 func failingReader() client.Client {
 	boom := errors.New("connection refused")
-	return fake.NewClientBuilder().WithScheme(controlplane.NewScheme()).WithInterceptorFuncs(interceptor.Funcs{
+	return fake.NewClientBuilder().WithScheme(testenv.NewScheme()).WithInterceptorFuncs(interceptor.Funcs{
 		Get: func(context.Context, client.WithWatch, client.ObjectKey, client.Object, ...client.GetOption) error {
 			return boom
 		},

@@ -31,12 +31,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/setup"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
-var env *controlplane.Env
+var env *testenv.Env
 
 // testNow is when the webhooks' clock starts, so time-dependent messages are
 // exact; clock lets a test move it on.
@@ -53,7 +53,7 @@ const controllerUser = "wavegate-controller"
 const gateConfiguration = "gate"
 
 func TestMain(m *testing.M) {
-	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
+	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
 		opts := setup.Defaults()
 		opts.Now = clock.Now
 		opts.ControllerUser = controllerUser

@@ -41,9 +41,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
-	"github.com/wavegate/wavegate/internal/realcluster"
+	"github.com/wavegate/wavegate/internal/test/realcluster"
 )
 
 func main() {
@@ -75,7 +75,7 @@ func run(replay bool) error {
 	if err != nil {
 		return err
 	}
-	d := &demo{root: controlplane.RepoRoot(), bins: bins}
+	d := &demo{root: testenv.RepoRoot(), bins: bins}
 	dir := filepath.Join(d.root, "bin", "demo")
 	step("starting a real cluster (kwokctl, binary runtime: kube-apiserver, etcd, kube-controller-manager, kube-scheduler, kwok)")
 	if d.cluster, err = realcluster.Create(ctx, bins, "wavegate-demo", dir, quiet{}); err != nil {

@@ -34,8 +34,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wavegate/wavegate/internal/controlplane"
-	"github.com/wavegate/wavegate/internal/realcluster"
+	"github.com/wavegate/wavegate/internal/test/testenv"
+	"github.com/wavegate/wavegate/internal/test/realcluster"
 )
 
 // TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind runs what `make dev`
@@ -53,7 +53,7 @@ func TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred(), string(out))
 
 	cmd := exec.Command(bin, "--replay=false")
-	cmd.Dir = controlplane.RepoRoot()
+	cmd.Dir = testenv.RepoRoot()
 	stdout, err := cmd.StdoutPipe()
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(cmd.Start()).To(Succeed())
@@ -82,9 +82,9 @@ func TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 		Not(ContainSubstring("== 1. One global configuration")),
 	), "make dev rolls out to the pinned pair and does not replay the outages")
 
-	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(controlplane.RepoRoot(), "bin", "demo", "kubeconfig"))
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(testenv.RepoRoot(), "bin", "demo", "kubeconfig"))
 	g.Expect(err).NotTo(HaveOccurred())
-	c, err := client.New(cfg, client.Options{Scheme: controlplane.NewScheme()})
+	c, err := client.New(cfg, client.Options{Scheme: testenv.NewScheme()})
 	g.Expect(err).NotTo(HaveOccurred())
 	ctx := context.Background()
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "dev-test"}})).To(Succeed())

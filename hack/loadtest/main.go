@@ -61,7 +61,7 @@ import (
 	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/setup"
-	"github.com/wavegate/wavegate/internal/synthetic"
+	"github.com/wavegate/wavegate/internal/test/synthetic"
 )
 
 type config struct {

@@ -38,15 +38,15 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/manifest"
 	"github.com/wavegate/wavegate/internal/setup"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 var (
-	env *controlplane.Env
+	env *testenv.Env
 	now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 )
 
@@ -55,7 +55,7 @@ const controllerUser = "wavegate-controller"
 // Only the webhooks run: the fixture's rollout and policy status is written
 // by the test, as the controllers would.
 func TestMain(m *testing.M) {
-	os.Exit(controlplane.Main(m, &env, func(mgr ctrl.Manager) error {
+	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
 		opts := setup.Defaults()
 		opts.Now = func() time.Time { return now }
 		opts.ControllerUser = controllerUser

@@ -30,13 +30,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
-var env *controlplane.Env
+var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	e, err := controlplane.StartWithoutWebhookServer()
+	e, err := testenv.StartWithoutWebhookServer()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -24,7 +24,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	. "github.com/wavegate/wavegate/internal/testobjects"
+	. "github.com/wavegate/wavegate/internal/test/objects"
 )
 
 // TestTheEmergencySwitchWorksWithEveryReplicaDown: a Freeze's webhook fails

@@ -25,7 +25,7 @@ import (
 
 	"github.com/wavegate/wavegate/internal/gate/engine"
 	"github.com/wavegate/wavegate/internal/gate/facts"
-	"github.com/wavegate/wavegate/internal/synthetic"
+	"github.com/wavegate/wavegate/internal/test/synthetic"
 )
 
 // BenchmarkDecide measures one admission decision in process: facts from the

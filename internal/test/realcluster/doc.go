@@ -24,5 +24,5 @@ limitations under the License.
 // stands in for the webhook Service: it sends each connection to a ready
 // replica, as kube-proxy would.
 //
-// The e2e suites (internal/e2e), `make demo` and `make dev` use it.
+// The e2e suites (internal/test/e2e), `make demo` and `make dev` use it.
 package realcluster

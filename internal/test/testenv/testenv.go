@@ -17,7 +17,7 @@ limitations under the License.
 // Package controlplane starts a local kube-apiserver and etcd (controller-runtime
 // envtest) with Wavegate's CRDs and webhook configuration installed, plus a
 // manager that serves the webhooks. Integration tests and `make demo` use it.
-package controlplane
+package testenv
 
 import (
 	"context"
@@ -76,7 +76,7 @@ type Setup func(mgr Manager) error
 // RepoRoot is the directory that holds go.mod.
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // NewScheme returns a scheme with the built-in kinds and Wavegate's.

@@ -31,7 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
 
@@ -49,7 +49,7 @@ type Chart struct {
 // RenderChart runs `helm template` on charts/wavegate with the CRDs, as
 // `helm install` would install it, with extra --set values.
 func RenderChart(ctx context.Context, helm string, set ...string) (*Chart, error) {
-	args := []string{"template", Release, filepath.Join(controlplane.RepoRoot(), "charts", "wavegate"),
+	args := []string{"template", Release, filepath.Join(testenv.RepoRoot(), "charts", "wavegate"),
 		"--namespace", Namespace, "--include-crds"}
 	for _, s := range set {
 		args = append(args, "--set", s)

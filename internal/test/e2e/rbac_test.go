@@ -31,7 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/wavegate/wavegate/internal/realcluster"
+	"github.com/wavegate/wavegate/internal/test/realcluster"
 )
 
 // permissionsFile lists the manager's effective permissions, one rule per
@@ -87,7 +87,7 @@ func TestManagerPermissions(t *testing.T) {
 }
 
 const permissionsHeader = "# The manager's effective permissions, as SelfSubjectRulesReview reports them\n" +
-	"# when it runs as the chart's ServiceAccount. Checked by internal/e2e TestManagerPermissions.\n"
+	"# when it runs as the chart's ServiceAccount. Checked by internal/test/e2e TestManagerPermissions.\n"
 
 // permissionLines writes each rule as "scope | verbs | groups | resources | names".
 // Rules granted in every namespace also appear in Wavegate's own; they are

@@ -16,7 +16,7 @@ limitations under the License.
 
 // Package testobjects builds Wavegate objects for tests with functional
 // options: Rollout("msi", WithVersion("2.0.0"), WithPlan("default")).
-package testobjects
+package objects
 
 import (
 	"encoding/json"

@@ -34,8 +34,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wavegate/wavegate/internal/controlplane"
-	"github.com/wavegate/wavegate/internal/realcluster"
+	"github.com/wavegate/wavegate/internal/test/testenv"
+	"github.com/wavegate/wavegate/internal/test/realcluster"
 )
 
 // env is the one cluster every suite shares; suites that stop replicas start
@@ -61,7 +61,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	env.bins = bins
-	dir := filepath.Join(controlplane.RepoRoot(), "bin", "e2e")
+	dir := filepath.Join(testenv.RepoRoot(), "bin", "e2e")
 	_ = os.RemoveAll(dir)
 	logf("starting a kwok cluster (kwokctl, binary runtime) in %s", dir)
 	c, err := realcluster.Create(ctx, bins, "wavegate-e2e", dir, os.Stdout)

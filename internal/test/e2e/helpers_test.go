@@ -35,12 +35,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
-	"github.com/wavegate/wavegate/internal/realcluster"
+	"github.com/wavegate/wavegate/internal/test/realcluster"
 )
 
-func samplesDir() string { return filepath.Join(controlplane.RepoRoot(), "config", "samples") }
+func samplesDir() string { return filepath.Join(testenv.RepoRoot(), "config", "samples") }
 
 // sampleRegions are the Regions of config/samples/10-regions.yaml.
 func sampleRegions() []string {

@@ -34,7 +34,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wavegate/wavegate/internal/controlplane"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 // LabelTopologyRegion is the well-known label that places a node in a region.
@@ -141,7 +141,7 @@ func (c *Cluster) connect(ctx context.Context) error {
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
 	c.Config = cfg
-	if c.Client, err = client.New(cfg, client.Options{Scheme: controlplane.NewScheme()}); err != nil {
+	if c.Client, err = client.New(cfg, client.Options{Scheme: testenv.NewScheme()}); err != nil {
 		return err
 	}
 	c.Clientset, err = kubernetes.NewForConfig(cfg)

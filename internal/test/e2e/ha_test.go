@@ -32,7 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/realcluster"
+	"github.com/wavegate/wavegate/internal/test/realcluster"
 )
 
 // leaseDuration and retryPeriod are the manager's leader election defaults.

@@ -26,7 +26,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/gate/facts"
-	"github.com/wavegate/wavegate/internal/testobjects"
+	"github.com/wavegate/wavegate/internal/test/objects"
 )
 
 // State sizes a synthetic cluster.
@@ -48,10 +48,10 @@ func Populate(s State) *facts.Index {
 	ix := facts.NewIndex()
 	waves := make([]wavegatev1alpha1.Wave, 10)
 	for w := range waves {
-		waves[w] = testobjects.Wave(fmt.Sprintf("w%d", w))
+		waves[w] = objects.Wave(fmt.Sprintf("w%d", w))
 	}
 	for i := range s.Regions {
-		r := testobjects.Region(Region(i))
+		r := objects.Region(Region(i))
 		if i%2 == 1 {
 			r.Spec.PairedRegion = Region(i - 1)
 		}
@@ -60,9 +60,9 @@ func Populate(s State) *facts.Index {
 		w := (i/2)%5 + 5*(i%2)
 		waves[w].Regions = append(waves[w].Regions, Region(i))
 	}
-	ix.SetWavePlan(testobjects.WavePlan("default", waves...))
+	ix.SetWavePlan(objects.WavePlan("default", waves...))
 	for i := range s.Rollouts {
-		ro := testobjects.Rollout(fmt.Sprintf("rollout-%05d", i))
+		ro := objects.Rollout(fmt.Sprintf("rollout-%05d", i))
 		for j := range s.Regions {
 			ro.Status.Regions = append(ro.Status.Regions, wavegatev1alpha1.RolloutRegionStatus{
 				Name: Region(j), State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0",
@@ -78,10 +78,10 @@ func Populate(s State) *facts.Index {
 	}
 	for i := range s.Freezes {
 		// Freezes cover the last regions; the request below is elsewhere.
-		ix.SetFreeze(testobjects.Freeze(fmt.Sprintf("freeze-%d", i), []string{Region(s.Regions - 1 - i%10)}))
+		ix.SetFreeze(objects.Freeze(fmt.Sprintf("freeze-%d", i), []string{Region(s.Regions - 1 - i%10)}))
 	}
 	for i := range s.Policies {
-		ix.SetAutomationPolicy(testobjects.Policy(fmt.Sprintf("policy-%d", i), []string{Region(i % s.Regions)}, func(p *wavegatev1alpha1.AutomationPolicy) {
+		ix.SetAutomationPolicy(objects.Policy(fmt.Sprintf("policy-%d", i), []string{Region(i % s.Regions)}, func(p *wavegatev1alpha1.AutomationPolicy) {
 			p.Spec.Identities.ServiceAccounts = []string{fmt.Sprintf("automation/sa-%d", i)}
 		}))
 	}
