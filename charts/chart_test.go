@@ -30,8 +30,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 func helm(t *testing.T, args ...string) string {

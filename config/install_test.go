@@ -28,8 +28,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {

@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package policies embeds Wavegate's admission rules, written in Rego: one
-// package per rule id under data.wavegate.rules, collected by
-// data.wavegate.main. Tests (*_test.rego) are embedded too, so `go test`
-// runs them through the OPA tester.
 package policies
 
 import "embed"

@@ -36,9 +36,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/test/objects"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 var (

@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package changerecord garbage-collects ChangeRecords. A change's record is
-// what change-velocity judges its next region by, so it is kept for a
-// retention far longer than any wave plan's bakes; after that, the change is
-// done and its record only costs memory in every webhook replica.
 package changerecord
 
 import (

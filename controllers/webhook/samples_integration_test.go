@@ -28,8 +28,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 func samplesDir() string { return filepath.Join(testenv.RepoRoot(), "config", "samples") }

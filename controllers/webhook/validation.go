@@ -14,14 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package webhook holds the typed validating webhooks for Wavegate's own
-// kinds. OpenAPI and CEL in the CRDs reject everything that needs only the
-// object itself; these validators add the rules that need other objects: the
-// region inventory, the wave plans and the other rollouts.
-//
-// They read through an uncached reader on purpose: writes to Wavegate's own
-// kinds are rare, and a stale cache would deny a plan whose regions were
-// created a moment before.
 package webhook
 
 import (

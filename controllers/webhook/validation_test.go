@@ -29,8 +29,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	. "github.com/wavegate/wavegate/internal/test/objects"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 func TestFindCycle(t *testing.T) {

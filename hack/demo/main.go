@@ -41,9 +41,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 func main() {

@@ -34,8 +34,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 // TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind runs what `make dev`

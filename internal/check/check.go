@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package check judges manifests offline with the same policies, engine,
-// facts and decision path as the webhook: a state file stands in for the
-// cluster, and manifests are judged in order as one sequence of applies, so
-// change records accumulate within a run.
 package check
 
 import (

@@ -38,11 +38,11 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/manifest"
 	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/test/objects"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 var (

@@ -14,9 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package cli is the wavegate command line: pause and resume regions with a
-// Freeze, and show the state of freezes, rollouts, automation and regions.
-// Exit codes: 0 success, 1 denied or failed, 2 bad usage or bad input.
 package cli
 
 import (

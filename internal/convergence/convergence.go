@@ -14,11 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package convergence answers one question for both the rollout controller
-// (dependsOn) and the admission gate (the requires rule): has a ConfigRollout
-// converged in a region and in that region's failover pair? The answer comes
-// from what the controller observed and wrote to status, never from what it
-// applied.
 package convergence
 
 import (

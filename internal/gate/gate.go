@@ -14,16 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package gate owns the admission decision: a request is parsed once into a
-// facts.Request, its facts are built from the index in one pass, the engine
-// (the Rego policies) decides, and an admitted change is recorded so that
-// change-velocity and the deletion breaker see it. The webhook handler in
-// controllers/webhook and `wavegate check` both call Judge; neither decides
-// anything of its own.
-//
-// Subpackages: facts (the index and the policy input), engine (OPA),
-// records (change records) and webhookconfig (which requests the API server
-// sends to the gate at all).
 package gate
 
 import (

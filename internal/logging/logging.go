@@ -14,8 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package logging builds the structured logger shared by controller-runtime
-// and klog: zap underneath, logr on top.
 package logging
 
 import (

@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package manifest reads Kubernetes objects from multi-document YAML or JSON.
 package manifest
 
 import (

@@ -14,8 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package metrics defines Wavegate's Prometheus metrics, registered with
-// controller-runtime's registry so the manager's /metrics serves them.
 package metrics
 
 import (

@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package readiness holds the manager's readiness checks: a replica is ready
-// to take admission traffic only once it serves its webhook certificate and
-// its informer caches have synced, because a webhook that answers from an
-// empty cache would judge against facts it does not have.
 package readiness
 
 import (

@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package regions holds the two rules about regions that every part of
-// Wavegate applies: which region an object configures, and which regions
-// are failover pairs. The gate, the controllers and `wavegate check` call
-// these and never restate them.
 package regions
 
 import (

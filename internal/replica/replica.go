@@ -14,11 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package replica marks the work that every manager replica must run, not
-// only the elected leader. controller-runtime runs a plain Runnable on the
-// leader only; the webhooks are served by every replica, so whatever feeds
-// them (informers, policy reloads) must run everywhere, or a standby replica
-// never becomes ready and denies every gated request.
 package replica
 
 import (

@@ -14,9 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package setup wires Wavegate's webhooks and controllers into a manager. The
-// manager binary, the integration tests and `make demo` all call it, so they
-// run the same thing.
 package setup
 
 import (

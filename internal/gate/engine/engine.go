@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package engine decides admission requests with Wavegate's Rego policies and
-// the embedded OPA engine. The query is prepared once and prepared again only
-// when the policies change; each decision hands the engine a pre-built
-// ast.Value, the cheapest input form.
 package engine
 
 import (

@@ -14,12 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package facts keeps the cluster facts the admission gate decides on, and
-// builds the policy input for one request from them. The Index is fed by
-// informer event handlers, so the hot path makes no API call, and it is
-// indexed so that a request reads only what it can touch: its regions and
-// their pairs, the freezes covering them, the rollouts it requires and the
-// policies of its requester.
 package facts
 
 import (
@@ -29,8 +23,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
+	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // set is a set of names.
@@ -74,8 +68,8 @@ type wave struct {
 type Index struct {
 	mu sync.RWMutex
 
-	regions  map[string]*wavegatev1alpha1.Region
-	pairs    *regions.Pairs
+	regions map[string]*wavegatev1alpha1.Region
+	pairs   *regions.Pairs
 
 	plans map[string]*plan
 

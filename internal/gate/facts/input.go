@@ -22,9 +22,9 @@ import (
 	"time"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/convergence"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
+	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // defaultBake is how long a change waits before a second region when no

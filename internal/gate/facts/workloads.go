@@ -29,8 +29,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
+	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/replica"
 )
 

@@ -14,12 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package records stores what the admission gate admitted (the regions a
-// change entered, the deletions of an automation) as ChangeRecords in the API
-// server, shared by every webhook replica. Writes use optimistic concurrency:
-// a write based on a version another replica has already replaced fails with
-// ErrConflict, and the gate decides again on the fresh record. So two
-// replicas racing on the same change can never both admit a violation.
 package records
 
 import (

@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package webhookconfig generates the ValidatingWebhookConfiguration of the
-// admission gate. Requests that can never be denied never reach the webhook:
-// the API server filters them with rules, namespace and object selectors and
-// CEL match conditions, so an outage of the webhook cannot block them.
 package webhookconfig
 
 import (
@@ -228,4 +224,3 @@ func quoted(ss []string) string {
 	}
 	return strings.Join(q, ", ")
 }
-

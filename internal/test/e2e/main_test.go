@@ -34,8 +34,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 // env is the one cluster every suite shares; suites that stop replicas start

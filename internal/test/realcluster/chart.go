@@ -31,8 +31,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wavegate/wavegate/internal/test/testenv"
 	"github.com/wavegate/wavegate/internal/manifest"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 // Namespace is where the suites and the demo install Wavegate.

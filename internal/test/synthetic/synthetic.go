@@ -14,8 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package synthetic builds a cluster's worth of admission facts without a
-// cluster, for benchmarks and the load generator.
 package synthetic
 
 import (

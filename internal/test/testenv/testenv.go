@@ -14,9 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package controlplane starts a local kube-apiserver and etcd (controller-runtime
-// envtest) with Wavegate's CRDs and webhook configuration installed, plus a
-// manager that serves the webhooks. Integration tests and `make demo` use it.
 package testenv
 
 import (
