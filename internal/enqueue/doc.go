@@ -14,5 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package enqueue holds event-handler helpers shared by the reconcilers.
+// Package enqueue holds the event-handler helpers the reconcilers share:
+// when a Region, WavePlan or Freeze changes, every object that may depend on
+// it is looked at again.
 package enqueue

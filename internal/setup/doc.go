@@ -15,6 +15,6 @@ limitations under the License.
 */
 
 // Package setup wires Wavegate's webhooks and controllers into a manager. The
-// manager binary, the integration tests and `make demo` all call it, so they
-// run the same thing.
+// manager binary and the integration tests call it, so they run the same
+// thing.
 package setup

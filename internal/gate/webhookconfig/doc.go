@@ -14,8 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package webhookconfig generates the ValidatingWebhookConfiguration of the
-// admission gate. Requests that can never be denied never reach the webhook:
-// the API server filters them with rules, namespace and object selectors and
-// CEL match conditions, so an outage of the webhook cannot block them.
+// Package webhookconfig declares which requests the API server sends to the
+// admission gate, once, as the gate's ValidatingWebhookConfiguration.
+// Requests that can never be denied never reach the webhook: the API server
+// filters them with rules, namespace and object selectors and CEL match
+// conditions, so an outage of the webhook cannot block them. Gated evaluates
+// that same configuration for `wavegate check`, and the delete-automation
+// identities that only AutomationPolicies know are kept in it at run time.
 package webhookconfig

@@ -14,6 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package testobjects builds Wavegate objects for tests with functional
+// Package objects builds Wavegate objects for tests with functional
 // options: Rollout("msi", WithVersion("2.0.0"), WithPlan("default")).
 package objects

@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package controlplane starts a local kube-apiserver and etcd (controller-runtime
+// Package testenv starts a local kube-apiserver and etcd (controller-runtime
 // envtest) with Wavegate's CRDs and webhook configuration installed, plus a
-// manager that serves the webhooks. Integration tests and `make demo` use it.
+// manager that serves the webhooks, for the integration suites. What needs
+// Kubernetes' own controllers, RBAC or several replicas runs on the real
+// cluster of internal/test/realcluster instead.
 package testenv
