@@ -31,7 +31,7 @@ import (
 	"github.com/wavegate/wavegate/policies"
 )
 
-// rules are the rule ids of SPEC section 4, each with its own Rego file.
+// rules are the rule ids of docs/spec.md section 4, each with its own Rego file.
 var rules = []string{"freeze", "multi-region", "unknown-region", "change-velocity", "requires", "protected-delete", "automation-scope"}
 
 func parseAll(t *testing.T) map[string]*ast.Module {

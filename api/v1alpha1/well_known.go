@@ -16,7 +16,7 @@ limitations under the License.
 
 package v1alpha1
 
-// Labels and annotations that users put on their own objects (SPEC section 2).
+// Labels and annotations that users put on their own objects (docs/spec.md section 2).
 const (
 	// LabelRegion marks an object (or every object of a Namespace) as configuring one region.
 	LabelRegion = "wavegate.io/region"

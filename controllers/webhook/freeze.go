@@ -28,7 +28,7 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-// The emergency switch must work while every replica is down (SPEC section
+// The emergency switch must work while every replica is down (docs/spec.md section
 // 8): every rule local to a Freeze is OpenAPI or CEL in its CRD, which the API
 // server enforces by itself, so this webhook fails open. It adds only what the
 // CRD cannot say: expiresAt in the future, and regions in the inventory.

@@ -21,7 +21,7 @@ limitations under the License.
 // ServiceAccount, and the samples applied. It rolls a new build of a real
 // Deployment out wave by wave with short bakes until the pinned failover
 // pair blocks it, then (unless --replay=false, as in make dev) replays the
-// four outages of SPEC section 1 as kubectl commands with the verdicts the
+// four outages of docs/spec.md section 1 as kubectl commands with the verdicts the
 // API server returned. It stays up until Ctrl-C, then removes the cluster.
 package main
 

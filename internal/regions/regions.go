@@ -48,7 +48,7 @@ func Label(labels map[string]string) string {
 }
 
 // Pairs knows every region's failover pairs. A pair is symmetric, and one
-// declared on one side only already counts (SPEC: a one-sided pair counts for
+// declared on one side only already counts (docs/spec.md: a one-sided pair counts for
 // every safety rule), so a region can have more than one pair while an edit
 // is half applied. It is safe for concurrent use.
 type Pairs struct {

@@ -31,7 +31,7 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-// The configuration payload of an object (SPEC section 2) is what a change
+// The configuration payload of an object (docs/spec.md section 2) is what a change
 // carries into a region. Two requests carry the same change when their
 // payloads are equal after canonicalization; the rule is written down in
 // docs/decisions.md ("Change identity"):

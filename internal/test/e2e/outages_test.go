@@ -37,7 +37,7 @@ import (
 // pinned are the failover pair held on the old build, as in the outage.
 var pinned = map[string]bool{"australiaeast": true, "australiasoutheast": true}
 
-// TestFourOutages replays SPEC section 1 on the real cluster: a ConfigRollout
+// TestFourOutages replays docs/spec.md section 1 on the real cluster: a ConfigRollout
 // moves real Deployments wave by wave until the pinned failover pair blocks
 // it, the key rotation that depends on it is denied, and the other three
 // outages get their verdicts.
