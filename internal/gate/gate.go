@@ -75,48 +75,23 @@ func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *f
 	return engine.Decision{}, nil, fmt.Errorf("the change record kept changing under %d attempts to record this change", maxAttempts)
 }
 
-// write is one change record update that an admitted request makes.
-type write struct {
-	name     string
-	template wavegatev1alpha1.ChangeRecordSpec
-	entries  []wavegatev1alpha1.ChangeEntry
-}
-
-// writes plans what an admitted request records: the regions a change
-// enters, and a deletion by automation, for each policy it counts against.
-func writes(in *facts.Input) []write {
-	var out []write
-	if len(in.Entering) > 0 {
-		out = append(out, write{in.ChangeRecord, wavegatev1alpha1.ChangeRecordSpec{ChangeID: in.ChangeID}, in.Entering})
-	}
-	for _, p := range in.Automation {
-		entry := wavegatev1alpha1.ChangeEntry{Object: in.Request.Ref()}
-		entry.At.Time = in.Now
-		if len(in.Regions) > 0 {
-			entry.Region = in.Regions[0]
-		}
-		out = append(out, write{facts.DeletionRecordName(p.Name), wavegatev1alpha1.ChangeRecordSpec{Policy: p.Name}, []wavegatev1alpha1.ChangeEntry{entry}})
-	}
-	return out
-}
-
-// record carries out the writes. On a conflict it reads the fresh record
+// record carries out the facts' record plan. On a conflict it reads the fresh record
 // into fresh, so the caller decides again.
 func (g *Gate) record(ctx context.Context, in *facts.Input, fresh map[string]*wavegatev1alpha1.ChangeRecord) (conflicted bool, err error) {
-	for _, w := range writes(in) {
-		err := g.Records.Append(ctx, w.name, in.Bases[w.name], w.template, w.entries, in.Now)
+	for _, w := range in.Record.Writes {
+		err := g.Records.Append(ctx, w.Name, in.Record.Bases[w.Name], w.Template, w.Entries, in.Now)
 		if errors.Is(err, records.ErrConflict) {
-			latest, err := g.Records.Fresh(ctx, w.name)
+			latest, err := g.Records.Fresh(ctx, w.Name)
 			if err != nil {
 				return false, err
 			}
-			fresh[w.name] = latest
+			fresh[w.Name] = latest
 			return true, nil
 		}
 		if err != nil {
 			return false, err
 		}
-		delete(fresh, w.name)
+		delete(fresh, w.Name)
 	}
 	return false, nil
 }

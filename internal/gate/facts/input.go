@@ -42,8 +42,8 @@ type Builder struct {
 	BreakGlassGroup string
 }
 
-// Input is the policy input of one request, plus what the gate must record
-// if the request is admitted.
+// Input is the policy input of one request, and apart from it (Record) what
+// the gate writes if the request is admitted.
 type Input struct {
 	Now          time.Time
 	Request      *Request
@@ -72,15 +72,28 @@ type Input struct {
 	Automation    []PolicyFacts
 	Velocity      VelocityFacts
 
-	// ChangeRecord is the record name of this change; Entering are the entries
-	// to add to it when the request is admitted.
-	ChangeRecord string
-	Entering     []wavegatev1alpha1.ChangeEntry
+	// Record is what the gate writes if the request is admitted; the
+	// engine never sees it.
+	Record RecordPlan
+}
 
-	// Bases are the change records this input was built from (nil when a
+// RecordPlan is what an admitted request records: the regions a change
+// enters, and a deletion by automation for each policy it counts against.
+type RecordPlan struct {
+	// Writes are appended to their change records in order.
+	Writes []RecordWrite
+	// Bases are the change records the input was built from (nil when a
 	// record did not exist). A write must be based on exactly these versions:
 	// a newer copy that arrived after the decision was never judged.
 	Bases map[string]*wavegatev1alpha1.ChangeRecord
+}
+
+// RecordWrite adds entries to one change record, created from Template when
+// it does not exist yet.
+type RecordWrite struct {
+	Name     string
+	Template wavegatev1alpha1.ChangeRecordSpec
+	Entries  []wavegatev1alpha1.ChangeEntry
 }
 
 // FreezeFacts is a Freeze that covers part of the request.
@@ -150,7 +163,7 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 		IsKubernetes: webhookconfig.IsKubernetesController(req.User),
 		Finalizing:   req.Finalizing(),
 		BreakGlass:   b.BreakGlassGroup,
-		Bases:        map[string]*wavegatev1alpha1.ChangeRecord{},
+		Record:       RecordPlan{Bases: map[string]*wavegatev1alpha1.ChangeRecord{}},
 	}
 	b.objectFacts(in, req)
 	regions := in.allRegions()
@@ -165,10 +178,26 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 	in.Rollouts = b.rolloutFacts(in, req)
 	if req.Operation == "DELETE" {
 		in.Automation = b.policyFacts(in, req, now, fresh)
+		in.planDeletions()
 	} else if in.ChangeID != "" {
 		b.velocityFacts(in, req.Object, now, fresh)
 	}
 	return in
+}
+
+// planDeletions records a deletion by automation against each of its
+// policies, for their breakers.
+func (in *Input) planDeletions() {
+	for _, p := range in.Automation {
+		entry := wavegatev1alpha1.ChangeEntry{Object: in.Request.Ref()}
+		entry.At.Time = in.Now
+		if len(in.Regions) > 0 {
+			entry.Region = in.Regions[0]
+		}
+		in.Record.Writes = append(in.Record.Writes, RecordWrite{
+			Name: DeletionRecordName(p.Name), Template: wavegatev1alpha1.ChangeRecordSpec{Policy: p.Name}, Entries: []wavegatev1alpha1.ChangeEntry{entry},
+		})
+	}
 }
 
 // objectFacts reads regions, protection, requires and the change id.
@@ -428,7 +457,7 @@ func (b *Builder) record(in *Input, name string, fresh map[string]*wavegatev1alp
 	if !ok {
 		r = b.Index.records[name]
 	}
-	in.Bases[name] = r
+	in.Record.Bases[name] = r
 	return r
 }
 
@@ -438,8 +467,8 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 	planName := obj.plan()
 	p, found := b.Index.plans[planName]
 	in.Velocity = VelocityFacts{Plan: planName, PlanFound: found}
-	in.ChangeRecord = ChangeRecordName(in.ChangeID)
-	rec := b.record(in, in.ChangeRecord, fresh)
+	name := ChangeRecordName(in.ChangeID)
+	rec := b.record(in, name, fresh)
 
 	reached := map[string]bool{}
 	if rec != nil {
@@ -450,18 +479,23 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 			})
 		}
 	}
+	var entering []wavegatev1alpha1.ChangeEntry
 	for _, r := range in.Targets {
 		if r == wavegatev1alpha1.AllRegions || reached[r] {
 			continue
 		}
 		idx, waveName := waveOf(p, r)
 		in.Velocity.Entering = append(in.Velocity.Entering, EnteringRegion{Region: r, WaveIndex: idx, Pairs: b.pairs(r)})
-		in.Entering = append(in.Entering, wavegatev1alpha1.ChangeEntry{
+		e := wavegatev1alpha1.ChangeEntry{
 			Region: r, Wave: waveName, WaveIndex: int32(idx), Object: in.Request.Ref(), //nolint:gosec // a plan has at most 50 waves
-		})
+		}
+		e.At.Time = now
+		entering = append(entering, e)
 	}
-	for i := range in.Entering {
-		in.Entering[i].At.Time = now
+	if len(entering) > 0 {
+		in.Record.Writes = append(in.Record.Writes, RecordWrite{
+			Name: name, Template: wavegatev1alpha1.ChangeRecordSpec{ChangeID: in.ChangeID}, Entries: entering,
+		})
 	}
 }
 

@@ -81,8 +81,9 @@ func TestBuild(t *testing.T) {
 		g.Expect(in.ChangeID).To(Equal("c1"))
 		g.Expect(in.Velocity.Entering).To(Equal([]EnteringRegion{{Region: "eastus", WaveIndex: 0, Pairs: []string{"westus"}}}),
 			"westus names eastus as its pair, so eastus pairs with westus too")
-		g.Expect(in.Entering).To(HaveLen(1))
-		g.Expect(in.Bases).To(HaveKeyWithValue(ChangeRecordName("c1"), BeNil()))
+		g.Expect(in.Record.Writes).To(HaveLen(1))
+		g.Expect(in.Record.Writes[0].Entries).To(HaveLen(1))
+		g.Expect(in.Record.Bases).To(HaveKeyWithValue(ChangeRecordName("c1"), BeNil()))
 	})
 	t.Run("without a change id the payload hash names the change", func(t *testing.T) {
 		in := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x", Object: object(region("eastus"), nil)}, nil)
@@ -100,7 +101,7 @@ func TestBuild(t *testing.T) {
 		g.Expect(in.Velocity.Entering).To(BeEmpty(), "the change already is in eastus")
 		g.Expect(in.Velocity.Reached).To(HaveLen(1))
 		g.Expect(in.Velocity.Reached[0].Bake).To(Equal(time.Hour))
-		g.Expect(in.Bases[fresh.Name]).To(BeIdenticalTo(fresh))
+		g.Expect(in.Record.Bases[fresh.Name]).To(BeIdenticalTo(fresh))
 	})
 	t.Run("the breaker counts a policy's deletions of the last hour", func(t *testing.T) {
 		b := builder()
@@ -162,12 +163,12 @@ func TestWhatCarriesAChange(t *testing.T) {
 			g := NewWithT(t)
 			if !tc.want {
 				g.Expect(in.ChangeID).To(BeEmpty())
-				g.Expect(in.Entering).To(BeEmpty(), "nothing is recorded")
+				g.Expect(in.Record.Writes).To(BeEmpty(), "nothing is recorded")
 				g.Expect(in.Velocity.Entering).To(BeEmpty())
 				return
 			}
 			g.Expect(in.ChangeID).NotTo(BeEmpty())
-			g.Expect(in.Entering).NotTo(BeEmpty())
+			g.Expect(in.Record.Writes).NotTo(BeEmpty())
 		})
 	}
 }
