@@ -130,6 +130,15 @@ type ConfigRolloutSpec struct {
 	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
 }
 
+// PlanName is the WavePlan that orders the rollout: spec.planRef, else the
+// default plan.
+func (s *ConfigRolloutSpec) PlanName() string {
+	if s.PlanRef == "" {
+		return DefaultWavePlan
+	}
+	return s.PlanRef
+}
+
 // RolloutPhase summarises where a rollout is.
 // +kubebuilder:validation:Enum=Pending;Progressing;Baking;Paused;Blocked;Complete;Failed
 type RolloutPhase string
@@ -150,11 +159,47 @@ const (
 	ReasonSpecPaused = "SpecPaused"
 	// ReasonWaiting: the rollout waits (for convergence, a dependency or a bake).
 	ReasonWaiting = "Waiting"
+	// ReasonKindNotServed: the cluster does not serve the target kind.
+	ReasonKindNotServed = "KindNotServed"
+	// ReasonInvalidTarget: spec.target cannot be read (an apiVersion or a
+	// selector the API server would not accept).
+	ReasonInvalidTarget = "InvalidTarget"
+	// ReasonPatchFailed: the API server did not accept the patch of a target.
+	// The rollout is Failed when no retry can succeed (the patch is invalid),
+	// and Blocked while one may (a denial, an unavailable server).
+	ReasonPatchFailed = "PatchFailed"
 	// ReasonComplete: every wave has baked.
 	ReasonComplete = "Complete"
 	// ReasonConverged / ReasonNotConverged report live convergence.
 	ReasonConverged    = "Converged"
 	ReasonNotConverged = "NotConverged"
+)
+
+// Event reasons of a ConfigRollout: one Event on every transition.
+const (
+	// EventWaveStarted: a wave's regions may now be applied.
+	EventWaveStarted = "WaveStarted"
+	// EventRegionApplied: the patch was applied to every target of a region.
+	EventRegionApplied = "RegionApplied"
+	// EventRegionConverged: a region is observed at spec.version.
+	EventRegionConverged = "RegionConverged"
+	// EventRegionPinned: a region's target is pinned to another version.
+	EventRegionPinned = "RegionPinned"
+	// EventBakeStarted: every region of the wave converged; the bake began.
+	EventBakeStarted = "BakeStarted"
+	// EventWaveCompleted: the wave converged and baked.
+	EventWaveCompleted = "WaveCompleted"
+	// EventRolloutComplete: every wave converged and baked.
+	EventRolloutComplete = "RolloutComplete"
+	// EventPaused: spec.paused or a Freeze paused the rollout.
+	EventPaused = "Paused"
+	// EventResumed: the rollout goes on after a pause.
+	EventResumed = "Resumed"
+	// EventBlocked: the rollout cannot go on (a pin, a missing target, a
+	// deadline, a missing plan, a patch the API server did not accept).
+	EventBlocked = "Blocked"
+	// EventFailed: the rollout cannot go on without a change to its spec.
+	EventFailed = "Failed"
 )
 
 // Rollout phases.
@@ -167,11 +212,14 @@ const (
 	PhaseBaking RolloutPhase = "Baking"
 	// PhasePaused: paused by spec.paused or a Freeze.
 	PhasePaused RolloutPhase = "Paused"
-	// PhaseBlocked: a pin or a missed progress deadline stops the rollout.
+	// PhaseBlocked: a pin, a missing target or plan, a missed progress
+	// deadline or a patch the API server does not accept yet stops the rollout.
 	PhaseBlocked RolloutPhase = "Blocked"
 	// PhaseComplete: every targeted region is observed at spec.version.
 	PhaseComplete RolloutPhase = "Complete"
-	// PhaseFailed: the rollout cannot go on without a change to its spec.
+	// PhaseFailed: the rollout cannot go on without a change to its spec (or
+	// to the cluster): the target kind is not served, or the API server
+	// rejects the patch as invalid.
 	PhaseFailed RolloutPhase = "Failed"
 )
 
@@ -261,7 +309,10 @@ type ConfigRolloutStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Regions []RolloutRegionStatus `json:"regions,omitempty"`
-	// conditions: Ready, Progressing, Paused, Blocked, Converged.
+	// conditions: Ready (the summary: True once Complete and converged) and
+	// Converged (live) are always present. Reconciling and Progressing (while
+	// the rollout moves), Stalled (while Blocked or Failed), Blocked and
+	// Paused are present only while True.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -274,6 +325,7 @@ type ConfigRolloutStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster,shortName=cro,categories=wavegate
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Wave",type=string,JSONPath=`.status.currentWave`
 // +kubebuilder:printcolumn:name="Converged",type=string,JSONPath=`.status.convergence`
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,priority=1

@@ -17,6 +17,8 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -81,6 +83,29 @@ func (s *FreezeSpec) Covers(region string) bool {
 	return false
 }
 
+// ActiveAt reports whether the Freeze is in force at t: from the moment it
+// exists until its expiresAt, if it has one. An expired Freeze is inactive at
+// once, whatever its status says.
+func (f *Freeze) ActiveAt(t time.Time) bool {
+	return f.Spec.ExpiresAt == nil || t.Before(f.Spec.ExpiresAt.Time)
+}
+
+// Condition reasons of a Freeze.
+const (
+	// ReasonInForce: the Freeze is active.
+	ReasonInForce = "InForce"
+	// ReasonExpired: expiresAt has passed; the Freeze no longer stops anything.
+	ReasonExpired = "Expired"
+)
+
+// Event reasons of a Freeze.
+const (
+	// EventFreezeStarted: the Freeze came into force.
+	EventFreezeStarted = "FreezeStarted"
+	// EventFreezeEnded: the Freeze expired.
+	EventFreezeEnded = "FreezeEnded"
+)
+
 // FreezeStatus is the observed state of a Freeze.
 type FreezeStatus struct {
 	// observedGeneration is the generation last processed by the controller.
@@ -95,7 +120,8 @@ type FreezeStatus struct {
 	// pausedRollouts counts the ConfigRollouts this freeze pauses.
 	// +optional
 	PausedRollouts int32 `json:"pausedRollouts,omitempty"`
-	// conditions: Active, Ready.
+	// conditions: Ready is True while the Freeze is in force, and False
+	// (reason Expired) once expiresAt has passed.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

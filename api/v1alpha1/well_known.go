@@ -57,23 +57,31 @@ func IsAllRegions(regions []string) bool {
 // DefaultWavePlan is the plan used wherever no plan is named.
 const DefaultWavePlan = "default"
 
-// Condition types shared by the Wavegate kinds (kstatus vocabulary plus the
-// rollout-specific ones).
+// Condition types shared by the Wavegate kinds: the kstatus vocabulary and
+// the rollout's own. Ready is the summary of every kind and is always
+// present; Reconciling, Stalled, Progressing, Paused and Blocked are
+// abnormal-true: present only while True, removed otherwise.
 const (
-	// ConditionReady is True when the object is fully reconciled and usable.
+	// ConditionReady is True when the object is fully reconciled and usable:
+	// a rollout Complete and converged, a Freeze in force, a policy whose
+	// scope is fully tagged and known.
 	ConditionReady = "Ready"
-	// ConditionReconciling is True while the controller works towards the desired state.
+	// ConditionReconciling is True while the controller works towards the
+	// desired state (kstatus).
 	ConditionReconciling = "Reconciling"
-	// ConditionStalled is True when progress needs a human.
+	// ConditionStalled is True while progress needs a human (kstatus): a
+	// rollout Blocked or Failed, a policy whose scope cannot be scanned.
 	ConditionStalled = "Stalled"
-	// ConditionProgressing is True while a rollout moves through its waves.
+	// ConditionProgressing is True while a rollout moves through its waves
+	// (the rollout's name for Reconciling).
 	ConditionProgressing = "Progressing"
 	// ConditionPaused is True while a rollout is paused by its spec or a Freeze.
 	ConditionPaused = "Paused"
-	// ConditionBlocked is True while a rollout cannot proceed (a pin, a deadline).
+	// ConditionBlocked is True while a rollout is Blocked (a pin, a missing
+	// target, a deadline); Stalled is True then too, and also when it Failed.
 	ConditionBlocked = "Blocked"
-	// ConditionConverged is True while every targeted region is observed at spec.version.
+	// ConditionConverged is True while every targeted region is observed at
+	// spec.version; unlike the others it is always present, and turns False
+	// on drift.
 	ConditionConverged = "Converged"
-	// ConditionActive is True while a Freeze is in force.
-	ConditionActive = "Active"
 )

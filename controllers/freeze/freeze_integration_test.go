@@ -73,6 +73,9 @@ func TestAFreezeReportsWhatItPausesAndExpiresAtExpiresAt(t *testing.T) {
 		g.Expect(frz.Status.Active).To(BeTrue())
 		g.Expect(frz.Status.Since.Time).To(BeTemporally("==", clock.Now()))
 		g.Expect(frz.Status.PausedRollouts).To(BeEquivalentTo(1))
+		g.Expect(frz.Status.Conditions).To(ConsistOf(And(
+			HaveField("Type", wavegatev1alpha1.ConditionReady), HaveField("Status", metav1.ConditionTrue),
+			HaveField("Reason", wavegatev1alpha1.ReasonInForce), HaveField("ObservedGeneration", frz.Generation))))
 		g.Expect(testutil.ToFloat64(metrics.FreezeActive.WithLabelValues("fr1-outage"))).To(Equal(1.0))
 	}).Should(Succeed())
 
@@ -81,8 +84,9 @@ func TestAFreezeReportsWhatItPausesAndExpiresAtExpiresAt(t *testing.T) {
 		frz := get(g, "fr1-outage")
 		g.Expect(frz.Status.Active).To(BeFalse(), "expired at exactly expiresAt")
 		g.Expect(frz.Status.PausedRollouts).To(BeZero(), "the rollout is no longer paused by it")
-		g.Expect(frz.Status.Conditions).To(ContainElement(And(
-			HaveField("Type", wavegatev1alpha1.ConditionActive), HaveField("Reason", "Expired"))))
+		g.Expect(frz.Status.Conditions).To(ConsistOf(And(
+			HaveField("Type", wavegatev1alpha1.ConditionReady), HaveField("Status", metav1.ConditionFalse),
+			HaveField("Reason", wavegatev1alpha1.ReasonExpired))), "an expired Freeze is not Ready")
 		g.Expect(testutil.ToFloat64(metrics.FreezeActive.WithLabelValues("fr1-outage"))).To(Equal(0.0))
 	}).Should(Succeed())
 	g.Eventually(func(g Gomega) {

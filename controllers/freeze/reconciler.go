@@ -17,7 +17,8 @@ limitations under the License.
 // Package freeze holds the Freeze reconciler. The gate enforces a Freeze on
 // its own (it checks expiresAt itself); this controller keeps the Freeze's
 // status current for people and tools: whether it is active, since when, and
-// how many rollouts it pauses. It expires a Freeze at exactly expiresAt.
+// how many rollouts it pauses. It expires a Freeze at exactly expiresAt: from
+// then on the Freeze is neither active nor Ready.
 package freeze
 
 import (
@@ -25,6 +26,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -41,14 +43,6 @@ import (
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=freezes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=wavegate.io,resources=freezes/status,verbs=get;update;patch
-
-// Condition reasons of a Freeze.
-const (
-	// ReasonInForce: the Freeze is active.
-	ReasonInForce = "InForce"
-	// ReasonExpired: expiresAt has passed.
-	ReasonExpired = "Expired"
-)
 
 const indexPausedBy = "status.pausedBy"
 
@@ -76,57 +70,77 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	before := frz.DeepCopy()
-	now := r.Now()
-	active, requeue := status(frz, now, len(paused.Items))
+	st, requeue := status(frz, r.Now(), len(paused.Items))
+	frz.Status = st
 	if !equality.Semantic.DeepEqual(before.Status, frz.Status) {
 		if err := r.Client.Status().Patch(ctx, frz, client.MergeFrom(before)); err != nil {
 			return ctrl.Result{}, fmt.Errorf("failed to patch the status of Freeze %s: %w", frz.Name, err)
 		}
 	}
-	switch {
-	case active && !before.Status.Active && before.Status.Since == nil:
-		r.Recorder.Eventf(frz, nil, "Warning", "FreezeStarted", "Freeze", "Freeze of %s started: %s", regions(frz), frz.Spec.Reason)
-	case !active && before.Status.Active:
-		r.Recorder.Eventf(frz, nil, "Normal", "FreezeEnded", "Expire", "Freeze of %s ended: expiresAt %s passed", regions(frz), frz.Spec.ExpiresAt.UTC().Format(time.RFC3339))
+	for _, e := range transitions(frz, before.Status) {
+		r.Recorder.Eventf(frz, nil, e.kind, e.reason, e.action, "%s", e.msg)
 	}
 	value := 0.0
-	if active {
+	if st.Active {
 		value = 1
 	}
 	metrics.FreezeActive.WithLabelValues(frz.Name).Set(value)
 	if requeue > 0 {
+		// At expiresAt the Freeze turns inactive and not Ready.
 		return ctrl.Result{RequeueAfter: min(requeue, r.MaxRequeue)}, nil
 	}
 	return ctrl.Result{}, nil
 }
 
-// status sets a Freeze's status at now; it returns whether the Freeze is
-// active and, while it is and will expire, how long until it does.
-func status(frz *wavegatev1alpha1.Freeze, now time.Time, pausedRollouts int) (bool, time.Duration) {
-	active := frz.Spec.ExpiresAt == nil || now.Before(frz.Spec.ExpiresAt.Time)
-	st := &frz.Status
+// legacyActive is the condition that said what Ready says now; it is
+// removed from Freezes that still carry it.
+const legacyActive = "Active"
+
+// status returns a Freeze's status at now. Ready is True while the Freeze is
+// in force and False, with reason Expired, once expiresAt has passed. While
+// it is active and will expire, status also says how long until it does.
+func status(frz *wavegatev1alpha1.Freeze, now time.Time, pausedRollouts int) (wavegatev1alpha1.FreezeStatus, time.Duration) {
+	st := *frz.Status.DeepCopy()
+	active := frz.ActiveAt(now)
 	st.ObservedGeneration = frz.Generation
 	st.Active = active
 	st.PausedRollouts = int32(pausedRollouts) //nolint:gosec // a count of objects
-	cond := metav1.Condition{Type: wavegatev1alpha1.ConditionActive, ObservedGeneration: frz.Generation}
+	ready := metav1.Condition{Type: wavegatev1alpha1.ConditionReady, ObservedGeneration: frz.Generation, LastTransitionTime: metav1.Time{Time: now}}
 	if active {
 		if st.Since == nil {
 			st.Since = &metav1.Time{Time: now}
 		}
-		cond.Status, cond.Reason = metav1.ConditionTrue, ReasonInForce
-		cond.Message = fmt.Sprintf("%s frozen: %s; %d rollouts paused", regions(frz), frz.Spec.Reason, pausedRollouts)
+		ready.Status, ready.Reason = metav1.ConditionTrue, wavegatev1alpha1.ReasonInForce
+		ready.Message = fmt.Sprintf("%s frozen: %s; %d rollouts paused", regions(frz), frz.Spec.Reason, pausedRollouts)
 	} else {
-		cond.Status, cond.Reason = metav1.ConditionFalse, ReasonExpired
-		cond.Message = fmt.Sprintf("expired at %s", frz.Spec.ExpiresAt.UTC().Format(time.RFC3339))
+		ready.Status, ready.Reason = metav1.ConditionFalse, wavegatev1alpha1.ReasonExpired
+		ready.Message = fmt.Sprintf("expired at %s; it stops nothing any more", frz.Spec.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	meta.SetStatusCondition(&st.Conditions, cond)
-	meta.SetStatusCondition(&st.Conditions, metav1.Condition{
-		Type: wavegatev1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: cond.Reason, Message: cond.Message, ObservedGeneration: frz.Generation,
-	})
+	meta.SetStatusCondition(&st.Conditions, ready)
+	meta.RemoveStatusCondition(&st.Conditions, legacyActive)
 	if active && frz.Spec.ExpiresAt != nil {
-		return true, frz.Spec.ExpiresAt.Sub(now)
+		return st, frz.Spec.ExpiresAt.Sub(now)
 	}
-	return active, 0
+	return st, 0
+}
+
+// event is a Kubernetes Event to emit for a transition.
+type event struct {
+	kind, reason, action, msg string
+}
+
+// transitions are the Events of a Freeze whose status was prev and is now
+// frz.Status: it started, or it ended.
+func transitions(frz *wavegatev1alpha1.Freeze, prev wavegatev1alpha1.FreezeStatus) []event {
+	switch {
+	case frz.Status.Active && !prev.Active && prev.Since == nil:
+		return []event{{corev1.EventTypeWarning, wavegatev1alpha1.EventFreezeStarted, "Freeze",
+			fmt.Sprintf("Freeze of %s started: %s", regions(frz), frz.Spec.Reason)}}
+	case !frz.Status.Active && prev.Active:
+		return []event{{corev1.EventTypeNormal, wavegatev1alpha1.EventFreezeEnded, "Expire",
+			fmt.Sprintf("Freeze of %s ended: expiresAt %s passed", regions(frz), frz.Spec.ExpiresAt.UTC().Format(time.RFC3339))}}
+	}
+	return nil
 }
 
 func regions(frz *wavegatev1alpha1.Freeze) string {
