@@ -24,6 +24,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -77,6 +78,11 @@ func TestAPinnedPairBlocksTheRolloutAndNeverReportsSuccess(t *testing.T) {
 		g.Expect(blocked.Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(blocked.Reason).To(Equal(wavegatev1alpha1.ReasonPinnedBuild))
 		g.Expect(blocked.Message).To(Equal("pinned, so never patched: australiaeast at 1.9.3 (hotfix hold), australiasoutheast at 1.9.3 (no reason given); remove the pins or change spec.version"))
+		stalled := condition(ro, wavegatev1alpha1.ConditionStalled)
+		g.Expect(stalled.Status).To(Equal(metav1.ConditionTrue), "kstatus: Blocked is Stalled")
+		g.Expect(stalled.Message).To(Equal(blocked.Message))
+		g.Expect(condition(ro, wavegatev1alpha1.ConditionReady).Reason).To(Equal(wavegatev1alpha1.ReasonPinnedBuild))
+		g.Expect(conditionTypes(ro)).To(Equal([]string{"Blocked=True", "Converged=False", "Ready=False", "Stalled=True"}))
 		g.Expect(regionState(ro, "australiaeast").State).To(Equal(wavegatev1alpha1.RegionPinned))
 		g.Expect(regionState(ro, "australiasoutheast").State).To(Equal(wavegatev1alpha1.RegionPinned))
 	}).Should(Succeed())
@@ -96,6 +102,7 @@ func TestAPinnedPairBlocksTheRolloutAndNeverReportsSuccess(t *testing.T) {
 	bakeThrough(g, "msi-auto-keys", 2)
 	ro = get(g, "msi-auto-keys")
 	g.Expect(ro.Status.Convergence).To(Equal("2/2"))
+	g.Expect(conditionTypes(ro)).To(Equal([]string{"Converged=True", "Ready=True"}), "Blocked and Stalled are removed once the pins are")
 	g.Expect(convergence.Converged(convergence.InRegionAndPairs(&ro.Status, "australiaeast", []string{"australiasoutheast"}))).To(BeTrue())
 }
 
@@ -194,6 +201,7 @@ func TestAFreezeMidBakePausesAndTheBakeEndsLaterByTheFrozenTime(t *testing.T) {
 		ro := get(g, "frozen")
 		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhasePaused))
 		g.Expect(condition(ro, wavegatev1alpha1.ConditionPaused).Message).To(Equal("paused by Freeze frozen-fz1, which covers region fz1 of wave w1"))
+		g.Expect(conditionTypes(ro)).To(Equal([]string{"Converged=False", "Paused=True", "Ready=False"}))
 	}).Should(Succeed())
 
 	clock.Advance(20 * time.Minute)
@@ -202,6 +210,7 @@ func TestAFreezeMidBakePausesAndTheBakeEndsLaterByTheFrozenTime(t *testing.T) {
 		ro := get(g, "frozen")
 		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBaking), "it resumes by itself")
 		g.Expect(ro.Status.BakeUntil.Time).To(Equal(bakeUntil.Add(20*time.Minute)), "frozen time is not bake time")
+		g.Expect(conditionTypes(ro)).NotTo(ContainElement(HavePrefix("Paused")), "Paused is removed on resume")
 	}).Should(Succeed())
 
 	clock.Advance(45 * time.Minute) // 75m after the bake started: still baking
@@ -274,4 +283,64 @@ func TestAMissingTargetAndAMissedDeadlineBlock(t *testing.T) {
 		g.Expect(blocked.Reason).To(Equal(wavegatev1alpha1.ReasonProgressDeadlineExceeded))
 		g.Expect(blocked.Message).To(HavePrefix("not converged within progressDeadline 30m0s: dl1 (Deployment app-dl1/token-service:"))
 	}).Should(Succeed())
+}
+
+// SPEC: a target kind the cluster does not serve, or a patch the API server
+// rejects, is Failed with the API server's message, never a silent retry loop.
+func TestAKindNotServedAndARejectedPatchFailWithTheAPIServersMessage(t *testing.T) {
+	inventory(t, "failing", nil, []string{"fl1"})
+	settings(t, "fl1", nil)
+	startController(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+
+	widgets := Rollout("widgets", WithPlan("failing"), func(r *wavegatev1alpha1.ConfigRollout) {
+		r.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "example.com/v1", Kind: "Widget", Name: "w"}
+		r.Spec.Patch = JSON(map[string]any{"spec": map[string]any{"size": 2}})
+	})
+	g.Expect(env.Client.Create(ctx, widgets)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ro := get(g, "widgets")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseFailed))
+		stalled := condition(ro, wavegatev1alpha1.ConditionStalled)
+		g.Expect(stalled.Reason).To(Equal(wavegatev1alpha1.ReasonKindNotServed))
+		g.Expect(stalled.Message).To(ContainSubstring(`no matches for kind "Widget" in version "example.com/v1"`))
+		g.Expect(conditionTypes(ro)).To(Equal([]string{"Converged=Unknown", "Ready=False", "Stalled=True"}), "Failed is Stalled, not Blocked")
+	}).Should(Succeed())
+
+	bad := configMapRollout("bad-patch", "failing")
+	bad.Spec.Patch = JSON(map[string]any{"metadata": map[string]any{"labels": map[string]any{
+		wavegatev1alpha1.LabelVersion: "2.0.0", "not a label key!": "x",
+	}}})
+	g.Expect(env.Client.Create(ctx, bad)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ro := get(g, "bad-patch")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseFailed))
+		stalled := condition(ro, wavegatev1alpha1.ConditionStalled)
+		g.Expect(stalled.Reason).To(Equal(wavegatev1alpha1.ReasonPatchFailed))
+		g.Expect(stalled.Message).To(And(
+			HavePrefix("the API server rejected the patch in region fl1: ConfigMap app-fl1/settings: "),
+			ContainSubstring("not a label key!"), HaveSuffix("; change spec.patch")))
+		g.Expect(regionState(ro, "fl1").AppliedAt).To(BeNil())
+	}).Should(Succeed())
+	g.Expect(configMapIn(g, "fl1").Data["mode"]).To(Equal("old"))
+	g.Eventually(func(g Gomega) {
+		evs := &eventsv1.EventList{}
+		g.Expect(env.Client.List(ctx, evs)).To(Succeed())
+		var reasons []string
+		for _, e := range evs.Items {
+			if e.Regarding.Name == "bad-patch" {
+				reasons = append(reasons, e.Reason)
+			}
+		}
+		g.Expect(reasons).To(ContainElement(wavegatev1alpha1.EventFailed))
+		g.Expect(reasons).NotTo(ContainElement(wavegatev1alpha1.EventRegionApplied))
+	}).Should(Succeed())
+
+	// A corrected patch is a new generation: it goes on from there.
+	ro := get(g, "bad-patch")
+	ro.Spec.Patch = configMapRollout("bad-patch", "failing").Spec.Patch
+	g.Expect(env.Client.Update(ctx, ro)).To(Succeed())
+	bakeThrough(g, "bad-patch", 1)
+	g.Expect(conditionTypes(get(g, "bad-patch"))).To(Equal([]string{"Converged=True", "Ready=True"}))
 }

@@ -30,6 +30,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -70,9 +71,10 @@ type Reconciler struct {
 	watchTarget func(gvk schema.GroupVersionKind) error
 }
 
-// Reconcile fetches a rollout, gathers what it needs, takes one step and
-// patches the status.
-func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
+// Reconcile fetches a rollout, gathers what it needs, takes one step,
+// patches the regions the step chose, and writes the status that settles
+// from it.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ro := &wavegatev1alpha1.ConfigRollout{}
 	if err := r.Reader.Get(ctx, req.NamespacedName, ro); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -85,29 +87,35 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	out := step(ro, w)
+	p := step(ro, w)
+	results := r.applyRegions(ctx, ro, w, p.apply)
+	out := settle(ro, w, p, results)
 	ro.Status = out.status
-	defer func() {
-		// An unchanged status is not written: a thousand rollouts at rest cost
-		// no API writes.
-		// The patch carries the resourceVersion it was computed from: a step
-		// taken on a stale copy must not overwrite progress (an appliedAt)
-		// that a newer step recorded. On a conflict, look again at once.
-		if !equality.Semantic.DeepEqual(before.Status, ro.Status) {
-			perr := r.Client.Status().Patch(ctx, ro, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-			if apierrors.IsConflict(perr) && err == nil {
-				res = ctrl.Result{RequeueAfter: time.Millisecond}
-				return
-			}
-			if perr != nil {
-				err = errors.Join(err, fmt.Errorf("failed to patch the status of ConfigRollout %s: %w", ro.Name, perr))
-				return
-			}
+	// An unchanged status is not written: a thousand rollouts at rest cost
+	// no API writes.
+	// The patch carries the resourceVersion it was computed from: a step
+	// taken on a stale copy must not overwrite progress (an appliedAt) that
+	// a newer step recorded. On a conflict, look again at once.
+	if !equality.Semantic.DeepEqual(before.Status, ro.Status) {
+		err := r.Client.Status().Patch(ctx, ro, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 		}
-		r.emit(ro, out.events)
-		metrics.RecordRollout(ro)
-	}()
-	if err := r.applyRegions(ctx, ro, w, out.apply, &out.events); err != nil {
+		if err != nil {
+			return ctrl.Result{}, fmt.Errorf("failed to patch the status of ConfigRollout %s: %w", ro.Name, err)
+		}
+	}
+	r.emit(ro, out.events)
+	metrics.RecordRollout(ro)
+	// A target deleted or changed while it was patched: look again at once,
+	// with the controller's backoff.
+	var retry []error
+	for _, a := range results {
+		if a.err != nil && retryAtOnce(a.err) {
+			retry = append(retry, fmt.Errorf("failed to patch region %s: %w", a.region, a.err))
+		}
+	}
+	if err := errors.Join(retry...); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: r.requeue(out.requeue)}, nil
@@ -125,11 +133,7 @@ func (r *Reconciler) requeue(d time.Duration) time.Duration {
 func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout) (*world, error) {
 	w := &world{now: r.Now(), deps: map[string]*wavegatev1alpha1.ConfigRollout{}}
 	plan := &wavegatev1alpha1.WavePlan{}
-	planName := ro.Spec.PlanRef
-	if planName == "" {
-		planName = wavegatev1alpha1.DefaultWavePlan
-	}
-	switch err := r.Reader.Get(ctx, client.ObjectKey{Name: planName}, plan); {
+	switch err := r.Reader.Get(ctx, client.ObjectKey{Name: ro.Spec.PlanName()}, plan); {
 	case apierrors.IsNotFound(err):
 	case err != nil:
 		return nil, err
@@ -144,11 +148,11 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 		return nil, err
 	}
 	w.pairs = pairsOf(regions.Items)
-	targets, err := r.targets(ctx, ro)
+	targets, unreadable, err := r.targets(ctx, ro)
 	if err != nil {
 		return nil, err
 	}
-	w.targets = targets
+	w.targets, w.unreadable = targets, unreadable
 	w.observed = map[string]observed{}
 	if w.plan != nil {
 		for _, wave := range w.plan.Spec.Waves {
@@ -168,7 +172,7 @@ func (r *Reconciler) gatherFreezesAndDeps(ctx context.Context, ro *wavegatev1alp
 		return err
 	}
 	for _, f := range freezes.Items {
-		if f.Spec.ExpiresAt == nil || w.now.Before(f.Spec.ExpiresAt.Time) {
+		if f.ActiveAt(w.now) {
 			w.freezes = append(w.freezes, f)
 		}
 	}
@@ -205,32 +209,56 @@ func appendOnce(list []string, s string) []string {
 }
 
 // targets lists the rollout's target objects and groups them by region: the
-// object's own region label, else its Namespace's.
-func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout) (map[string][]*unstructured.Unstructured, error) {
-	gvk, err := targetGVK(ro)
+// object's own region label, else its Namespace's. When the targets cannot
+// be read because of the spec or the cluster (an invalid apiVersion or
+// selector, a kind the cluster does not serve), it says why instead, with
+// the API server's words.
+func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout) (map[string][]*unstructured.Unstructured, *failure, error) {
+	gvk, opts, invalid := listOptions(ro)
+	if invalid != nil {
+		return nil, invalid, nil
+	}
+	// Asked before a watch starts: a watch on a kind that is not served
+	// would retry in the background for as long as the manager runs.
+	_, err := r.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) {
+		return nil, &failure{permanent: true, reason: wavegatev1alpha1.ReasonKindNotServed,
+			message: fmt.Sprintf("the cluster does not serve the target kind: %v; correct spec.target or install the kind", err)}, nil
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := r.ensureWatch(gvk); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-	opts := []client.ListOption{}
 	if ns := ro.Spec.Target.Namespace; ns != "" {
 		opts = append(opts, client.InNamespace(ns))
 	}
+	if err := r.Reader.List(ctx, list, opts...); err != nil {
+		return nil, nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
+	}
+	targets, err := r.byRegion(ctx, ro, list.Items)
+	return targets, nil, err
+}
+
+// listOptions reads spec.target: the kind of the targets and how to select
+// them, or why they cannot be selected.
+func listOptions(ro *wavegatev1alpha1.ConfigRollout) (schema.GroupVersionKind, []client.ListOption, *failure) {
+	gvk, err := targetGVK(ro)
+	if err != nil {
+		return gvk, nil, &failure{permanent: true, reason: wavegatev1alpha1.ReasonInvalidTarget, message: err.Error()}
+	}
+	var opts []client.ListOption
 	if sel := ro.Spec.Target.Selector; sel != nil {
 		s, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil {
-			return nil, fmt.Errorf("invalid spec.target.selector: %w", err)
+			return gvk, nil, &failure{permanent: true, reason: wavegatev1alpha1.ReasonInvalidTarget, message: fmt.Sprintf("invalid spec.target.selector: %v", err)}
 		}
 		opts = append(opts, client.MatchingLabelsSelector{Selector: s})
 	}
-	if err := r.Reader.List(ctx, list, opts...); err != nil {
-		return nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
-	}
-	return r.byRegion(ctx, ro, list.Items)
+	return gvk, opts, nil
 }
 
 // byRegion groups targets by region: the object's own region label, else
@@ -282,9 +310,12 @@ func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
 }
 
 // applyRegions patches every target of each region the step chose, as the
-// controller identity, and records when.
-func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, w *world, regions []string, evs *[]event) error {
+// controller identity, and says for each region whether every patch was
+// accepted. A region whose patch fails does not stop the others.
+func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, w *world, regions []string) []applied {
+	out := make([]applied, 0, len(regions))
 	for _, region := range regions {
+		a := applied{region: region}
 		for _, t := range w.targets[region] {
 			patch := client.RawPatch(types.MergePatchType, ro.Spec.Patch.Raw)
 			obj := &unstructured.Unstructured{}
@@ -292,21 +323,14 @@ func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.Conf
 			obj.SetNamespace(t.GetNamespace())
 			obj.SetName(t.GetName())
 			if err := r.Patcher.Patch(ctx, obj, patch, client.FieldOwner(FieldManager)); err != nil {
-				// What was applied before the failure is recorded; the next
-				// step retries the rest.
-				return fmt.Errorf("failed to patch %s %s in region %s: %w", t.GetKind(), refOf(t), region, err)
+				// The region is not applied; the next step patches it again.
+				a.err = fmt.Errorf("%s %s: %w", t.GetKind(), refOf(t), err)
+				break
 			}
 		}
-		for i := range ro.Status.Regions {
-			rs := &ro.Status.Regions[i]
-			if rs.Name == region {
-				rs.AppliedAt = &metav1.Time{Time: w.now}
-				rs.State = wavegatev1alpha1.RegionApplied
-			}
-		}
-		*evs = append(*evs, event{kind: "Normal", reason: "RegionApplied", msg: fmt.Sprintf("Applied version %s to region %s", ro.Spec.Version, region)})
+		out = append(out, a)
 	}
-	return nil
+	return out
 }
 
 func (r *Reconciler) emit(ro *wavegatev1alpha1.ConfigRollout, evs []event) {

@@ -183,6 +183,16 @@ func condition(ro *wavegatev1alpha1.ConfigRollout, t string) metav1.Condition {
 	return metav1.Condition{}
 }
 
+// conditionTypes lists a rollout's conditions as "Type=Status", sorted.
+func conditionTypes(ro *wavegatev1alpha1.ConfigRollout) []string {
+	var out []string
+	for _, c := range ro.Status.Conditions {
+		out = append(out, c.Type+"="+string(c.Status))
+	}
+	sort.Strings(out)
+	return out
+}
+
 func TestWavesRunInPlanOrderAndEachWaveBakesBeforeTheNext(t *testing.T) {
 	waves := [][]string{{"o1", "o2"}, {"o3", "o4"}, {"o5", "o6"}, {"o7", "o8"}}
 	inventory(t, "order", map[string]string{"o1": "o5", "o2": "o6", "o3": "o7", "o4": "o8"}, waves...)
@@ -200,6 +210,13 @@ func TestWavesRunInPlanOrderAndEachWaveBakesBeforeTheNext(t *testing.T) {
 			ro := get(g, "order")
 			g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBaking), "wave %d", i+1)
 			g.Expect(ro.Status.CurrentWave).To(Equal(fmt.Sprintf("w%d", i+1)))
+			// kstatus: a moving rollout is Reconciling (Progressing, by its
+			// SPEC name), and says nothing of what it is not.
+			converged := "Converged=False"
+			if i == len(waves)-1 {
+				converged = "Converged=True" // the last wave bakes with every region converged
+			}
+			g.Expect(conditionTypes(ro)).To(Equal([]string{converged, "Progressing=True", "Ready=False", "Reconciling=True"}))
 		}).Should(Succeed())
 		ro := get(g, "order")
 		for _, later := range waves[i+1:] {
@@ -214,6 +231,10 @@ func TestWavesRunInPlanOrderAndEachWaveBakesBeforeTheNext(t *testing.T) {
 		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseComplete))
 		g.Expect(ro.Status.Convergence).To(Equal("8/8"))
 		g.Expect(condition(ro, wavegatev1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		// What kubectl wait --for=condition=Ready reads: the condition of
+		// the current generation.
+		g.Expect(condition(ro, wavegatev1alpha1.ConditionReady).ObservedGeneration).To(Equal(ro.Generation))
+		g.Expect(conditionTypes(ro)).To(Equal([]string{"Converged=True", "Ready=True"}), "a Complete rollout carries no False conditions")
 	}).Should(Succeed())
 
 	// From the recorded times: every region of wave N+1 was patched at least

@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -30,10 +30,18 @@ import (
 	"github.com/wavegate/wavegate/internal/convergence"
 )
 
+// This file holds the wave logic: which regions a step patches, and how the
+// rollout's progress (regions, current wave, bake clock) moves. It is pure:
+// the reconciler gathers the world, takes a step, patches what the step
+// chose and settles the outcome; status.go decides the phase and conditions.
+
 // world is everything one step needs, gathered by the reconciler.
 type world struct {
 	now  time.Time
 	plan *wavegatev1alpha1.WavePlan // nil when the plan does not exist
+	// unreadable says why the targets cannot be read (a kind the cluster
+	// does not serve, an invalid target); nil when they can.
+	unreadable *failure
 	// targets are each region's target objects; observed is what they show.
 	targets  map[string][]*unstructured.Unstructured
 	observed map[string]observed
@@ -49,23 +57,74 @@ type event struct {
 	kind, reason, msg string
 }
 
-// outcome is what a step decided: the new status, the regions to patch now,
-// the Events of its transitions and when to look again.
-type outcome struct {
+// progress is what a step decided: the rollout's progress (its regions, its
+// wave and bake clock), the regions to patch now, the Events of its
+// transitions and when to look again. Phase and conditions are settled once
+// the patches are done.
+type progress struct {
 	status  wavegatev1alpha1.ConfigRolloutStatus
 	apply   []string
 	events  []event
 	requeue time.Duration
 }
 
-// step computes the next status of a rollout from its current status and what
-// is observed now. It is pure: the reconciler gathers the world and carries
-// out the outcome.
-func step(ro *wavegatev1alpha1.ConfigRollout, w *world) outcome {
-	s := &stepper{ro: ro, w: w, st: *ro.Status.DeepCopy()}
-	s.run()
-	s.st.ObservedGeneration = ro.Generation
-	return outcome{status: s.st, apply: s.apply, events: s.events, requeue: s.requeue}
+// applied is what came of patching one region's targets.
+type applied struct {
+	region string
+	// err is nil when every target of the region was patched.
+	err error
+}
+
+// outcome is the status to write, the Events to emit and when to look again.
+type outcome struct {
+	status  wavegatev1alpha1.ConfigRolloutStatus
+	events  []event
+	requeue time.Duration
+}
+
+// step computes the rollout's next progress from its current status and what
+// is observed now.
+func step(ro *wavegatev1alpha1.ConfigRollout, w *world) progress {
+	s := newStepper(ro, w, *ro.Status.DeepCopy())
+	if w.plan != nil && w.unreadable == nil {
+		s.run()
+	}
+	return progress{status: s.st, apply: s.apply, events: s.events, requeue: s.requeue}
+}
+
+// settle records the regions whose patch the API server accepted, then
+// decides the phase and the conditions from the progress as it now is.
+func settle(ro *wavegatev1alpha1.ConfigRollout, w *world, p progress, results []applied) outcome {
+	s := newStepper(ro, w, *p.status.DeepCopy())
+	s.events = append([]event(nil), p.events...)
+	failed := w.unreadable
+	for _, a := range results {
+		if a.err != nil {
+			if f := patchFailure(a.region, a.err); f != nil && failed == nil {
+				failed = f
+			}
+			continue
+		}
+		rs := s.findRegion(a.region)
+		if rs == nil {
+			continue
+		}
+		rs.AppliedAt = &metav1.Time{Time: w.now}
+		rs.State = wavegatev1alpha1.RegionApplied
+		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventRegionApplied, "Applied version %s to region %s", ro.Spec.Version, a.region)
+	}
+	in := s.describe(failed)
+	v := phase(in)
+	conv := s.convergence()
+	st := &s.st
+	st.ObservedGeneration = ro.Generation
+	if conv.known {
+		st.Convergence = conv.String()
+	}
+	s.events = append(s.events, phaseEvents(ro.Status.Phase, v, s.events)...)
+	st.Phase = v.phase
+	st.Conditions = conditions(st.Conditions, v, conv, ro.Generation, w.now)
+	return outcome{status: s.st, events: s.events, requeue: p.requeue}
 }
 
 type stepper struct {
@@ -78,44 +137,39 @@ type stepper struct {
 	requeue time.Duration
 }
 
+func newStepper(ro *wavegatev1alpha1.ConfigRollout, w *world, st wavegatev1alpha1.ConfigRolloutStatus) *stepper {
+	s := &stepper{ro: ro, w: w, st: st}
+	if w.plan != nil {
+		s.waves = rolloutWaves(ro, w.plan)
+	}
+	return s
+}
+
 func (s *stepper) emit(kind, reason, format string, args ...any) {
 	s.events = append(s.events, event{kind: kind, reason: reason, msg: fmt.Sprintf(format, args...)})
 }
 
 func (s *stepper) run() {
-	if s.w.plan == nil {
-		s.setPhase(wavegatev1alpha1.PhaseBlocked, wavegatev1alpha1.ReasonPlanNotFound,
-			fmt.Sprintf("WavePlan %s does not exist; create it or change spec.planRef", s.planName()))
-		return
-	}
-	s.waves = s.rolloutWaves()
 	if s.ro.Status.CurrentWaveIndex == nil && len(s.waves) > 0 {
-		s.emit("Normal", "WaveStarted", "Wave %s started", s.w.plan.Spec.Waves[0].Name)
+		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventWaveStarted, "Wave %s started", s.w.plan.Spec.Waves[0].Name)
 	}
 	s.observeRegions()
 	// Advance through waves that are done; a step never starts a wave whose
 	// predecessor has not converged and baked.
 	for s.advance() {
 	}
-	s.summarise()
-}
-
-func (s *stepper) planName() string {
-	if s.ro.Spec.PlanRef == "" {
-		return wavegatev1alpha1.DefaultWavePlan
-	}
-	return s.ro.Spec.PlanRef
+	s.setWaveIndex(s.waveIndex())
 }
 
 // rolloutWaves lists the rollout's regions per plan wave, limited to
 // spec.regions when it is set.
-func (s *stepper) rolloutWaves() [][]string {
+func rolloutWaves(ro *wavegatev1alpha1.ConfigRollout, plan *wavegatev1alpha1.WavePlan) [][]string {
 	only := map[string]bool{}
-	for _, r := range s.ro.Spec.Regions {
+	for _, r := range ro.Spec.Regions {
 		only[r] = true
 	}
-	waves := make([][]string, len(s.w.plan.Spec.Waves))
-	for i, wave := range s.w.plan.Spec.Waves {
+	waves := make([][]string, len(plan.Spec.Waves))
+	for i, wave := range plan.Spec.Waves {
 		for _, r := range wave.Regions {
 			if len(only) == 0 || only[r] {
 				waves[i] = append(waves[i], r)
@@ -150,13 +204,21 @@ func (s *stepper) skipReason(region string) (string, bool) {
 
 // regionStatus returns the status entry of a region, creating it.
 func (s *stepper) regionStatus(region string) *wavegatev1alpha1.RolloutRegionStatus {
+	if rs := s.findRegion(region); rs != nil {
+		return rs
+	}
+	s.st.Regions = append(s.st.Regions, wavegatev1alpha1.RolloutRegionStatus{Name: region})
+	return &s.st.Regions[len(s.st.Regions)-1]
+}
+
+// findRegion returns the status entry of a region, or nil.
+func (s *stepper) findRegion(region string) *wavegatev1alpha1.RolloutRegionStatus {
 	for i := range s.st.Regions {
 		if s.st.Regions[i].Name == region {
 			return &s.st.Regions[i]
 		}
 	}
-	s.st.Regions = append(s.st.Regions, wavegatev1alpha1.RolloutRegionStatus{Name: region})
-	return &s.st.Regions[len(s.st.Regions)-1]
+	return nil
 }
 
 // observeRegions sets every region's state from what is observed now.
@@ -210,9 +272,9 @@ func (s *stepper) observeRegion(rs *wavegatev1alpha1.RolloutRegionStatus, wave, 
 func (s *stepper) transitionEvent(rs *wavegatev1alpha1.RolloutRegionStatus) {
 	switch rs.State {
 	case wavegatev1alpha1.RegionConverged:
-		s.emit("Normal", "RegionConverged", "Region %s converged at %s", rs.Name, rs.ObservedVersion)
+		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventRegionConverged, "Region %s converged at %s", rs.Name, rs.ObservedVersion)
 	case wavegatev1alpha1.RegionPinned:
-		s.emit("Warning", "RegionPinned", "Region %s is pinned at %s: %s", rs.Name, rs.ObservedVersion, orNone(rs.Message))
+		s.emit(corev1.EventTypeWarning, wavegatev1alpha1.EventRegionPinned, "Region %s is pinned at %s: %s", rs.Name, rs.ObservedVersion, orNone(rs.Message))
 	}
 }
 
@@ -240,8 +302,7 @@ func (s *stepper) currentRegions() []*wavegatev1alpha1.RolloutRegionStatus {
 		return nil
 	}
 	for _, region := range s.waves[s.waveIndex()] {
-		rs := s.regionStatus(region)
-		if rs.State != wavegatev1alpha1.RegionSkipped {
+		if rs := s.findRegion(region); rs != nil && rs.State != wavegatev1alpha1.RegionSkipped {
 			out = append(out, rs)
 		}
 	}
@@ -294,7 +355,7 @@ func (s *stepper) bake() bool {
 	if s.st.BakeStartedAt == nil {
 		s.st.BakeStartedAt = &metav1.Time{Time: s.w.now}
 		s.st.BakeFrozenFor = nil
-		s.emit("Normal", "BakeStarted", "Wave %s converged; baking for %s", wave.Name, wave.BakeTime.Duration)
+		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventBakeStarted, "Wave %s converged; baking for %s", wave.Name, wave.BakeTime.Duration)
 	}
 	until := s.st.BakeStartedAt.Add(wave.BakeTime.Duration)
 	if s.st.BakeFrozenFor != nil {
@@ -307,15 +368,15 @@ func (s *stepper) bake() bool {
 	}
 	// Convergence was just observed for every region of the wave, at the end
 	// of the bake: the wave is done.
-	s.emit("Normal", "WaveCompleted", "Wave %s converged and baked", wave.Name)
+	s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventWaveCompleted, "Wave %s converged and baked", wave.Name)
 	s.setWaveIndex(s.waveIndex() + 1)
 	s.st.BakeStartedAt, s.st.BakeUntil, s.st.BakeFrozenFor = nil, nil, nil
 	if s.complete() {
 		s.st.CurrentWave = ""
-		s.emit("Normal", "RolloutComplete", "Every wave converged and baked at version %s", s.ro.Spec.Version)
+		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventRolloutComplete, "Every wave converged and baked at version %s", s.ro.Spec.Version)
 		return false
 	}
-	s.emit("Normal", "WaveStarted", "Wave %s started", s.w.plan.Spec.Waves[s.waveIndex()].Name)
+	s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventWaveStarted, "Wave %s started", s.w.plan.Spec.Waves[s.waveIndex()].Name)
 	s.observeRegions()
 	return true
 }
@@ -323,12 +384,7 @@ func (s *stepper) bake() bool {
 // holdForFreeze pauses the rollout while a Freeze covers a region of the
 // current wave, and keeps frozen time out of the bake.
 func (s *stepper) holdForFreeze() bool {
-	var by string
-	for _, region := range s.waves[s.waveIndex()] {
-		if by = s.frozen(region); by != "" {
-			break
-		}
-	}
+	by, _ := s.freeze()
 	s.st.PausedBy = by
 	if by == "" {
 		if s.st.FrozenSince != nil {
@@ -341,7 +397,7 @@ func (s *stepper) holdForFreeze() bool {
 				s.st.BakeFrozenFor = &metav1.Duration{Duration: total}
 			}
 			s.st.FrozenSince = nil
-			s.emit("Normal", "Resumed", "No Freeze covers wave %s any more; resuming after %s", s.st.CurrentWave, frozenFor)
+			s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventResumed, "No Freeze covers wave %s any more; resuming after %s", s.st.CurrentWave, frozenFor)
 		}
 		return false
 	}
@@ -349,6 +405,20 @@ func (s *stepper) holdForFreeze() bool {
 		s.st.FrozenSince = &metav1.Time{Time: s.w.now}
 	}
 	return true
+}
+
+// freeze names the Freeze that covers a region of the current wave, and
+// that region; "" when none does.
+func (s *stepper) freeze() (by, region string) {
+	if s.complete() {
+		return "", ""
+	}
+	for _, r := range s.waves[s.waveIndex()] {
+		if by := s.frozen(r); by != "" {
+			return by, r
+		}
+	}
+	return "", ""
 }
 
 // dependencyWait says which dependency has not converged in a region and its pair.
@@ -424,144 +494,59 @@ func (s *stepper) requeueAfter(d time.Duration) {
 	}
 }
 
-// summarise sets the phase, the conditions and the convergence count.
-func (s *stepper) summarise() {
-	converged, total := 0, 0
+// describe gathers what the phase is decided from.
+func (s *stepper) describe(failed *failure) phaseInput {
+	in := phaseInput{failure: failed, specPaused: s.ro.Spec.Paused, target: targetName(s.ro)}
+	if s.w.plan == nil {
+		in.planMissing = s.ro.Spec.PlanName()
+		return in
+	}
+	currentPins, missing, late := s.blockers()
+	in.pins, in.pinInWave = s.pins(false), len(currentPins) > 0
+	in.missing, in.late = missing, late
+	if d := s.ro.Spec.ProgressDeadline; d != nil {
+		in.deadline = d.Duration
+	}
+	in.frozen = s.st.FrozenSince != nil
+	in.frozenBy, in.frozenRegion = s.freeze()
+	in.complete = s.complete()
+	in.wave = s.st.CurrentWave
+	if s.st.BakeStartedAt != nil && s.st.BakeUntil != nil {
+		in.bakeUntil = s.st.BakeUntil.Time
+	}
+	for _, rs := range s.st.Regions {
+		if rs.AppliedAt != nil || rs.State == wavegatev1alpha1.RegionConverged {
+			in.started = true
+		}
+	}
+	for _, rs := range s.currentRegions() {
+		if rs.State != wavegatev1alpha1.RegionConverged {
+			in.waiting = append(in.waiting, fmt.Sprintf("%s (%s)", rs.Name, rs.State))
+		}
+	}
+	return in
+}
+
+// convergence counts the targeted regions observed at spec.version; it is
+// not known while the plan is missing or the targets cannot be read.
+func (s *stepper) convergence() convergenceCount {
+	c := convergenceCount{version: s.ro.Spec.Version, known: s.w.plan != nil && s.w.unreadable == nil}
 	for _, rs := range s.st.Regions {
 		if rs.State == wavegatev1alpha1.RegionSkipped {
 			continue
 		}
-		total++
+		c.total++
 		if rs.State == wavegatev1alpha1.RegionConverged {
-			converged++
+			c.converged++
 		}
 	}
-	s.st.Convergence = fmt.Sprintf("%d/%d", converged, total)
-	s.setWaveIndex(s.waveIndex())
-	allConverged := converged == total
-	if allConverged {
-		s.condition(wavegatev1alpha1.ConditionConverged, true, wavegatev1alpha1.ReasonConverged, fmt.Sprintf("%d/%d regions observed at %s", converged, total, s.ro.Spec.Version))
-	} else {
-		s.condition(wavegatev1alpha1.ConditionConverged, false, wavegatev1alpha1.ReasonNotConverged, fmt.Sprintf("%d/%d regions observed at %s", converged, total, s.ro.Spec.Version))
-	}
-
-	phase, reason, msg := s.phase()
-	s.setPhase(phase, reason, msg)
+	return c
 }
 
-// phase decides the rollout's phase; the order is the order of precedence.
-func (s *stepper) phase() (wavegatev1alpha1.RolloutPhase, string, string) {
-	currentPins, missing, late := s.blockers()
-	// Every pinned region is named, not only those of the current wave.
-	if pins := s.pins(false); len(pins) > 0 && (s.complete() || len(currentPins) > 0) {
-		return wavegatev1alpha1.PhaseBlocked, wavegatev1alpha1.ReasonPinnedBuild,
-			fmt.Sprintf("pinned, so never patched: %s; remove the pins or change spec.version", strings.Join(pins, ", "))
-	}
-	switch {
-	case len(missing) > 0:
-		return wavegatev1alpha1.PhaseBlocked, wavegatev1alpha1.ReasonTargetMissing,
-			fmt.Sprintf("no %s %s found in %s; create it or skip the region in spec.skipRegions", s.ro.Spec.Target.Kind, targetName(s.ro), strings.Join(missing, ", "))
-	case len(late) > 0:
-		return wavegatev1alpha1.PhaseBlocked, wavegatev1alpha1.ReasonProgressDeadlineExceeded,
-			fmt.Sprintf("not converged within progressDeadline %s: %s", s.ro.Spec.ProgressDeadline.Duration, strings.Join(late, ", "))
-	case s.st.FrozenSince != nil:
-		return wavegatev1alpha1.PhasePaused, wavegatev1alpha1.ReasonFrozen, s.freezeMessage()
-	case s.ro.Spec.Paused:
-		return wavegatev1alpha1.PhasePaused, wavegatev1alpha1.ReasonSpecPaused, "spec.paused is true"
-	case s.complete():
-		return wavegatev1alpha1.PhaseComplete, wavegatev1alpha1.ReasonComplete, "every wave converged and baked"
-	case s.st.BakeStartedAt != nil:
-		return wavegatev1alpha1.PhaseBaking, wavegatev1alpha1.ReasonWaiting,
-			fmt.Sprintf("wave %s is baking until %s", s.st.CurrentWave, s.st.BakeUntil.UTC().Format(time.RFC3339))
-	case s.nothingApplied():
-		return wavegatev1alpha1.PhasePending, wavegatev1alpha1.ReasonWaiting, s.waitingMessage()
-	default:
-		return wavegatev1alpha1.PhaseProgressing, wavegatev1alpha1.ReasonWaiting, s.waitingMessage()
-	}
-}
-
+// targetName words the target for messages: "ConfigMap settings".
 func targetName(ro *wavegatev1alpha1.ConfigRollout) string {
 	if ro.Spec.Target.Name != "" {
-		return ro.Spec.Target.Name
+		return ro.Spec.Target.Kind + " " + ro.Spec.Target.Name
 	}
-	return "matching the selector"
-}
-
-func (s *stepper) freezeMessage() string {
-	for _, region := range s.waves[s.waveIndex()] {
-		if by := s.frozen(region); by != "" {
-			return fmt.Sprintf("paused by Freeze %s, which covers region %s of wave %s", by, region, s.st.CurrentWave)
-		}
-	}
-	return "paused by a Freeze"
-}
-
-func (s *stepper) nothingApplied() bool {
-	for _, rs := range s.st.Regions {
-		if rs.AppliedAt != nil || rs.State == wavegatev1alpha1.RegionConverged {
-			return false
-		}
-	}
-	return len(s.apply) == 0
-}
-
-func (s *stepper) waitingMessage() string {
-	var waiting []string
-	for _, rs := range s.currentRegions() {
-		if rs.State != wavegatev1alpha1.RegionConverged {
-			waiting = append(waiting, fmt.Sprintf("%s (%s)", rs.Name, rs.State))
-		}
-	}
-	return fmt.Sprintf("wave %s: waiting for %s", s.st.CurrentWave, strings.Join(waiting, ", "))
-}
-
-// setPhase records the phase and the conditions that follow from it, and
-// emits an Event when the phase changes.
-func (s *stepper) setPhase(phase wavegatev1alpha1.RolloutPhase, reason, msg string) {
-	prev := s.st.Phase
-	s.st.Phase = phase
-	is := func(p wavegatev1alpha1.RolloutPhase) bool { return phase == p }
-	s.condition(wavegatev1alpha1.ConditionBlocked, is(wavegatev1alpha1.PhaseBlocked), reason, msg)
-	s.condition(wavegatev1alpha1.ConditionPaused, is(wavegatev1alpha1.PhasePaused), reason, msg)
-	s.condition(wavegatev1alpha1.ConditionProgressing, is(wavegatev1alpha1.PhaseProgressing) || is(wavegatev1alpha1.PhaseBaking) || is(wavegatev1alpha1.PhasePending), reason, msg)
-	converged := meta.IsStatusConditionTrue(s.st.Conditions, wavegatev1alpha1.ConditionConverged)
-	s.condition(wavegatev1alpha1.ConditionReady, is(wavegatev1alpha1.PhaseComplete) && converged, reason, msg)
-	s.condition(wavegatev1alpha1.ConditionStalled, is(wavegatev1alpha1.PhaseBlocked) || is(wavegatev1alpha1.PhaseFailed), reason, msg)
-	s.condition(wavegatev1alpha1.ConditionReconciling, is(wavegatev1alpha1.PhaseProgressing) || is(wavegatev1alpha1.PhaseBaking) || is(wavegatev1alpha1.PhasePending), reason, msg)
-	if prev == phase {
-		return
-	}
-	switch {
-	case phase == wavegatev1alpha1.PhaseBlocked:
-		s.emit("Warning", "Blocked", "%s: %s", reason, msg)
-	case phase == wavegatev1alpha1.PhasePaused:
-		s.emit("Warning", "Paused", "%s", msg)
-	case prev == wavegatev1alpha1.PhasePaused && reason != wavegatev1alpha1.ReasonFrozen && !s.ro.Spec.Paused && s.st.FrozenSince == nil && !s.resumedEmitted():
-		s.emit("Normal", "Resumed", "Resumed: %s", msg)
-	}
-}
-
-func (s *stepper) resumedEmitted() bool {
-	for _, e := range s.events {
-		if e.reason == "Resumed" {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *stepper) condition(t string, status bool, reason, msg string) {
-	c := metav1.Condition{Type: t, Status: metav1.ConditionFalse, Reason: reason, Message: msg, ObservedGeneration: s.ro.Generation}
-	if status {
-		c.Status = metav1.ConditionTrue
-	}
-	if c.Reason == "" {
-		c.Reason = wavegatev1alpha1.ReasonWaiting
-	}
-	changed := meta.SetStatusCondition(&s.st.Conditions, c)
-	// SetStatusCondition stamps the wall clock; the rollout's clock is the
-	// injected one, so tests and status agree.
-	if changed {
-		meta.FindStatusCondition(s.st.Conditions, t).LastTransitionTime = metav1.Time{Time: s.w.now}
-	}
+	return ro.Spec.Target.Kind + " matching the selector"
 }

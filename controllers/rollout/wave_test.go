@@ -17,12 +17,17 @@ limitations under the License.
 package rollout
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	. "github.com/wavegate/wavegate/internal/test/objects"
@@ -41,6 +46,17 @@ func newWorld(plan *wavegatev1alpha1.WavePlan, obs map[string]observed) *world {
 func pending() observed { return observed{version: "1.0.0", why: "runs version 1.0.0"} }
 
 func done() observed { return observed{version: "2.0.0", converged: true} }
+
+// takeStep takes one step as the reconciler does, with every patch the
+// step chose accepted by the API server.
+func takeStep(ro *wavegatev1alpha1.ConfigRollout, w *world) (outcome, []string) {
+	p := step(ro, w)
+	results := make([]applied, len(p.apply))
+	for i, region := range p.apply {
+		results[i] = applied{region: region}
+	}
+	return settle(ro, w, p, results), p.apply
+}
 
 func reasons(evs []event) []string {
 	out := make([]string, len(evs))
@@ -66,6 +82,7 @@ func TestStep(t *testing.T) {
 			world:   newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": pending()}),
 			phase:   wavegatev1alpha1.PhaseProgressing,
 			apply:   []string{"a", "b"},
+			events:  []string{"WaveStarted", "RegionApplied", "RegionApplied"},
 		},
 		{
 			name:    "a converged wave starts baking, and the next wave waits",
@@ -101,7 +118,7 @@ func TestStep(t *testing.T) {
 			world:   newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": {pinned: true, version: "1.9.3"}}),
 			phase:   wavegatev1alpha1.PhaseProgressing,
 			apply:   []string{"a", "b"},
-			events:  []string{"WaveStarted", "RegionPinned"},
+			events:  []string{"WaveStarted", "RegionPinned", "RegionApplied", "RegionApplied"},
 		},
 		{
 			name:       "a pin in the current wave blocks it, naming every pin, while the rest of the wave is applied",
@@ -109,7 +126,7 @@ func TestStep(t *testing.T) {
 			world:      newWorld(twoWaves(), map[string]observed{"a": {pinned: true, version: "1.9.3", pinReason: "hold"}, "b": pending(), "c": {pinned: true, version: "1.9.2"}}),
 			phase:      wavegatev1alpha1.PhaseBlocked,
 			apply:      []string{"b"},
-			events:     []string{"WaveStarted", "RegionPinned", "RegionPinned", "Blocked"},
+			events:     []string{"WaveStarted", "RegionPinned", "RegionPinned", "RegionApplied", "Blocked"},
 			blockedMsg: "pinned, so never patched: a at 1.9.3 (hold), c at 1.9.2 (no reason given); remove the pins or change spec.version",
 		},
 		{
@@ -138,15 +155,132 @@ func TestStep(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			out := step(tc.rollout, tc.world)
+			out, apply := takeStep(tc.rollout, tc.world)
 			g.Expect(out.status.Phase).To(Equal(tc.phase))
-			g.Expect(out.apply).To(Equal(tc.apply))
+			g.Expect(apply).To(Equal(tc.apply))
 			if tc.events != nil {
 				g.Expect(reasons(out.events)).To(Equal(tc.events))
 			}
 			if tc.blockedMsg != "" {
 				g.Expect(condition(out.status, wavegatev1alpha1.ConditionBlocked)).To(Equal(tc.blockedMsg))
 			}
+		})
+	}
+}
+
+func regionState(st wavegatev1alpha1.ConfigRolloutStatus, region string) wavegatev1alpha1.RolloutRegionStatus {
+	for _, rs := range st.Regions {
+		if rs.Name == region {
+			return rs
+		}
+	}
+	return wavegatev1alpha1.RolloutRegionStatus{}
+}
+
+func TestSettle(t *testing.T) {
+	cm := schema.GroupResource{Resource: "configmaps"}
+	invalid := fmt.Errorf("ConfigMap app-b/settings: %w", apierrors.NewInvalid(schema.GroupKind{Kind: "ConfigMap"}, "settings",
+		field.ErrorList{field.Invalid(field.NewPath("data"), "x", "bad")}))
+	denied := fmt.Errorf("ConfigMap app-b/settings: %w", apierrors.NewForbidden(cm, "settings", errors.New("denied by policy")))
+	gone := fmt.Errorf("ConfigMap app-b/settings: %w", apierrors.NewNotFound(cm, "settings"))
+	fresh := func() *world {
+		return newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": pending()})
+	}
+	cases := []struct {
+		name    string
+		world   *world
+		results map[string]error // by region; absent: accepted
+		phase   wavegatev1alpha1.RolloutPhase
+		reason  string
+		applied []string
+		events  []string
+		conds   []string
+	}{
+		{
+			name:    "accepted patches apply their regions",
+			world:   fresh(),
+			phase:   wavegatev1alpha1.PhaseProgressing,
+			reason:  wavegatev1alpha1.ReasonWaiting,
+			applied: []string{"a", "b"},
+			events:  []string{"WaveStarted", "RegionApplied", "RegionApplied"},
+			conds:   []string{"Ready=False Waiting", "Converged=False NotConverged", "Reconciling=True Waiting", "Progressing=True Waiting"},
+		},
+		{
+			name:    "a patch the API server rejects as invalid fails the rollout; the other region is applied",
+			world:   fresh(),
+			results: map[string]error{"b": invalid},
+			phase:   wavegatev1alpha1.PhaseFailed,
+			reason:  wavegatev1alpha1.ReasonPatchFailed,
+			applied: []string{"a"},
+			events:  []string{"WaveStarted", "RegionApplied", "Failed"},
+			conds:   []string{"Ready=False PatchFailed", "Converged=False NotConverged", "Stalled=True PatchFailed"},
+		},
+		{
+			name:    "a denied patch blocks the rollout while it may still succeed",
+			world:   fresh(),
+			results: map[string]error{"b": denied},
+			phase:   wavegatev1alpha1.PhaseBlocked,
+			reason:  wavegatev1alpha1.ReasonPatchFailed,
+			applied: []string{"a"},
+			events:  []string{"WaveStarted", "RegionApplied", "Blocked"},
+			conds:   []string{"Ready=False PatchFailed", "Converged=False NotConverged", "Stalled=True PatchFailed", "Blocked=True PatchFailed"},
+		},
+		{
+			name:    "a target deleted meanwhile is simply looked at again",
+			world:   fresh(),
+			results: map[string]error{"b": gone},
+			phase:   wavegatev1alpha1.PhaseProgressing,
+			reason:  wavegatev1alpha1.ReasonWaiting,
+			applied: []string{"a"},
+			events:  []string{"WaveStarted", "RegionApplied"},
+		},
+		{
+			name: "a kind the cluster does not serve fails the rollout, and nothing is applied",
+			world: func() *world {
+				w := fresh()
+				w.unreadable = &failure{permanent: true, reason: wavegatev1alpha1.ReasonKindNotServed, message: `no matches for kind "Widget" in version "example.com/v1"`}
+				return w
+			}(),
+			phase:  wavegatev1alpha1.PhaseFailed,
+			reason: wavegatev1alpha1.ReasonKindNotServed,
+			events: []string{"Failed"},
+			conds:  []string{"Ready=False KindNotServed", "Converged=Unknown KindNotServed", "Stalled=True KindNotServed"},
+		},
+		{
+			name:   "a missing plan blocks, and convergence is not known",
+			world:  newWorld(nil, nil),
+			phase:  wavegatev1alpha1.PhaseBlocked,
+			reason: wavegatev1alpha1.ReasonPlanNotFound,
+			events: []string{"Blocked"},
+			conds:  []string{"Ready=False PlanNotFound", "Converged=Unknown PlanNotFound", "Stalled=True PlanNotFound", "Blocked=True PlanNotFound"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ro := Rollout("r")
+			p := step(ro, tc.world)
+			var results []applied
+			for _, region := range p.apply {
+				results = append(results, applied{region: region, err: tc.results[region]})
+			}
+			out := settle(ro, tc.world, p, results)
+			g.Expect(out.status.Phase).To(Equal(tc.phase))
+			g.Expect(meta.FindStatusCondition(out.status.Conditions, wavegatev1alpha1.ConditionReady).Reason).To(Equal(tc.reason))
+			var got []string
+			for _, rs := range out.status.Regions {
+				g.Expect(rs.State).NotTo(BeEmpty(), "region %s has a state", rs.Name)
+				if rs.AppliedAt != nil {
+					g.Expect(rs.State).To(Equal(wavegatev1alpha1.RegionApplied))
+					got = append(got, rs.Name)
+				}
+			}
+			g.Expect(got).To(Equal(tc.applied))
+			g.Expect(reasons(out.events)).To(Equal(tc.events))
+			if tc.conds != nil {
+				g.Expect(conds(out.status.Conditions)).To(Equal(tc.conds))
+			}
+			g.Expect(out.status.ObservedGeneration).To(Equal(ro.Generation))
 		})
 	}
 }
@@ -164,19 +298,22 @@ func TestStepBakesByTheInjectedClockAndThenStartsTheNextWave(t *testing.T) {
 	g := NewWithT(t)
 	ro := Rollout("r")
 	w := newWorld(twoWaves(), map[string]observed{"a": done(), "b": done(), "c": pending()})
-	ro.Status = step(ro, w).status
+	out, _ := takeStep(ro, w)
+	ro.Status = out.status
 	g.Expect(ro.Status.BakeUntil.Time).To(Equal(t0.Add(time.Hour)))
 
 	w.now = t0.Add(59 * time.Minute)
-	out := step(ro, w)
-	g.Expect(out.apply).To(BeEmpty())
+	out, apply := takeStep(ro, w)
+	g.Expect(apply).To(BeEmpty())
 	g.Expect(out.requeue).To(Equal(time.Minute))
 
 	w.now = t0.Add(time.Hour)
-	out = step(ro, w)
-	g.Expect(reasons(out.events)).To(Equal([]string{"WaveCompleted", "WaveStarted"}))
-	g.Expect(out.apply).To(Equal([]string{"c"}))
+	out, apply = takeStep(ro, w)
+	g.Expect(reasons(out.events)).To(Equal([]string{"WaveCompleted", "WaveStarted", "RegionApplied"}))
+	g.Expect(apply).To(Equal([]string{"c"}))
 	g.Expect(out.status.CurrentWave).To(Equal("w2"))
+	g.Expect(regionState(out.status, "c").State).To(Equal(wavegatev1alpha1.RegionApplied))
+	g.Expect(regionState(out.status, "c").AppliedAt.Time).To(Equal(t0.Add(time.Hour)))
 }
 
 // BenchmarkStep measures the controller's own work for 1,000 rollouts over
@@ -201,7 +338,7 @@ func BenchmarkStep(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, ro := range rollouts {
-			step(ro, w)
+			takeStep(ro, w)
 		}
 	}
 }

@@ -122,9 +122,11 @@ func (st *state) print(o *options) error {
 	return w.Flush()
 }
 
-// blockers is what holds a rollout: the message of its Blocked or Paused condition.
+// blockers is what holds a rollout: the reason and message of its Stalled
+// condition (Blocked or Failed) or its Paused condition. These are present
+// only while True.
 func blockers(r *wavegatev1alpha1.ConfigRollout) string {
-	for _, t := range []string{wavegatev1alpha1.ConditionBlocked, wavegatev1alpha1.ConditionPaused} {
+	for _, t := range []string{wavegatev1alpha1.ConditionStalled, wavegatev1alpha1.ConditionPaused} {
 		if c := meta.FindStatusCondition(r.Status.Conditions, t); c != nil && c.Status == "True" {
 			return c.Reason + ": " + c.Message
 		}
