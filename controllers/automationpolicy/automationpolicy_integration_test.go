@@ -158,7 +158,13 @@ func TestReplayOfTheDecommissionOutage(t *testing.T) {
 		p.Spec.Identities.ServiceAccounts = []string{"aoai-system/cleanup"}
 		p.Spec.Scope.Namespaces = []string{"dns-westus"}
 	}))).To(Succeed())
-	g.Eventually(func() metav1.ConditionStatus { return ready(getPolicy(g, "decommission")) }).Should(Equal(metav1.ConditionTrue))
+	g.Eventually(func(g Gomega) {
+		ap := getPolicy(g, "decommission")
+		g.Expect(ready(ap)).To(Equal(metav1.ConditionTrue))
+		// What kubectl wait --for=condition=Ready reads: the condition of
+		// the current generation; nothing else is said of a Ready policy.
+		g.Expect(ap.Status.Conditions).To(ConsistOf(And(HaveField("Type", wavegatev1alpha1.ConditionReady), HaveField("ObservedGeneration", ap.Generation))))
+	}).Should(Succeed())
 
 	// The inventory loses a region the scope names.
 	g.Expect(env.Client.Delete(ctx, Region("ap-chinaeast2"))).To(Succeed())
@@ -170,5 +176,40 @@ func TestReplayOfTheDecommissionOutage(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		err := cleaner(t).Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "dns-westus", Name: "zone"}})
 		g.Expect(err).To(MatchError(ContainSubstring("[wavegate:automation-scope] AutomationPolicy decommission is not Ready: scope region ap-chinaeast2 is not in the region inventory")))
+	}).Should(Succeed())
+}
+
+// A scope resource the cluster does not serve cannot be scanned: the policy
+// says so, with the API server's words, instead of retrying in silence, and
+// the gate denies the automation's deletes until it is fixed.
+func TestAScopeResourceNotServedStallsThePolicy(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(env.Client.Create(ctx, Region("ap-northeurope"))).To(Succeed())
+	namespace(g, "widgets-neu", "ap-northeurope")
+	g.Expect(env.Client.Create(ctx, cm("widgets-neu", "w", wavegatev1alpha1.ProtectionDeletable))).To(Succeed())
+	g.Expect(env.Client.Create(ctx, Policy("widget-cleanup", []string{"ap-northeurope"}, func(p *wavegatev1alpha1.AutomationPolicy) {
+		p.Spec.Identities.ServiceAccounts = []string{"widgets/cleanup"}
+		p.Spec.Scope.Resources = []wavegatev1alpha1.GroupResource{{Group: "example.com", Resource: "widgets"}, {Resource: "configmaps"}}
+	}))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ap := getPolicy(g, "widget-cleanup")
+		g.Expect(ap.Status.ObservedGeneration).To(Equal(ap.Generation))
+		g.Expect(ap.Status.Conditions).To(ConsistOf(
+			And(HaveField("Type", wavegatev1alpha1.ConditionReady), HaveField("Status", metav1.ConditionFalse),
+				HaveField("Reason", "ResourceNotServed"), HaveField("Message", ContainSubstring("widgets.example.com"))),
+			And(HaveField("Type", wavegatev1alpha1.ConditionStalled), HaveField("Status", metav1.ConditionTrue),
+				HaveField("Reason", "ResourceNotServed")),
+		))
+	}).Should(Succeed())
+
+	// The scope is corrected: Ready, and Stalled is removed.
+	ap := getPolicy(g, "widget-cleanup")
+	ap.Spec.Scope.Resources = []wavegatev1alpha1.GroupResource{{Resource: "configmaps"}}
+	g.Expect(env.Client.Update(ctx, ap)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ap := getPolicy(g, "widget-cleanup")
+		g.Expect(ap.Status.Conditions).To(ConsistOf(And(HaveField("Type", wavegatev1alpha1.ConditionReady), HaveField("Status", metav1.ConditionTrue),
+			HaveField("ObservedGeneration", ap.Generation))))
 	}).Should(Succeed())
 }

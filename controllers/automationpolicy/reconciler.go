@@ -27,6 +27,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -54,7 +55,15 @@ const (
 	ReasonAllTagged        = "AllTagged"
 	ReasonUntagged         = "UntaggedResources"
 	ReasonUncoveredRegions = "UncoveredRegions"
+	// ReasonResourceNotServed: a scope resource is not served by the cluster,
+	// so the scope cannot be scanned for it.
+	ReasonResourceNotServed = "ResourceNotServed"
 )
+
+// rescanNotServed is how often a policy whose scope names a resource the
+// cluster does not serve is scanned again: nothing is watched that would
+// say when the resource is installed.
+const rescanNotServed = time.Minute
 
 // Reconciler scans each policy's scope.
 type Reconciler struct {
@@ -78,19 +87,33 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	untagged, err := r.untagged(ctx, ap, inScope)
+	found, err := r.untagged(ctx, ap, inScope)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	found.uncovered = uncovered
 	before := ap.DeepCopy()
-	setStatus(ap, untagged, uncovered)
-	if equality.Semantic.DeepEqual(before.Status, ap.Status) {
-		return ctrl.Result{}, nil
+	ap.Status = status(ap, found, time.Now())
+	if !equality.Semantic.DeepEqual(before.Status, ap.Status) {
+		if err := r.Client.Status().Patch(ctx, ap, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("failed to patch the status of AutomationPolicy %s: %w", ap.Name, err)
+		}
 	}
-	if err := r.Client.Status().Patch(ctx, ap, client.MergeFrom(before)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("failed to patch the status of AutomationPolicy %s: %w", ap.Name, err)
+	if len(found.notServed) > 0 {
+		return ctrl.Result{RequeueAfter: rescanNotServed}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// scan is what a scan of a policy's scope found.
+type scan struct {
+	// untagged are the objects in scope without a protection label, sorted.
+	untagged []wavegatev1alpha1.ObjectRef
+	// uncovered are the scope regions that are not in the inventory.
+	uncovered []string
+	// notServed are the scope resources the cluster does not serve, each
+	// with the API server's words.
+	notServed []string
 }
 
 // scopeRegions returns the scope's regions that are in the inventory, and
@@ -120,29 +143,34 @@ func (r *Reconciler) scopeRegions(ctx context.Context, ap *wavegatev1alpha1.Auto
 	return inScope, uncovered, nil
 }
 
-// untagged lists the objects in scope without a protection label, sorted.
-func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.AutomationPolicy, regions map[string]bool) ([]wavegatev1alpha1.ObjectRef, error) {
+// untagged lists the objects in scope without a protection label, sorted,
+// and the scope resources the cluster does not serve.
+func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.AutomationPolicy, regions map[string]bool) (scan, error) {
+	var found scan
 	nsRegion, err := r.namespaceRegions(ctx)
 	if err != nil {
-		return nil, err
+		return found, err
 	}
 	namespaces := map[string]bool{}
 	for _, ns := range ap.Spec.Scope.Namespaces {
 		namespaces[ns] = true
 	}
-	var out []wavegatev1alpha1.ObjectRef
 	for _, gr := range r.resources(ap) {
 		gvk, err := r.Mapper.KindFor(schema.GroupVersionResource{Group: gr.Group, Resource: gr.Resource})
+		if meta.IsNoMatchError(err) {
+			found.notServed = append(found.notServed, fmt.Sprintf("%s (%v)", gr, err))
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("scope resource %s is not served by this cluster: %w", gr, err)
+			return found, fmt.Errorf("failed to find the kind of scope resource %s: %w", gr, err)
 		}
 		if err := r.ensureWatch(gvk); err != nil {
-			return nil, err
+			return found, err
 		}
 		list := &metav1.PartialObjectMetadataList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 		if err := r.Reader.List(ctx, list); err != nil {
-			return nil, fmt.Errorf("failed to list %s: %w", gr, err)
+			return found, fmt.Errorf("failed to list %s: %w", gr, err)
 		}
 		for _, o := range list.Items {
 			if len(namespaces) > 0 && !namespaces[o.Namespace] {
@@ -155,14 +183,14 @@ func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.Automati
 			if !regions[region] || o.Labels[wavegatev1alpha1.LabelProtection] != "" {
 				continue
 			}
-			out = append(out, wavegatev1alpha1.ObjectRef{Kind: gvk.Kind, Namespace: o.Namespace, Name: o.Name})
+			found.untagged = append(found.untagged, wavegatev1alpha1.ObjectRef{Kind: gvk.Kind, Namespace: o.Namespace, Name: o.Name})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	sort.Slice(found.untagged, func(i, j int) bool {
+		a, b := found.untagged[i], found.untagged[j]
 		return a.Kind+"/"+a.Namespace+"/"+a.Name < b.Kind+"/"+b.Namespace+"/"+b.Name
 	})
-	return out, nil
+	return found, nil
 }
 
 func (r *Reconciler) resources(ap *wavegatev1alpha1.AutomationPolicy) []schema.GroupResource {
@@ -188,24 +216,34 @@ func (r *Reconciler) namespaceRegions(ctx context.Context) (map[string]string, e
 	return out, nil
 }
 
-// setStatus records what was found; Ready only when nothing is untagged and
-// nothing is uncovered.
-func setStatus(ap *wavegatev1alpha1.AutomationPolicy, untagged []wavegatev1alpha1.ObjectRef, uncovered []string) {
-	st := &ap.Status
+// status returns the policy's status for what the scan found, at now.
+// Ready is True only when nothing in scope is untagged, every scope region
+// is known and every scope resource is served. Stalled is True while a scope
+// resource is not served (the scope cannot be scanned without a change to
+// the policy or the cluster), and absent otherwise.
+func status(ap *wavegatev1alpha1.AutomationPolicy, found scan, now time.Time) wavegatev1alpha1.AutomationPolicyStatus {
+	st := *ap.Status.DeepCopy()
 	st.ObservedGeneration = ap.Generation
-	st.UntaggedCount = int32(len(untagged)) //nolint:gosec // a count of objects
-	st.Untagged = untagged[:min(len(untagged), maxListed)]
-	st.UncoveredRegions = uncovered
-	cond := metav1.Condition{Type: wavegatev1alpha1.ConditionReady, ObservedGeneration: ap.Generation}
+	st.UntaggedCount = int32(len(found.untagged)) //nolint:gosec // a count of objects
+	st.Untagged = found.untagged[:min(len(found.untagged), maxListed)]
+	st.UncoveredRegions = found.uncovered
+	cond := metav1.Condition{Type: wavegatev1alpha1.ConditionReady, ObservedGeneration: ap.Generation, LastTransitionTime: metav1.Time{Time: now}}
 	var problems []string
-	if len(untagged) > 0 {
+	if n := len(found.untagged); n > 0 {
 		cond.Reason = ReasonUntagged
+		first := found.untagged[0]
 		problems = append(problems, fmt.Sprintf("%d resources in scope are untagged (first: %s %s/%s); tag each wavegate.io/protection=protected or deletable",
-			len(untagged), untagged[0].Kind, untagged[0].Namespace, untagged[0].Name))
+			n, first.Kind, first.Namespace, first.Name))
 	}
-	if len(uncovered) > 0 {
+	if len(found.uncovered) > 0 {
 		cond.Reason = ReasonUncoveredRegions
-		problems = append(problems, fmt.Sprintf("scope regions %s are not in the region inventory", strings.Join(uncovered, ", ")))
+		problems = append(problems, fmt.Sprintf("scope regions %s are not in the region inventory", strings.Join(found.uncovered, ", ")))
+	}
+	notServed := ""
+	if len(found.notServed) > 0 {
+		cond.Reason = ReasonResourceNotServed
+		notServed = fmt.Sprintf("scope resources not served by this cluster: %s; correct scope.resources or install them", strings.Join(found.notServed, ", "))
+		problems = append(problems, notServed)
 	}
 	if len(problems) == 0 {
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionTrue, ReasonAllTagged, "every resource in scope is tagged and every scope region is known"
@@ -213,6 +251,13 @@ func setStatus(ap *wavegatev1alpha1.AutomationPolicy, untagged []wavegatev1alpha
 		cond.Status, cond.Message = metav1.ConditionFalse, strings.Join(problems, "; ")
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+	if notServed != "" {
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: wavegatev1alpha1.ConditionStalled, Status: metav1.ConditionTrue,
+			Reason: ReasonResourceNotServed, Message: notServed, ObservedGeneration: ap.Generation, LastTransitionTime: metav1.Time{Time: now}})
+	} else {
+		meta.RemoveStatusCondition(&st.Conditions, wavegatev1alpha1.ConditionStalled)
+	}
+	return st
 }
 
 func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
