@@ -7,7 +7,6 @@ centralus_freeze := {
 	"name": "inc-20240718-centralus",
 	"reason": "Central US storage outage",
 	"ticket": "INC-12345",
-	"expiresAt": 0,
 	"covers": ["centralus"],
 	"exemptUsers": [],
 	"exemptGroups": ["storage-oncall"],
@@ -30,16 +29,6 @@ test_a_change_in_a_frozen_region_is_denied_with_the_freeze_named if {
 
 test_a_change_in_a_region_the_freeze_does_not_cover_is_allowed if {
 	count(freeze.deny) == 0 with input as frozen_input(object.union(centralus_freeze, {"covers": []}), alice)
-}
-
-test_an_expired_freeze_no_longer_denies if {
-	expired := object.union(centralus_freeze, {"expiresAt": testdata.now - 1})
-	count(freeze.deny) == 0 with input as frozen_input(expired, alice)
-}
-
-test_a_freeze_that_expires_later_still_denies if {
-	later := object.union(centralus_freeze, {"expiresAt": testdata.now + testdata.hours(1)})
-	count(freeze.deny) == 1 with input as frozen_input(later, alice)
 }
 
 test_a_freeze_of_every_region_says_so_and_has_no_ticket_when_none_is_given if {

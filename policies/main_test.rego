@@ -7,7 +7,6 @@ every_region_frozen := {
 	"name": "inc-1",
 	"reason": "storage outage everywhere",
 	"ticket": "",
-	"expiresAt": 0,
 	"covers": ["eastus"],
 	"exemptUsers": [],
 	"exemptGroups": [],

@@ -133,10 +133,7 @@ type ConfigRolloutSpec struct {
 // PlanName is the WavePlan that orders the rollout: spec.planRef, else the
 // default plan.
 func (s *ConfigRolloutSpec) PlanName() string {
-	if s.PlanRef == "" {
-		return DefaultWavePlan
-	}
-	return s.PlanRef
+	return PlanOrDefault(s.PlanRef)
 }
 
 // RolloutPhase summarises where a rollout is.

@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import "strings"
+
 // Labels and annotations that users put on their own objects (docs/spec.md section 2).
 const (
 	// LabelRegion marks an object (or every object of a Namespace) as configuring one region.
@@ -56,6 +58,15 @@ func IsAllRegions(regions []string) bool {
 
 // DefaultWavePlan is the plan used wherever no plan is named.
 const DefaultWavePlan = "default"
+
+// PlanOrDefault is the WavePlan a name refers to: the name itself, else
+// DefaultWavePlan when it is empty or blank.
+func PlanOrDefault(name string) string {
+	if name = strings.TrimSpace(name); name != "" {
+		return name
+	}
+	return DefaultWavePlan
+}
 
 // Condition types shared by the Wavegate kinds: the kstatus vocabulary and
 // the rollout's own. Ready is the summary of every kind and is always

@@ -73,10 +73,7 @@ func (v *configRolloutValidator) validate(ctx context.Context, _, cro *wavegatev
 
 // validatePlan checks that the plan exists and holds every region the rollout names.
 func (v *configRolloutValidator) validatePlan(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) (field.ErrorList, error) {
-	planName := cro.Spec.PlanRef
-	if planName == "" {
-		planName = wavegatev1alpha1.DefaultWavePlan
-	}
+	planName := cro.Spec.PlanName()
 	plan := &wavegatev1alpha1.WavePlan{}
 	err := v.reader.Get(ctx, client.ObjectKey{Name: planName}, plan)
 	switch {

@@ -96,10 +96,9 @@ type RecordWrite struct {
 	Entries  []wavegatev1alpha1.ChangeEntry
 }
 
-// FreezeFacts is a Freeze that covers part of the request.
+// FreezeFacts is a Freeze in force that covers part of the request.
 type FreezeFacts struct {
 	Name, Reason, Ticket string
-	ExpiresAt            time.Time // zero when it does not expire
 	Covers               []string
 	ExemptUsers          []string
 	ExemptGroups         []string
@@ -330,15 +329,16 @@ func (b *Builder) freezeFacts(in *Input, regions []string) []FreezeFacts {
 	out := make([]FreezeFacts, 0, len(names))
 	for _, name := range sorted(names) {
 		f := b.Index.freezes[name]
-		ff := FreezeFacts{
+		// An expired Freeze is inactive at once, whatever its status says:
+		// the gate does not wait for the controller.
+		if !f.ActiveAt(in.Now) {
+			continue
+		}
+		out = append(out, FreezeFacts{
 			Name: f.Name, Reason: f.Spec.Reason, Ticket: f.Spec.Ticket,
 			Covers:      covers(f.Spec.Regions, regions, in.targetsAll()),
 			ExemptUsers: f.Spec.Exemptions.Users, ExemptGroups: f.Spec.Exemptions.Groups,
-		}
-		if f.Spec.ExpiresAt != nil {
-			ff.ExpiresAt = f.Spec.ExpiresAt.Time
-		}
-		out = append(out, ff)
+		})
 	}
 	return out
 }

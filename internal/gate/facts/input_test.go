@@ -229,3 +229,17 @@ func TestHuman(t *testing.T) {
 		NewWithT(t).Expect(Human(d)).To(Equal(want))
 	}
 }
+
+func TestOnlyFreezesInForceAreFacts(t *testing.T) {
+	b := builder()
+	b.Index.SetFreeze(Freeze("expired", []string{"eastus"}, ExpiringAt(now.Add(-time.Second))))
+	b.Index.SetFreeze(Freeze("expiring-now", []string{"eastus"}, ExpiringAt(now)))
+	b.Index.SetFreeze(Freeze("later", []string{"eastus"}, ExpiringAt(now.Add(time.Hour))))
+	in := b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x", Object: object(region("eastus"), nil)}, nil)
+	var names []string
+	for _, f := range in.Freezes {
+		names = append(names, f.Name)
+	}
+	NewWithT(t).Expect(names).To(Equal([]string{"all", "later"}),
+		"a Freeze stops at its expiresAt, at once, whatever its status says (Freeze.ActiveAt)")
+}

@@ -225,10 +225,7 @@ func (o *Object) changeID() (id, short string) {
 
 // plan is the WavePlan that judges the object's velocity.
 func (o *Object) plan() string {
-	if p := strings.TrimSpace(o.Annotations[wavegatev1alpha1.AnnotationPlan]); p != "" {
-		return p
-	}
-	return wavegatev1alpha1.DefaultWavePlan
+	return wavegatev1alpha1.PlanOrDefault(o.Annotations[wavegatev1alpha1.AnnotationPlan])
 }
 
 // ChangeRecordName is the name of the record of a change.
