@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/enqueue"
 )
 
@@ -145,9 +146,9 @@ func (r *Reconciler) scopeRegions(ctx context.Context, ap *wavegatev1alpha1.Auto
 
 // untagged lists the objects in scope without a protection label, sorted,
 // and the scope resources the cluster does not serve.
-func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.AutomationPolicy, regions map[string]bool) (scan, error) {
+func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.AutomationPolicy, inScope map[string]bool) (scan, error) {
 	var found scan
-	nsRegion, err := r.namespaceRegions(ctx)
+	nsLabels, err := r.namespaceLabels(ctx)
 	if err != nil {
 		return found, err
 	}
@@ -176,11 +177,8 @@ func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.Automati
 			if len(namespaces) > 0 && !namespaces[o.Namespace] {
 				continue
 			}
-			region := o.Labels[wavegatev1alpha1.LabelRegion]
-			if region == "" {
-				region = nsRegion[o.Namespace]
-			}
-			if !regions[region] || o.Labels[wavegatev1alpha1.LabelProtection] != "" {
+			region := regions.Of(o.Labels, nsLabels[o.Namespace])
+			if !inScope[region] || o.Labels[wavegatev1alpha1.LabelProtection] != "" {
 				continue
 			}
 			found.untagged = append(found.untagged, wavegatev1alpha1.ObjectRef{Kind: gvk.Kind, Namespace: o.Namespace, Name: o.Name})
@@ -204,14 +202,15 @@ func (r *Reconciler) resources(ap *wavegatev1alpha1.AutomationPolicy) []schema.G
 	return out
 }
 
-func (r *Reconciler) namespaceRegions(ctx context.Context) (map[string]string, error) {
+// namespaceLabels are the labels of every Namespace, by name.
+func (r *Reconciler) namespaceLabels(ctx context.Context) (map[string]map[string]string, error) {
 	list := &corev1.NamespaceList{}
 	if err := r.Reader.List(ctx, list); err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(list.Items))
+	out := make(map[string]map[string]string, len(list.Items))
 	for _, ns := range list.Items {
-		out[ns.Name] = ns.Labels[wavegatev1alpha1.LabelRegion]
+		out[ns.Name] = ns.Labels
 	}
 	return out, nil
 }

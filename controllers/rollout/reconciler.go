@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/metrics"
 )
 
@@ -143,11 +144,11 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 	if err := r.gatherFreezesAndDeps(ctx, ro, w); err != nil {
 		return nil, err
 	}
-	regions := &wavegatev1alpha1.RegionList{}
-	if err := r.Reader.List(ctx, regions); err != nil {
+	inventory := &wavegatev1alpha1.RegionList{}
+	if err := r.Reader.List(ctx, inventory); err != nil {
 		return nil, err
 	}
-	w.pairs = pairsOf(regions.Items)
+	w.pairs = pairsOf(inventory.Items)
 	targets, unreadable, err := r.targets(ctx, ro)
 	if err != nil {
 		return nil, err
@@ -187,25 +188,9 @@ func (r *Reconciler) gatherFreezesAndDeps(ctx context.Context, ro *wavegatev1alp
 	return nil
 }
 
-// pairsOf returns each region's failover pairs, declared on either side.
-func pairsOf(regions []wavegatev1alpha1.Region) func(string) []string {
-	pairs := map[string][]string{}
-	for _, r := range regions {
-		if p := r.Spec.PairedRegion; p != "" {
-			pairs[r.Name] = appendOnce(pairs[r.Name], p)
-			pairs[p] = appendOnce(pairs[p], r.Name)
-		}
-	}
-	return func(region string) []string { return pairs[region] }
-}
-
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
+// pairsOf returns each region's failover pairs (regions.Pairs).
+func pairsOf(list []wavegatev1alpha1.Region) func(string) []string {
+	return regions.NewPairs(list).Of
 }
 
 // targets lists the rollout's target objects and groups them by region: the
@@ -261,28 +246,28 @@ func listOptions(ro *wavegatev1alpha1.ConfigRollout) (schema.GroupVersionKind, [
 	return gvk, opts, nil
 }
 
-// byRegion groups targets by region: the object's own region label, else
-// its Namespace's. Objects in no region are not targets.
+// byRegion groups targets by region (regions.Of: the object's own region
+// label, else its Namespace's). Objects in no region are not targets.
 func (r *Reconciler) byRegion(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, items []unstructured.Unstructured) (map[string][]*unstructured.Unstructured, error) {
 	out := map[string][]*unstructured.Unstructured{}
-	nsRegion := map[string]string{}
+	nsRegion := map[string]map[string]string{} // Namespace -> its labels
 	for i := range items {
 		t := &items[i]
 		if name := ro.Spec.Target.Name; name != "" && t.GetName() != name {
 			continue
 		}
-		region := t.GetLabels()[wavegatev1alpha1.LabelRegion]
-		if region == "" && t.GetNamespace() != "" {
+		var nsLabels map[string]string
+		if regions.Label(t.GetLabels()) == "" && t.GetNamespace() != "" {
 			if _, ok := nsRegion[t.GetNamespace()]; !ok {
 				ns := &corev1.Namespace{}
 				if err := r.Reader.Get(ctx, client.ObjectKey{Name: t.GetNamespace()}, ns); err != nil && !apierrors.IsNotFound(err) {
 					return nil, err
 				}
-				nsRegion[t.GetNamespace()] = ns.Labels[wavegatev1alpha1.LabelRegion]
+				nsRegion[t.GetNamespace()] = ns.Labels
 			}
-			region = nsRegion[t.GetNamespace()]
+			nsLabels = nsRegion[t.GetNamespace()]
 		}
-		if region != "" {
+		if region := regions.Of(t.GetLabels(), nsLabels); region != "" {
 			out[region] = append(out[region], t)
 		}
 	}
