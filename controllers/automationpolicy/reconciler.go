@@ -41,8 +41,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/enqueue"
+	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=automationpolicies,verbs=get;list;watch

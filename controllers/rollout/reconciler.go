@@ -41,8 +41,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/regions"
 	"github.com/wavegate/wavegate/internal/metrics"
+	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=configrollouts,verbs=get;list;watch
