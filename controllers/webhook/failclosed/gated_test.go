@@ -18,7 +18,6 @@ package failclosed
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -34,7 +33,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
@@ -100,17 +98,6 @@ func deployment(ns, name string, labels map[string]string) *appsv1.Deployment {
 			},
 		},
 	}
-}
-
-func decoded(g Gomega, obj client.Object) *facts.Object {
-	if obj == nil {
-		return nil
-	}
-	raw, err := json.Marshal(obj)
-	g.Expect(err).NotTo(HaveOccurred())
-	o, err := facts.DecodeObject(raw)
-	g.Expect(err).NotTo(HaveOccurred())
-	return o
 }
 
 // TestTheAPIServerSendsTheGateWhatGatedSays runs requests against a cluster

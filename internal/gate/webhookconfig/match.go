@@ -114,11 +114,12 @@ func matchesResource(pattern string, r Request) bool {
 // filtered by the namespace selector; the API server adds the
 // kubernetes.io/metadata.name label to every Namespace.
 func matchesNamespace(sel *metav1.LabelSelector, r Request) bool {
-	if sel == nil || r.Namespace == "" && !(r.Group == "" && r.Resource == "namespaces") {
+	isNamespace := r.Group == "" && r.Resource == "namespaces"
+	if sel == nil || r.Namespace == "" && !isNamespace {
 		return true
 	}
 	name := r.Namespace
-	if r.Group == "" && r.Resource == "namespaces" {
+	if isNamespace {
 		name = r.Name
 	}
 	l := labels.Set{}
