@@ -76,7 +76,11 @@ func New(ctx context.Context, modules map[string]string) (*Engine, error) {
 // Reload prepares the query again for a new set of modules. On error the
 // engine keeps deciding with the policies it had.
 func (e *Engine) Reload(ctx context.Context, modules map[string]string) error {
-	opts := []func(*rego.Rego){rego.Query(Query), rego.SetRegoVersion(ast.RegoV1)}
+	// Strict builtin errors: a builtin that fails inside a deny rule (a bad
+	// time format, a number that does not parse) fails the evaluation, and the
+	// gate denies the request as undecidable, instead of the rule silently
+	// being undefined and its denial dropped.
+	opts := []func(*rego.Rego){rego.Query(Query), rego.SetRegoVersion(ast.RegoV1), rego.StrictBuiltinErrors(true)}
 	for name, src := range modules {
 		opts = append(opts, rego.Module(name, src))
 	}

@@ -97,6 +97,26 @@ func TestAPolicyThatDoesNotCompileIsRejectedAndTheOldOnesStay(t *testing.T) {
 	g.Expect(dec.Allowed()).To(BeTrue(), "the engine keeps deciding with the policies it had")
 }
 
+// failingDeny is a deny rule whose builtin fails on every CREATE: to_number
+// of "CREATE" is an error, not undefined.
+const failingDeny = `package wavegate.custom.failing
+
+deny contains {"rule": "failing", "msg": "[wavegate:failing] never reached; fix the policy"} if to_number(input.request.operation) > 0
+`
+
+func TestABuiltinErrorInADenyRuleFailsTheDecisionInsteadOfDroppingTheDenial(t *testing.T) {
+	g := NewWithT(t)
+	dir := t.TempDir()
+	g.Expect(os.WriteFile(filepath.Join(dir, "failing.rego"), []byte(failingDeny), 0o600)).To(Succeed())
+	modules, err := Modules(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+	e, err := New(context.Background(), modules)
+	g.Expect(err).NotTo(HaveOccurred())
+
+	dec, err := e.Decide(context.Background(), input(t, "CREATE"))
+	g.Expect(err).To(MatchError(ContainSubstring("to_number")), "a builtin error must fail closed, got %+v", dec)
+}
+
 func TestAMissingPolicyDirIsAnError(t *testing.T) {
 	_, err := Modules(filepath.Join(t.TempDir(), "nope"))
 	NewWithT(t).Expect(err).To(MatchError(ContainSubstring("failed to read --policy-dir")))
