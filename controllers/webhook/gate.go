@@ -90,7 +90,8 @@ func (h *GateHandler) handle(ctx context.Context, req admission.Request) (admiss
 }
 
 // allowed admits the request with the rules' warnings; a break-glass
-// admission also gets an audit annotation, an Event and a log line.
+// admission also gets an audit annotation, an Event (not on a dry run) and a
+// log line.
 func (h *GateHandler) allowed(r *facts.Request, in *facts.Input, dec engine.Decision) admission.Response {
 	resp := admission.Allowed("").WithWarnings(messages(dec.Warn)...)
 	var broken []string
@@ -99,6 +100,11 @@ func (h *GateHandler) allowed(r *facts.Request, in *facts.Input, dec engine.Deci
 			continue
 		}
 		broken = append(broken, w.Msg)
+		// sideEffects: NoneOnDryRun: a dry run writes nothing, not even an
+		// Event; the warning and the audit annotation still show the verdict.
+		if r.DryRun {
+			continue
+		}
 		h.Recorder.Eventf(breakGlassSubject(r, w), nil, "Warning", "BreakGlass", "Admit", "%s %s by %s: %s", strings.ToLower(r.Operation), r.Ref(), r.User, w.Msg)
 	}
 	if len(broken) > 0 {
