@@ -89,7 +89,7 @@ func TestAPinnedPairBlocksTheRolloutAndNeverReportsSuccess(t *testing.T) {
 	g.Expect(configMapIn(g, "australiaeast").Data["mode"]).To(Equal("old"), "a pinned target is never patched")
 
 	ro := get(g, "msi-auto-keys")
-	aue := convergence.InRegionAndPairs(&ro.Status, "australiaeast", []string{"australiasoutheast"})
+	aue := convergence.InRegionAndPairs(ro, "australiaeast", []string{"australiasoutheast"})
 	g.Expect(convergence.Converged(aue)).To(BeFalse())
 	g.Expect(aue[1]).To(Equal(convergence.Region{Region: "australiasoutheast", Detail: "Pinned at 1.9.3"}),
 		"australiaeast is not converged because of its pair as well")
@@ -103,7 +103,7 @@ func TestAPinnedPairBlocksTheRolloutAndNeverReportsSuccess(t *testing.T) {
 	ro = get(g, "msi-auto-keys")
 	g.Expect(ro.Status.Convergence).To(Equal("2/2"))
 	g.Expect(conditionTypes(ro)).To(Equal([]string{"Converged=True", "Ready=True"}), "Blocked and Stalled are removed once the pins are")
-	g.Expect(convergence.Converged(convergence.InRegionAndPairs(&ro.Status, "australiaeast", []string{"australiasoutheast"}))).To(BeTrue())
+	g.Expect(convergence.Converged(convergence.InRegionAndPairs(ro, "australiaeast", []string{"australiasoutheast"}))).To(BeTrue())
 }
 
 func TestDriftAfterCompletionTurnsConvergedFalseThroughWatches(t *testing.T) {

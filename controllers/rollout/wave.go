@@ -428,7 +428,7 @@ func (s *stepper) dependencyWait(region string) string {
 		if !ok {
 			return fmt.Sprintf("waiting for ConfigRollout %s, which does not exist", name)
 		}
-		rs := convergence.InRegionAndPairs(&dep.Status, region, s.w.pairs(region))
+		rs := convergence.InRegionAndPairs(dep, region, s.w.pairs(region))
 		if !convergence.Converged(rs) {
 			var pending []string
 			for _, r := range rs {

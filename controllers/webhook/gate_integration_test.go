@@ -324,6 +324,7 @@ func setRolloutRegions(g Gomega, name string, regions ...wavegatev1alpha1.Rollou
 	ctx := context.Background()
 	ro := &wavegatev1alpha1.ConfigRollout{}
 	g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: name}, ro)).To(Succeed())
+	ro.Status.ObservedGeneration = ro.Generation
 	ro.Status.Regions = regions
 	g.Expect(env.Client.Status().Update(ctx, ro)).To(Succeed())
 }
@@ -364,6 +365,28 @@ func TestRequiresWaitsForConvergenceInTheRegionAndItsPair(t *testing.T) {
 			wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
 		)
 		g.Eventually(func() error { return env.Client.Create(ctx, rotation("key-rotation")) }).Should(Succeed())
+	})
+	t.Run("status the controller has not written for the edited spec is stale", func(t *testing.T) {
+		g := NewWithT(t)
+		ro := &wavegatev1alpha1.ConfigRollout{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: "gate-keys"}, ro)).To(Succeed())
+		ro.Spec.Version = "2.1.0"
+		g.Expect(env.Client.Update(ctx, ro)).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			expectDenied(g, env.Client.Create(ctx, rotation("key-rotation-2")),
+				fmt.Sprintf("[wavegate:requires] ConfigRollout gate-keys has not converged in g-eastus (status is for generation %[1]d, not the current %[2]d) and g-westus (status is for generation %[1]d, not the current %[2]d); apply this change once it has converged there", ro.Generation-1, ro.Generation))
+		}).Should(Succeed())
+		t.Run("and once written, regions observed at the old version are not converged", func(t *testing.T) {
+			g := NewWithT(t)
+			setRolloutRegions(g, "gate-keys",
+				wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
+				wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.1.0"},
+			)
+			g.Eventually(func(g Gomega) {
+				expectDenied(g, env.Client.Create(ctx, rotation("key-rotation-2")),
+					"[wavegate:requires] ConfigRollout gate-keys has not converged in g-eastus (Converged at 2.0.0, not at 2.1.0); apply this change once it has converged there")
+			}).Should(Succeed())
+		})
 	})
 	t.Run("a rollout that does not exist denies", func(t *testing.T) {
 		expectDenied(NewWithT(t), env.Client.Create(ctx, configMap(ns, "orphan", inRegion("g-eastus"), annotated(wavegatev1alpha1.AnnotationRequires, "gate-none"))),

@@ -34,12 +34,13 @@ type Region struct {
 
 // InRegionAndPairs reports the convergence of the rollout in region and in each
 // of its failover pairs, in that order. A rollout is converged in a region
-// only when the controller observed the region Converged.
-func InRegionAndPairs(status *wavegatev1alpha1.ConfigRolloutStatus, region string, pairs []string) []Region {
+// only when the controller observed the region Converged at spec.version in
+// status written for the rollout's current generation.
+func InRegionAndPairs(ro *wavegatev1alpha1.ConfigRollout, region string, pairs []string) []Region {
 	out := make([]Region, 0, 1+len(pairs))
-	out = append(out, InRegion(status, region))
+	out = append(out, InRegion(ro, region))
 	for _, p := range pairs {
-		out = append(out, InRegion(status, p))
+		out = append(out, InRegion(ro, p))
 	}
 	return out
 }
@@ -54,13 +55,24 @@ func Converged(rs []Region) bool {
 	return true
 }
 
-// InRegion reports the convergence of the rollout in one region.
-func InRegion(status *wavegatev1alpha1.ConfigRolloutStatus, region string) Region {
+// InRegion reports the convergence of the rollout in one region. Status
+// written for an older generation (the spec was edited since the controller
+// last looked) says nothing about the current one, and a region observed at
+// another version than spec.version has not converged to this change.
+func InRegion(ro *wavegatev1alpha1.ConfigRollout, region string) Region {
+	status := &ro.Status
 	for i := range status.Regions {
 		rs := &status.Regions[i]
-		if rs.Name == region {
-			return Region{Region: region, Converged: rs.State == wavegatev1alpha1.RegionConverged, Detail: detail(rs)}
+		if rs.Name != region {
+			continue
 		}
+		switch {
+		case status.ObservedGeneration != ro.Generation:
+			return Region{Region: region, Detail: fmt.Sprintf("status is for generation %d, not the current %d", status.ObservedGeneration, ro.Generation)}
+		case rs.State == wavegatev1alpha1.RegionConverged && rs.ObservedVersion != ro.Spec.Version:
+			return Region{Region: region, Detail: fmt.Sprintf("%s, not at %s", detail(rs), ro.Spec.Version)}
+		}
+		return Region{Region: region, Converged: rs.State == wavegatev1alpha1.RegionConverged, Detail: detail(rs)}
 	}
 	return Region{Region: region, Detail: "not targeted by the rollout"}
 }

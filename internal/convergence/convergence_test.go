@@ -25,7 +25,9 @@ import (
 )
 
 func TestInRegionAndPairs(t *testing.T) {
-	status := &wavegatev1alpha1.ConfigRolloutStatus{Regions: []wavegatev1alpha1.RolloutRegionStatus{
+	ro := &wavegatev1alpha1.ConfigRollout{}
+	ro.Generation, ro.Spec.Version = 3, "2.0.0"
+	ro.Status = wavegatev1alpha1.ConfigRolloutStatus{ObservedGeneration: 3, Regions: []wavegatev1alpha1.RolloutRegionStatus{
 		{Name: "australiaeast", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3", Message: "hotfix hold"},
 		{Name: "australiasoutheast", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3"},
 		{Name: "eastus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
@@ -58,12 +60,28 @@ func TestInRegionAndPairs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			NewWithT(t).Expect(InRegionAndPairs(status, tc.region, tc.pairs)).To(Equal(tc.want))
+			NewWithT(t).Expect(InRegionAndPairs(ro, tc.region, tc.pairs)).To(Equal(tc.want))
 		})
 	}
 	t.Run("Converged needs every region", func(t *testing.T) {
 		g := NewWithT(t)
-		g.Expect(Converged(InRegionAndPairs(status, "eastus", []string{"westus"}))).To(BeFalse())
-		g.Expect(Converged(InRegionAndPairs(status, "eastus", nil))).To(BeTrue())
+		g.Expect(Converged(InRegionAndPairs(ro, "eastus", []string{"westus"}))).To(BeFalse())
+		g.Expect(Converged(InRegionAndPairs(ro, "eastus", nil))).To(BeTrue())
+	})
+	t.Run("status written for an older generation is stale, however converged it says a region is", func(t *testing.T) {
+		g := NewWithT(t)
+		stale := ro.DeepCopy()
+		stale.Generation = 4
+		g.Expect(InRegionAndPairs(stale, "eastus", nil)).To(Equal([]Region{{Region: "eastus", Detail: "status is for generation 3, not the current 4"}}))
+		g.Expect(Converged(InRegionAndPairs(stale, "eastus", nil))).To(BeFalse())
+		never := ro.DeepCopy()
+		never.Generation, never.Status.ObservedGeneration = 1, 0
+		g.Expect(Converged(InRegionAndPairs(never, "eastus", nil))).To(BeFalse(), "status the controller never wrote for any generation")
+	})
+	t.Run("a region Converged at another version than spec.version is not converged", func(t *testing.T) {
+		g := NewWithT(t)
+		edited := ro.DeepCopy()
+		edited.Spec.Version = "2.1.0"
+		g.Expect(InRegionAndPairs(edited, "eastus", nil)).To(Equal([]Region{{Region: "eastus", Detail: "Converged at 2.0.0, not at 2.1.0"}}))
 	})
 }

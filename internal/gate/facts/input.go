@@ -384,7 +384,7 @@ func (b *Builder) rolloutFacts(in *Input, req *Request) map[string]RolloutFacts 
 		}
 		rf := RolloutFacts{Exists: true}
 		for _, r := range regions {
-			rf.Regions = append(rf.Regions, convergence.InRegionAndPairs(&ro.Status, r, b.pairs(r))...)
+			rf.Regions = append(rf.Regions, convergence.InRegionAndPairs(ro, r, b.pairs(r))...)
 		}
 		out[name] = rf
 	}
