@@ -213,3 +213,26 @@ func TestAScopeResourceNotServedStallsThePolicy(t *testing.T) {
 			HaveField("ObservedGeneration", ap.Generation))))
 	}).Should(Succeed())
 }
+
+// Only the exact values protected and deletable are tags: a typo counts as
+// protected for the gate, so the scan reports it as untagged until it is
+// fixed.
+func TestAMistypedProtectionIsReportedAsUntagged(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(env.Client.Create(ctx, Region("ap-southindia"))).To(Succeed())
+	namespace(g, "typos-sin", "ap-southindia")
+	g.Expect(env.Client.Create(ctx, cm("typos-sin", "tagged", wavegatev1alpha1.ProtectionDeletable))).To(Succeed())
+	g.Expect(env.Client.Create(ctx, cm("typos-sin", "typo", "Deletable"))).To(Succeed())
+	g.Expect(env.Client.Create(ctx, Policy("typo-cleanup", []string{"ap-southindia"}, func(p *wavegatev1alpha1.AutomationPolicy) {
+		p.Spec.Identities.ServiceAccounts = []string{"typos/cleanup"}
+		p.Spec.Scope.Namespaces = []string{"typos-sin"}
+		p.Spec.Scope.Resources = []wavegatev1alpha1.GroupResource{{Resource: "configmaps"}}
+	}))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ap := getPolicy(g, "typo-cleanup")
+		g.Expect(ap.Status.ObservedGeneration).To(Equal(ap.Generation))
+		g.Expect(ready(ap)).To(Equal(metav1.ConditionFalse))
+		g.Expect(ap.Status.Untagged).To(ConsistOf(wavegatev1alpha1.ObjectRef{Kind: "ConfigMap", Namespace: "typos-sin", Name: "typo"}))
+	}).Should(Succeed())
+}

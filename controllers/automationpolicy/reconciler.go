@@ -144,7 +144,8 @@ func (r *Reconciler) scopeRegions(ctx context.Context, ap *wavegatev1alpha1.Auto
 	return inScope, uncovered, nil
 }
 
-// untagged lists the objects in scope without a protection label, sorted,
+// untagged lists the objects in scope without a protection tag (exactly
+// protected or deletable), sorted,
 // and the scope resources the cluster does not serve.
 func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.AutomationPolicy, inScope map[string]bool) (scan, error) {
 	var found scan
@@ -178,7 +179,7 @@ func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.Automati
 				continue
 			}
 			region := regions.Of(o.Labels, nsLabels[o.Namespace])
-			if !inScope[region] || o.Labels[wavegatev1alpha1.LabelProtection] != "" {
+			if !inScope[region] || tagged(o.Labels[wavegatev1alpha1.LabelProtection]) {
 				continue
 			}
 			found.untagged = append(found.untagged, wavegatev1alpha1.ObjectRef{Kind: gvk.Kind, Namespace: o.Namespace, Name: o.Name})
@@ -189,6 +190,12 @@ func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.Automati
 		return a.Kind+"/"+a.Namespace+"/"+a.Name < b.Kind+"/"+b.Namespace+"/"+b.Name
 	})
 	return found, nil
+}
+
+// tagged: only the exact values protected and deletable are tags; any other
+// value (a typo such as Protected) counts as untagged, so it is reported.
+func tagged(protection string) bool {
+	return protection == wavegatev1alpha1.ProtectionProtected || protection == wavegatev1alpha1.ProtectionDeletable
 }
 
 func (r *Reconciler) resources(ap *wavegatev1alpha1.AutomationPolicy) []schema.GroupResource {
