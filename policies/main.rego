@@ -56,6 +56,14 @@ deny contains v if {
 	some v in rules.protected_delete.deny
 }
 
+# An automation identity lowering an object's protection.
+deny contains v if {
+	judged
+	input.request.operation == "UPDATE"
+	input.request.automation
+	some v in rules.protected_delete.deny
+}
+
 deny contains v if {
 	judged
 	count(input.automation) > 0
@@ -71,6 +79,13 @@ warn contains v if {
 warn contains v if {
 	judged
 	input.request.operation == "DELETE"
+	some v in rules.protected_delete.warn
+}
+
+# A protection value that is neither protected nor deletable.
+warn contains v if {
+	judged
+	input.request.operation != "DELETE"
 	some v in rules.protected_delete.warn
 }
 

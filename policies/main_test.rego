@@ -33,3 +33,16 @@ test_removing_finalizers_is_not_judged_by_any_rule if {
 	}})
 	count(main.decision.deny) == 0 with input as inp
 }
+
+test_the_decision_judges_an_automation_lowering_protection_and_warns_about_a_typo if {
+	lowering := testdata.patched({
+		"request": {"operation": "UPDATE", "automation": true},
+		"object": {"protection": "protected", "newProtection": "deletable", "change": {"id": "", "short": ""}},
+	})
+	some v in main.decision.deny with input as lowering
+	v.rule == "protected-delete"
+	typo := testdata.patched({"request": {"operation": "UPDATE"}, "object": {"newProtection": "Protected", "change": {"id": "", "short": ""}}})
+	main.decision.deny == set() with input as typo
+	some w in main.decision.warn with input as typo
+	w.rule == "protected-delete"
+}

@@ -1,10 +1,15 @@
 # METADATA
 # title: protected-delete
 # description: |
-#   Denies the delete of an object labelled wavegate.io/protection=protected,
-#   or of a Namespace that contains protected objects, unless break-glass.
-#   Denies delete automation everything not explicitly tagged deletable:
-#   untagged means protected.
+#   Only the exact value wavegate.io/protection=deletable is deletable; no
+#   label means protected for automation, and any other value (protected, or
+#   a typo such as Protected) counts as protected for everyone.
+#   Denies a human's delete of an object that counts as protected, or of a
+#   Namespace that contains protected objects, unless break-glass.
+#   Denies delete automation everything not tagged exactly deletable, every
+#   Namespace (its contents of every kind cannot be known to be deletable),
+#   and lowering an object's protection.
+#   Warns about a protection value that is neither protected nor deletable.
 # custom:
 #   id: protected-delete
 package wavegate.rules.protected_delete
@@ -13,18 +18,46 @@ import data.wavegate.lib
 
 obj := input.object
 
-protected_what := sprintf("%s is labelled wavegate.io/protection=protected", [obj.ref])
+# level orders protection values: deletable < untagged < anything else.
+level(v) := 0 if v == "deletable"
+
+level(v) := 1 if v == ""
+
+level(v) := 2 if {
+	v != "deletable"
+	v != ""
+}
+
+# described words a protection value for a message.
+described(v) := "untagged" if v == ""
+
+described(v) := sprintf("labelled wavegate.io/protection=%s", [v]) if v != ""
+
+# protected: the stored object counts as protected for a human.
+protected if level(obj.protection) == 2
+
+protected_what := sprintf("%s is labelled wavegate.io/protection=protected", [obj.ref]) if obj.protection == "protected"
+
+protected_what := sprintf("%s is labelled wavegate.io/protection=%s, which counts as protected", [obj.ref, obj.protection]) if {
+	protected
+	obj.protection != "protected"
+}
 
 namespace_what := sprintf("Namespace %s contains protected objects (%s)", [obj.name, concat(", ", obj.protectedInside)])
+
+is_namespace if {
+	obj.kind == "Namespace"
+	obj.group == ""
+}
 
 human_delete if {
 	lib.is_delete
 	not lib.automation
 }
 
-deny contains lib.violation("protected-delete", protected_what, "remove the label first or use break-glass") if {
+deny contains lib.violation("protected-delete", protected_what, "have a human label it wavegate.io/protection=deletable first, or use break-glass") if {
 	human_delete
-	obj.protection == "protected"
+	protected
 	not lib.break_glass
 }
 
@@ -37,12 +70,43 @@ deny contains lib.violation("protected-delete", namespace_what, "delete or relab
 warn contains object.union(lib.violation("protected-delete", what, sprintf("admitted as break-glass for %s", [lib.user])), {"breakGlass": lib.user}) if {
 	human_delete
 	lib.break_glass
-	some what in ({protected_what | obj.protection == "protected"} | {namespace_what | count(obj.protectedInside) > 0})
+	some what in ({protected_what | protected} | {namespace_what | count(obj.protectedInside) > 0})
 }
 
 deny contains lib.violation("protected-delete", what, "automation may not delete it") if {
 	lib.is_delete
 	lib.automation
+	not is_namespace
 	obj.protection != "deletable"
 	what := sprintf("%s is not tagged wavegate.io/protection=deletable", [obj.ref])
+}
+
+# Automation may delete a Namespace only when everything in it is tagged
+# deletable; contents of every kind cannot be known without listing them,
+# and unknown is not safe.
+deny contains lib.violation("protected-delete", what, "automation may not delete a Namespace; let it delete the deletable objects inside, and a human the Namespace") if {
+	lib.is_delete
+	lib.automation
+	is_namespace
+	inside := {sprintf(" and holds objects not tagged deletable (%s)", [concat(", ", obj.protectedInside)]) | count(obj.protectedInside) > 0}
+	what := sprintf("Namespace %s may hold objects of any kind that are not tagged wavegate.io/protection=deletable%s", [obj.name, concat("", inside)])
+}
+
+# An automation identity may not lower an object's protection (relabel a
+# protected or untagged object deletable, or remove a protected label): it
+# could then delete what it may not.
+deny contains lib.violation("protected-delete", what, "a human must change its protection") if {
+	input.request.operation == "UPDATE"
+	input.request.automation
+	level(obj.newProtection) < level(obj.protection)
+	what := sprintf("%s is %s; automation may not change it to %s", [obj.ref, described(obj.protection), described(obj.newProtection)])
+}
+
+# A protection value other than protected or deletable is most likely a typo;
+# it counts as protected.
+warn contains lib.violation("protected-delete", what, "label it exactly protected or deletable") if {
+	input.request.operation in {"CREATE", "UPDATE"}
+	level(obj.newProtection) == 2
+	obj.newProtection != "protected"
+	what := sprintf("%s is labelled wavegate.io/protection=%s, which is neither protected nor deletable and counts as protected", [obj.ref, obj.newProtection])
 }

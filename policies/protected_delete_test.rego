@@ -14,7 +14,7 @@ deleting(object, automation, groups) := testdata.patched({
 test_a_human_may_not_delete_a_protected_object if {
 	protected_delete.deny == {{
 		"rule": "protected-delete",
-		"msg": "[wavegate:protected-delete] ConfigMap aoai/cleanup-config is labelled wavegate.io/protection=protected; remove the label first or use break-glass",
+		"msg": "[wavegate:protected-delete] ConfigMap aoai/cleanup-config is labelled wavegate.io/protection=protected; have a human label it wavegate.io/protection=deletable first, or use break-glass",
 	}} with input as deleting({"protection": "protected"}, [], [])
 }
 
@@ -57,4 +57,65 @@ test_break_glass_does_not_extend_to_automation if {
 
 test_creates_are_not_judged if {
 	count(protected_delete.deny) == 0 with input as testdata.patched({"object": {"protection": "protected"}})
+}
+
+test_a_typo_counts_as_protected_for_a_human if {
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] ConfigMap aoai/cleanup-config is labelled wavegate.io/protection=Protected, which counts as protected; have a human label it wavegate.io/protection=deletable first, or use break-glass",
+	}} with input as deleting({"protection": "Protected"}, [], [])
+}
+
+test_only_exactly_deletable_is_deletable_by_automation if {
+	every v in ["Deletable", "deletable ", "protect", "protected", ""] {
+		count(protected_delete.deny) == 1 with input as deleting({"protection": v}, cleanup_policy, [])
+	}
+}
+
+namespace_aoai(inside) := {"ref": "Namespace aoai", "kind": "Namespace", "group": "", "name": "aoai", "namespace": "", "protection": "deletable", "protectedInside": inside}
+
+test_automation_may_not_delete_a_deletable_namespace if {
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] Namespace aoai may hold objects of any kind that are not tagged wavegate.io/protection=deletable; automation may not delete a Namespace; let it delete the deletable objects inside, and a human the Namespace",
+	}} with input as deleting(namespace_aoai([]), cleanup_policy, [])
+}
+
+test_automation_may_not_delete_a_namespace_holding_protected_objects if {
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] Namespace aoai may hold objects of any kind that are not tagged wavegate.io/protection=deletable and holds objects not tagged deletable (ConfigMap aoai/endpoint-eus); automation may not delete a Namespace; let it delete the deletable objects inside, and a human the Namespace",
+	}} with input as deleting(namespace_aoai(["ConfigMap aoai/endpoint-eus"]), cleanup_policy, ["wavegate:break-glass"])
+}
+
+relabelling(from, to, automation) := testdata.patched({
+	"request": {"operation": "UPDATE", "automation": automation},
+	"object": {"protection": from, "newProtection": to},
+})
+
+test_automation_may_not_lower_protection if {
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] ConfigMap aoai/cleanup-config is labelled wavegate.io/protection=protected; automation may not change it to labelled wavegate.io/protection=deletable; a human must change its protection",
+	}} with input as relabelling("protected", "deletable", true)
+	every pair in [["protected", ""], ["", "deletable"], ["Protected", "deletable"], ["protected", ""]] {
+		count(protected_delete.deny) == 1 with input as relabelling(pair[0], pair[1], true)
+	}
+}
+
+test_automation_may_raise_protection_and_humans_may_lower_it if {
+	every pair in [["deletable", "protected"], ["", "protected"], ["deletable", ""], ["protected", "protected"]] {
+		count(protected_delete.deny) == 0 with input as relabelling(pair[0], pair[1], true)
+	}
+	count(protected_delete.deny) == 0 with input as relabelling("protected", "deletable", false)
+}
+
+test_an_unknown_protection_value_is_warned_about if {
+	protected_delete.warn == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] ConfigMap aoai/cleanup-config is labelled wavegate.io/protection=protect, which is neither protected nor deletable and counts as protected; label it exactly protected or deletable",
+	}} with input as testdata.patched({"object": {"newProtection": "protect"}})
+	every v in ["protected", "deletable", ""] {
+		count(protected_delete.warn) == 0 with input as testdata.patched({"object": {"newProtection": v}})
+	}
 }

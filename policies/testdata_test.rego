@@ -20,6 +20,7 @@ base := {
 		"kubernetesController": false,
 		"finalizing": false,
 		"breakGlassGroup": "wavegate:break-glass",
+		"automation": false,
 	},
 	"object": {
 		"ref": "ConfigMap aoai/cleanup-config",
@@ -33,6 +34,7 @@ base := {
 		"annotatedRegions": [],
 		"targets": ["eastus"],
 		"protection": "",
+		"newProtection": "",
 		"protectedInside": [],
 		"requires": [],
 		"change": {"id": "7f3a9c1e5b", "short": "7f3a9c1e…"},

@@ -405,7 +405,7 @@ func TestProtectedObjectsAreNotDeleted(t *testing.T) {
 	g.Expect(env.Client.Create(ctx, tmp)).To(Succeed())
 
 	expectDenied(g, env.Client.Delete(ctx, keep),
-		fmt.Sprintf("[wavegate:protected-delete] ConfigMap %s/endpoint-eus is labelled wavegate.io/protection=protected; remove the label first or use break-glass", ns))
+		fmt.Sprintf("[wavegate:protected-delete] ConfigMap %s/endpoint-eus is labelled wavegate.io/protection=protected; have a human label it wavegate.io/protection=deletable first, or use break-glass", ns))
 	g.Expect(env.Client.Delete(ctx, tmp)).To(Succeed(), "a human may delete what is not protected")
 
 	nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}

@@ -59,11 +59,14 @@ type Input struct {
 	Regions          []string // single regions of the new and old object
 	AnnotatedRegions []string // wavegate.io/regions of the new and old object
 	Targets          []string // the current object's own regions, for multi-region
-	Protection       string
-	ProtectedInside  []string
-	Requires         []string
-	ChangeID         string
-	ChangeShort      string
+	Protection       string   // the stored object's protection label
+	NewProtection    string   // the new object's protection label; "" on DELETE
+	// AutomationIdentity: an AutomationPolicy names the requester.
+	AutomationIdentity bool
+	ProtectedInside    []string
+	Requires           []string
+	ChangeID           string
+	ChangeShort        string
 
 	InventorySize int
 	Known         map[string]bool
@@ -165,6 +168,7 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 		Record:       RecordPlan{Bases: map[string]*wavegatev1alpha1.ChangeRecord{}},
 	}
 	b.objectFacts(in, req)
+	in.AutomationIdentity = b.automationIdentity(req)
 	regions := in.allRegions()
 	in.Known = make(map[string]bool, len(regions))
 	for _, r := range regions {
@@ -229,6 +233,9 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 
 	if req.OldObject != nil {
 		in.Protection = req.OldObject.Labels[wavegatev1alpha1.LabelProtection]
+	}
+	if req.Object != nil {
+		in.NewProtection = req.Object.Labels[wavegatev1alpha1.LabelProtection]
 	}
 	if req.Operation == "DELETE" && req.Kind == "Namespace" && req.Group == "" {
 		inside := sorted(b.Index.protected[req.Name])
@@ -421,6 +428,17 @@ func (b *Builder) policyFacts(in *Input, req *Request, now time.Time, fresh map[
 		out = append(out, pf)
 	}
 	return out
+}
+
+// automationIdentity reports whether an AutomationPolicy names the
+// requester, whatever the operation.
+func (b *Builder) automationIdentity(req *Request) bool {
+	for _, key := range requesterKeys(req.User, req.Groups) {
+		if len(b.Index.policiesByIdentity[key]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // requesterKeys are the identity index keys of a requester.

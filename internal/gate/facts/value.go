@@ -40,6 +40,7 @@ func (in *Input) Value() ast.Value {
 			kv("kubernetesController", ast.BooleanTerm(in.IsKubernetes)),
 			kv("finalizing", ast.BooleanTerm(in.Finalizing)),
 			kv("breakGlassGroup", ast.StringTerm(in.BreakGlass)),
+			kv("automation", ast.BooleanTerm(in.AutomationIdentity)),
 		)),
 		kv("object", obj(
 			kv("ref", ast.StringTerm(req.Ref())),
@@ -53,6 +54,7 @@ func (in *Input) Value() ast.Value {
 			kv("annotatedRegions", strs(in.AnnotatedRegions)),
 			kv("targets", strs(in.Targets)),
 			kv("protection", ast.StringTerm(in.Protection)),
+			kv("newProtection", ast.StringTerm(in.NewProtection)),
 			kv("protectedInside", strs(in.ProtectedInside)),
 			kv("requires", strs(in.Requires)),
 			kv("change", obj(kv("id", ast.StringTerm(in.ChangeID)), kv("short", ast.StringTerm(in.ChangeShort)))),

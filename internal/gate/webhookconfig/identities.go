@@ -164,23 +164,22 @@ func celStrings(ss []string) string {
 	return strings.Join(q, ", ")
 }
 
-// SetAutomation writes a's condition into the delete-automation entry of
-// cfg and reports whether that changed anything. It reports false, and
-// changes nothing, when cfg has no such entry.
+// SetAutomation writes a's condition into every entry of cfg that selects
+// delete automation (delete-automation, protection) and reports whether that
+// changed anything. It reports false, and changes nothing, when cfg has no
+// such entry.
 func SetAutomation(cfg *admissionregistrationv1.ValidatingWebhookConfiguration, a *Automation) bool {
 	expr := a.Condition()
+	changed := false
 	for i := range cfg.Webhooks {
 		w := &cfg.Webhooks[i]
-		if w.Name != WebhookDeleteAutomation {
-			continue
-		}
 		for j := range w.MatchConditions {
 			c := &w.MatchConditions[j]
 			if c.Name == AutomationConditionName && c.Expression != expr {
 				c.Expression = expr
-				return true
+				changed = true
 			}
 		}
 	}
-	return false
+	return changed
 }

@@ -51,6 +51,8 @@ const (
 	WebhookDeleteNamespace      = "delete-region-namespace.gate.wavegate.io"
 	WebhookDeleteNamespaceKind  = "delete-namespace.gate.wavegate.io"
 	WebhookDeleteAutomation     = "delete-automation.gate.wavegate.io"
+	WebhookProtectionUnknown    = "protection-unknown.gate.wavegate.io"
+	WebhookProtectionLowered    = "protection-lowered.gate.wavegate.io"
 	AutomationConditionName     = "automation-identities"
 	kubernetesControllersName   = "not-kubernetes-controllers"
 	finalizingConditionName     = "not-finalizing"
@@ -95,6 +97,7 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 	for i, r := range ScaledWorkloads {
 		workloadScale[i] = r + "/scale"
 	}
+	notRegional := condition("not-regional", fmt.Sprintf("%s && !%s && !%s", notOwnLabel, annotated("object"), annotated("oldObject")))
 	notNamespaces := condition("not-namespaces", "!(request.resource.group == '' && request.resource.resource == 'namespaces')")
 	deniable := condition(deniableDeleteConditionName, deniableDelete)
 	notDeniable := condition("not-"+deniableDeleteConditionName, "!"+deniableDelete)
@@ -134,6 +137,16 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 			// the AutomationPolicies name; Wavegate keeps this condition current.
 			o.webhook(WebhookDeleteAutomation, deleteOnly, rule("*", every), nil, o.namespaces(noRegionNamespace),
 				notNamespaces, notDeniable, condition(AutomationConditionName, o.Automation.Condition())),
+			// Creates and updates that no region entry sends (so no request
+			// is judged twice), of objects whose protection value is neither
+			// protected nor deletable: the gate warns about the typo.
+			o.webhook(WebhookProtectionUnknown, createUpdate, rule("*", every), nil, o.namespaces(noRegionNamespace),
+				notRegional, condition("protection-unknown", protectionUnknown), notFinalizing),
+			// The same for delete automation lowering an object's protection
+			// (to deletable, or to untagged from protected): the gate denies.
+			o.webhook(WebhookProtectionLowered, update, rule("*", every), nil, o.namespaces(noRegionNamespace),
+				notRegional, condition("protection-lowered", protectionLowered), notFinalizing,
+				condition(AutomationConditionName, o.Automation.Condition())),
 		},
 	}
 }
@@ -198,12 +211,29 @@ func annotated(o string) string {
 }
 
 // deniableDelete is CEL for "the object being deleted names a region of its
-// own (label or annotation) or is labelled protected": a human's delete of
+// own (label or annotation) or carries a protection value other than
+// deletable (protected, or a typo that counts as protected): a human's delete of
 // any other object in a Namespace without a region label is never denied.
 var deniableDelete = fmt.Sprintf("(%[1]s || (oldObject != null && has(oldObject.metadata.labels) && "+
-	"'%[2]s' in oldObject.metadata.labels && oldObject.metadata.labels['%[2]s'] == '%[3]s') || "+
+	"'%[2]s' in oldObject.metadata.labels && oldObject.metadata.labels['%[2]s'] != '%[3]s') || "+
 	"(oldObject != null && has(oldObject.metadata.annotations) && '%[4]s' in oldObject.metadata.annotations))",
-	labelled("oldObject"), wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionProtected, wavegatev1alpha1.AnnotationRegions)
+	labelled("oldObject"), wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionDeletable, wavegatev1alpha1.AnnotationRegions)
+
+// protectionOf is CEL for o's protection label, "" when it has none.
+func protectionOf(o string) string {
+	return fmt.Sprintf("((%[1]s != null && has(%[1]s.metadata.labels) && '%[2]s' in %[1]s.metadata.labels) ? %[1]s.metadata.labels['%[2]s'] : '')",
+		o, wavegatev1alpha1.LabelProtection)
+}
+
+// protectionUnknown is CEL for "the new object's protection value is
+// neither protected nor deletable".
+var protectionUnknown = fmt.Sprintf("!(%s in ['', '%s', '%s'])",
+	protectionOf("object"), wavegatev1alpha1.ProtectionProtected, wavegatev1alpha1.ProtectionDeletable)
+
+// protectionLowered is CEL for "the protection changes from anything but
+// deletable to deletable or to untagged".
+var protectionLowered = fmt.Sprintf("%[1]s in ['', '%[3]s'] && %[2]s != '%[3]s' && %[1]s != %[2]s",
+	protectionOf("object"), protectionOf("oldObject"), wavegatev1alpha1.ProtectionDeletable)
 
 // notFinalizing keeps out an update of an object that is being deleted when
 // it changes nothing but removes finalizers: that is not a change, and an

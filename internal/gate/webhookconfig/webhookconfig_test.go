@@ -28,7 +28,7 @@ import (
 
 func TestEveryGateWebhookFailsClosedFastAndRecordsNothingOnDryRun(t *testing.T) {
 	cfg := Configuration(Options{Namespace: "wavegate-system", ServiceNamespace: "wavegate-system", Service: "wavegate-webhook", Path: "/gate"})
-	NewWithT(t).Expect(cfg.Webhooks).To(HaveLen(9))
+	NewWithT(t).Expect(cfg.Webhooks).To(HaveLen(11))
 	for _, w := range cfg.Webhooks {
 		t.Run(w.Name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -66,9 +66,10 @@ func TestCreatesAndUpdatesReachTheWebhookOnlyForRegionalObjects(t *testing.T) {
 			narrowed = narrowed || e.Key == "wavegate.io/region"
 		}
 		for _, c := range w.MatchConditions {
-			narrowed = narrowed || strings.Contains(c.Expression, "'wavegate.io/regions' in object.metadata.annotations")
+			narrowed = narrowed || strings.Contains(c.Expression, "'wavegate.io/regions' in object.metadata.annotations") ||
+				c.Name == "protection-unknown"
 		}
-		NewWithT(t).Expect(narrowed).To(BeTrue(), "webhook %s would receive creates and updates of objects that name no region", w.Name)
+		NewWithT(t).Expect(narrowed).To(BeTrue(), "webhook %s would receive creates and updates of objects that name no region (nor a mistyped protection)", w.Name)
 	}
 }
 
@@ -140,6 +141,7 @@ func TestDeletesReachTheGateOnlyWhenARuleCanDenyThem(t *testing.T) {
 		{name: "a human deletes an untagged object in a namespace without a region", a: del("configmaps", nil, nil, false, "alice"), automation: synced, want: false},
 		{name: "a human deletes a deletable object", a: del("configmaps", map[string]string{"wavegate.io/protection": "deletable"}, nil, false, "alice"), automation: synced, want: false},
 		{name: "a human deletes a protected object", a: del("configmaps", map[string]string{"wavegate.io/protection": "protected"}, nil, false, "alice"), automation: synced, want: true},
+		{name: "a human deletes an object with a mistyped protection", a: del("configmaps", map[string]string{"wavegate.io/protection": "Protected"}, nil, false, "alice"), automation: synced, want: true},
 		{name: "a human deletes a regional object", a: del("configmaps", map[string]string{"wavegate.io/region": "eastus"}, nil, false, "alice"), automation: synced, want: true},
 		{name: "a human deletes a multi-region object", a: del("configmaps", nil, map[string]string{"wavegate.io/regions": "*"}, false, "alice"), automation: synced, want: true},
 		{name: "a human deletes in a regional namespace", a: del("configmaps", nil, nil, true, "alice"), automation: synced, want: true},
@@ -219,4 +221,63 @@ func regionLabels(regional bool) map[string]string {
 		return map[string]string{"wavegate.io/region": "eastus"}
 	}
 	return nil
+}
+
+// TestProtectionTyposAndAutomationLoweringProtectionReachTheGateOnce: a
+// create or update of an object outside every region reaches the gate when
+// its protection value is mistyped (the gate warns) or when delete
+// automation lowers its protection (the gate denies); a request never
+// reaches two entries, so it is never judged twice.
+func TestProtectionTyposAndAutomationLoweringProtectionReachTheGateOnce(t *testing.T) {
+	synced := &Automation{Users: []string{"system:serviceaccount:auto:cleaner"}}
+	const bot = "system:serviceaccount:auto:cleaner"
+	prot := func(v string, extra ...string) map[string]string {
+		l := map[string]string{}
+		if v != "-" {
+			l["wavegate.io/protection"] = v
+		}
+		for i := 0; i+1 < len(extra); i += 2 {
+			l[extra[i]] = extra[i+1]
+		}
+		return l
+	}
+	update := func(user, from, to string, regionalNS bool, extra ...string) Request {
+		return Request{Operation: "UPDATE", Version: "v1", Resource: "configmaps", Namespace: "app", Name: "x", User: user,
+			OldObject: object(prot(from, extra...), nil), Object: object(prot(to, extra...), nil), NamespaceLabels: regionLabels(regionalNS)}
+	}
+	create := func(v string) Request {
+		return Request{Operation: "CREATE", Version: "v1", Resource: "configmaps", Namespace: "app", Name: "x", User: "alice",
+			Object: object(prot(v), nil), NamespaceLabels: regionLabels(false)}
+	}
+	cases := []struct {
+		name string
+		a    Request
+		want int
+	}{
+		{name: "automation relabels protected deletable", a: update(bot, "protected", "deletable", false), want: 1},
+		{name: "automation removes a protected label", a: update(bot, "protected", "-", false), want: 1},
+		{name: "automation tags an untagged object deletable", a: update(bot, "-", "deletable", false), want: 1},
+		{name: "automation relabels a typo deletable", a: update(bot, "Protected", "deletable", false), want: 1},
+		{name: "automation raises protection", a: update(bot, "deletable", "protected", false), want: 0},
+		{name: "automation keeps protection", a: update(bot, "protected", "protected", false), want: 0},
+		{name: "a human lowers protection", a: update("alice", "protected", "deletable", false), want: 0},
+		{name: "automation lowers protection of a regional object", a: update(bot, "protected", "deletable", false, "wavegate.io/region", "eastus"), want: 1},
+		{name: "automation lowers protection in a regional namespace", a: update(bot, "protected", "deletable", true), want: 1},
+		{name: "a create with a typo", a: create("protect"), want: 1},
+		{name: "a create protected", a: create("protected"), want: 0},
+		{name: "a create untagged", a: create("-"), want: 0},
+		{name: "an update to a typo of a regional object", a: update("alice", "protected", "Protected", false, "wavegate.io/region", "eastus"), want: 1},
+	}
+	cfg := Configuration(Options{Namespace: "wavegate-system", Automation: synced})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 0
+			for i := range cfg.Webhooks {
+				if matchesWebhook(&cfg.Webhooks[i], tc.a) {
+					n++
+				}
+			}
+			NewWithT(t).Expect(n).To(Equal(tc.want))
+		})
+	}
 }
