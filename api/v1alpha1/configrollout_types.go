@@ -265,6 +265,11 @@ type RolloutRegionStatus struct {
 	// convergedAt is when the region was first observed converged.
 	// +optional
 	ConvergedAt *metav1.Time `json:"convergedAt,omitempty"`
+	// appliedRevision is the revision (status.revision) of the change last
+	// applied in the region. A region applied under an older revision is
+	// applied again, in its wave, before it counts as converged.
+	// +optional
+	AppliedRevision string `json:"appliedRevision,omitempty"`
 }
 
 // ConfigRolloutStatus is the observed progress of a rollout. All progress
@@ -273,6 +278,11 @@ type ConfigRolloutStatus struct {
 	// observedGeneration is the generation last processed by the controller.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// revision identifies the change this progress is for: a hash of
+	// spec.version and spec.patch. When either is edited, the change starts
+	// again from the first wave.
+	// +optional
+	Revision string `json:"revision,omitempty"`
 	// phase summarises the rollout.
 	// +optional
 	Phase RolloutPhase `json:"phase,omitempty"`

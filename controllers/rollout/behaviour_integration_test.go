@@ -344,3 +344,73 @@ func TestAKindNotServedAndARejectedPatchFailWithTheAPIServersMessage(t *testing.
 	bakeThrough(g, "bad-patch", 1)
 	g.Expect(conditionTypes(get(g, "bad-patch"))).To(Equal([]string{"Converged=True", "Ready=True"}))
 }
+
+// SPEC §3: editing spec.version or spec.patch starts the change again from
+// the first wave; Complete always means the current generation is observed
+// everywhere (issue 12, gap 3).
+func TestEditingAVersionAfterCompleteStartsAgainFromTheFirstWave(t *testing.T) {
+	inventory(t, "edit", nil, []string{"ed1"}, []string{"ed2"})
+	settings(t, "ed1", nil)
+	settings(t, "ed2", nil)
+	startController(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(env.Client.Create(ctx, configMapRollout("edit", "edit"))).To(Succeed())
+	bakeThrough(g, "edit", 2)
+
+	ro := get(g, "edit")
+	ro.Spec.Version = "3.0.0"
+	ro.Spec.Patch = JSON(map[string]any{
+		"metadata": map[string]any{"labels": map[string]any{wavegatev1alpha1.LabelVersion: "3.0.0"}},
+		"data":     map[string]any{"mode": "newer"},
+	})
+	g.Expect(env.Client.Update(ctx, ro)).To(Succeed())
+
+	// The first wave is applied again and bakes; the second waits for it.
+	g.Eventually(func(g Gomega) {
+		ro := get(g, "edit")
+		g.Expect(ro.Status.ObservedGeneration).To(Equal(ro.Generation))
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBaking))
+		g.Expect(ro.Status.CurrentWave).To(Equal("w1"))
+		g.Expect(ro.Status.Convergence).To(Equal("1/2"))
+		g.Expect(regionState(ro, "ed1").State).To(Equal(wavegatev1alpha1.RegionConverged))
+		g.Expect(regionState(ro, "ed2").State).To(Equal(wavegatev1alpha1.RegionPending))
+		g.Expect(condition(ro, wavegatev1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+	}).Should(Succeed())
+	g.Expect(configMapIn(g, "ed1").Data["mode"]).To(Equal("newer"))
+	g.Expect(configMapIn(g, "ed2").Data["mode"]).To(Equal("new"), "the second wave waits for the first one's bake")
+
+	clock.Advance(61 * time.Minute)
+	g.Eventually(func(g Gomega) {
+		ro := get(g, "edit")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBaking))
+		g.Expect(ro.Status.CurrentWave).To(Equal("w2"))
+	}).Should(Succeed())
+	clock.Advance(61 * time.Minute)
+	g.Eventually(func(g Gomega) {
+		ro := get(g, "edit")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseComplete))
+		g.Expect(ro.Status.Convergence).To(Equal("2/2"))
+		g.Expect(conditionTypes(ro)).To(Equal([]string{"Converged=True", "Ready=True"}))
+	}).Should(Succeed())
+	g.Expect(configMapIn(g, "ed2").Data["mode"]).To(Equal("newer"))
+}
+
+// Issue 12, gap 10: a Freeze on a region the rollout skips does not pause it.
+func TestAFreezeOnASkippedRegionDoesNotPauseTheRollout(t *testing.T) {
+	inventory(t, "skipfreeze", nil, []string{"sf1", "sf2"})
+	settings(t, "sf1", nil)
+	startController(t)
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(env.Client.Create(ctx, Freeze("sf2-outage", []string{"sf2"}))).To(Succeed())
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, Freeze("sf2-outage", nil)) })
+	ro := configMapRollout("skipfreeze", "skipfreeze")
+	ro.Spec.SkipRegions = []wavegatev1alpha1.SkipRegion{{Name: "sf2", Reason: "separate sovereign rollout"}}
+	g.Expect(env.Client.Create(ctx, ro)).To(Succeed())
+	bakeThrough(g, "skipfreeze", 1)
+	ro = get(g, "skipfreeze")
+	g.Expect(ro.Status.PausedBy).To(BeEmpty())
+	g.Expect(regionState(ro, "sf2").State).To(Equal(wavegatev1alpha1.RegionSkipped))
+	g.Expect(configMapIn(g, "sf1").Data["mode"]).To(Equal("new"))
+}

@@ -17,6 +17,8 @@ limitations under the License.
 package rollout
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -85,7 +87,9 @@ type outcome struct {
 // step computes the rollout's next progress from its current status and what
 // is observed now.
 func step(ro *wavegatev1alpha1.ConfigRollout, w *world) progress {
-	s := newStepper(ro, w, *ro.Status.DeepCopy())
+	st := *ro.Status.DeepCopy()
+	restart(&st, revision(ro))
+	s := newStepper(ro, w, st)
 	if w.plan != nil && w.unreadable == nil {
 		s.run()
 	}
@@ -110,6 +114,7 @@ func settle(ro *wavegatev1alpha1.ConfigRollout, w *world, p progress, results []
 			continue
 		}
 		rs.AppliedAt = &metav1.Time{Time: w.now}
+		rs.AppliedRevision = s.st.Revision
 		rs.State = wavegatev1alpha1.RegionApplied
 		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventRegionApplied, "Applied version %s to region %s", ro.Spec.Version, a.region)
 	}
@@ -125,6 +130,42 @@ func settle(ro *wavegatev1alpha1.ConfigRollout, w *world, p progress, results []
 	st.Phase = v.phase
 	st.Conditions = conditions(st.Conditions, v, conv, ro.Generation, w.now)
 	return outcome{status: s.st, events: s.events, requeue: p.requeue}
+}
+
+// revision identifies the change a rollout delivers: its spec.version and
+// spec.patch. Other edits (paused, skipRegions, progressDeadline) do not
+// change it.
+func revision(ro *wavegatev1alpha1.ConfigRollout) string {
+	h := sha256.New()
+	h.Write([]byte(ro.Spec.Version))
+	h.Write([]byte{0})
+	h.Write(ro.Spec.Patch.Raw)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// restart starts the change again from the first wave when spec.version or
+// spec.patch was edited since the progress in st was made (SPEC §3): the
+// wave and bake clock go back to the start, and every region applied under
+// the earlier revision keeps that revision in appliedRevision, so that it is
+// applied again in its wave, with bake, before it counts as converged. It
+// reports whether the change restarted.
+func restart(st *wavegatev1alpha1.ConfigRolloutStatus, rev string) bool {
+	prev := st.Revision
+	st.Revision = rev
+	if prev == "" || prev == rev {
+		// A new rollout, or status from before revisions were recorded.
+		return false
+	}
+	st.CurrentWaveIndex, st.CurrentWave = nil, ""
+	st.BakeStartedAt, st.BakeUntil, st.BakeFrozenFor = nil, nil, nil
+	for i := range st.Regions {
+		rs := &st.Regions[i]
+		if rs.AppliedAt != nil && rs.AppliedRevision == "" {
+			rs.AppliedRevision = prev
+		}
+		rs.AppliedAt, rs.ConvergedAt = nil, nil
+	}
+	return true
 }
 
 type stepper struct {
@@ -150,7 +191,7 @@ func (s *stepper) emit(kind, reason, format string, args ...any) {
 }
 
 func (s *stepper) run() {
-	if s.ro.Status.CurrentWaveIndex == nil && len(s.waves) > 0 {
+	if s.st.CurrentWaveIndex == nil && len(s.waves) > 0 {
 		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventWaveStarted, "Wave %s started", s.w.plan.Spec.Waves[0].Name)
 	}
 	s.observeRegions()
@@ -247,11 +288,17 @@ func (s *stepper) observeRegion(rs *wavegatev1alpha1.RolloutRegionStatus, wave, 
 	}
 	o := s.w.observed[rs.Name]
 	rs.ObservedVersion, rs.Message = o.version, o.why
+	// Applied under an earlier revision of the change: what is observed
+	// there may be the old change, so it is applied again in its wave.
+	stale := rs.AppliedRevision != "" && rs.AppliedRevision != s.st.Revision
+	if stale && o.converged {
+		rs.Message = "applied before spec.version or spec.patch was edited; applying again in its wave"
+	}
 	switch {
 	case o.pinned:
 		rs.State = wavegatev1alpha1.RegionPinned
 		rs.Message = o.pinReason
-	case o.converged:
+	case o.converged && !stale:
 		rs.State = wavegatev1alpha1.RegionConverged
 		if rs.ConvergedAt == nil {
 			rs.ConvergedAt = &metav1.Time{Time: s.w.now}
@@ -408,12 +455,16 @@ func (s *stepper) holdForFreeze() bool {
 }
 
 // freeze names the Freeze that covers a region of the current wave, and
-// that region; "" when none does.
+// that region; "" when none does. A region in spec.skipRegions is not the
+// rollout's to change, so a Freeze there does not pause it.
 func (s *stepper) freeze() (by, region string) {
 	if s.complete() {
 		return "", ""
 	}
 	for _, r := range s.waves[s.waveIndex()] {
+		if _, skipped := s.skipReason(r); skipped {
+			continue
+		}
 		if by := s.frozen(r); by != "" {
 			return by, r
 		}

@@ -146,6 +146,29 @@ func TestStep(t *testing.T) {
 			blockedMsg: "WavePlan nope does not exist; create it or change spec.planRef",
 		},
 		{
+			name:    "a Freeze on a region in skipRegions does not pause the rollout",
+			rollout: Rollout("r", Skipping("b", "separate sovereign rollout")),
+			world: func() *world {
+				w := newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": pending()})
+				w.freezes = []wavegatev1alpha1.Freeze{*Freeze("inc-b", []string{"b"})}
+				return w
+			}(),
+			phase:  wavegatev1alpha1.PhaseProgressing,
+			apply:  []string{"a"},
+			events: []string{"WaveStarted", "RegionApplied"},
+		},
+		{
+			name:    "a Freeze on a region of the current wave that is not skipped still pauses it",
+			rollout: Rollout("r", Skipping("b", "separate sovereign rollout")),
+			world: func() *world {
+				w := newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": pending()})
+				w.freezes = []wavegatev1alpha1.Freeze{*Freeze("inc-a", []string{"a"})}
+				return w
+			}(),
+			phase:  wavegatev1alpha1.PhasePaused,
+			events: []string{"WaveStarted", "Paused"},
+		},
+		{
 			name:    "a dependency that has not converged in the region holds it back",
 			rollout: Rollout("r", DependingOn("keys")),
 			world:   newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": pending()}),
@@ -314,6 +337,104 @@ func TestStepBakesByTheInjectedClockAndThenStartsTheNextWave(t *testing.T) {
 	g.Expect(out.status.CurrentWave).To(Equal("w2"))
 	g.Expect(regionState(out.status, "c").State).To(Equal(wavegatev1alpha1.RegionApplied))
 	g.Expect(regionState(out.status, "c").AppliedAt.Time).To(Equal(t0.Add(time.Hour)))
+}
+
+// completed runs a rollout on twoWaves to Complete, every region converging
+// once applied.
+func completed(g Gomega, ro *wavegatev1alpha1.ConfigRollout, w *world) {
+	for _, r := range []string{"a", "b", "c"} {
+		w.observed[r] = pending()
+	}
+	for i := 0; i < 10 && ro.Status.Phase != wavegatev1alpha1.PhaseComplete; i++ {
+		out, apply := takeStep(ro, w)
+		ro.Status = out.status
+		for _, r := range apply {
+			w.observed[r] = done()
+		}
+		if out.requeue > 0 {
+			w.now = w.now.Add(out.requeue)
+		}
+	}
+	g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseComplete))
+	g.Expect(ro.Status.Convergence).To(Equal("3/3"))
+}
+
+func TestEditingVersionOrPatchStartsTheChangeAgainFromTheFirstWave(t *testing.T) {
+	t.Run("a new version after Complete re-applies wave by wave, never Complete at 0/N", func(t *testing.T) {
+		g := NewWithT(t)
+		ro := Rollout("r")
+		w := newWorld(twoWaves(), map[string]observed{})
+		completed(g, ro, w)
+
+		ro.Generation++
+		ro.Spec.Version = "2.1.0"
+		for _, r := range []string{"a", "b", "c"} {
+			w.observed[r] = observed{version: "2.0.0", why: "runs version 2.0.0"}
+		}
+		out, apply := takeStep(ro, w)
+		ro.Status = out.status
+		g.Expect(out.status.Phase).To(Equal(wavegatev1alpha1.PhaseProgressing))
+		g.Expect(apply).To(Equal([]string{"a", "b"}), "the first wave only")
+		g.Expect(out.status.CurrentWave).To(Equal("w1"))
+		g.Expect(regionState(out.status, "c").State).To(Equal(wavegatev1alpha1.RegionPending))
+		g.Expect(out.status.Convergence).To(Equal("0/3"))
+		g.Expect(reasons(out.events)).To(ContainElement("WaveStarted"))
+
+		// The first wave converges at the new version and bakes before c.
+		w.observed["a"], w.observed["b"] = observed{version: "2.1.0", converged: true}, observed{version: "2.1.0", converged: true}
+		out, apply = takeStep(ro, w)
+		ro.Status = out.status
+		g.Expect(apply).To(BeEmpty())
+		g.Expect(out.status.Phase).To(Equal(wavegatev1alpha1.PhaseBaking))
+		w.now = w.now.Add(out.requeue)
+		out, apply = takeStep(ro, w)
+		g.Expect(apply).To(Equal([]string{"c"}))
+		g.Expect(out.status.CurrentWave).To(Equal("w2"))
+	})
+	t.Run("in the middle of a rollout, applied regions are applied again", func(t *testing.T) {
+		g := NewWithT(t)
+		ro := Rollout("r")
+		w := newWorld(twoWaves(), map[string]observed{"a": pending(), "b": pending(), "c": pending()})
+		out, apply := takeStep(ro, w)
+		ro.Status = out.status
+		g.Expect(apply).To(Equal([]string{"a", "b"}))
+
+		ro.Generation++
+		ro.Spec.Version = "2.1.0"
+		out, apply = takeStep(ro, w)
+		g.Expect(apply).To(Equal([]string{"a", "b"}), "not NotConverged for ever")
+		g.Expect(regionState(out.status, "a").State).To(Equal(wavegatev1alpha1.RegionApplied))
+	})
+	t.Run("a new patch at the same version re-applies regions that look converged", func(t *testing.T) {
+		g := NewWithT(t)
+		ro := Rollout("r")
+		w := newWorld(twoWaves(), map[string]observed{})
+		completed(g, ro, w)
+
+		ro.Generation++
+		ro.Spec.Patch = JSON(map[string]any{"metadata": map[string]any{"labels": map[string]any{wavegatev1alpha1.LabelVersion: "2.0.0", "tier": "gold"}}})
+		out, apply := takeStep(ro, w)
+		ro.Status = out.status
+		g.Expect(apply).To(Equal([]string{"a", "b"}))
+		g.Expect(out.status.Phase).To(Equal(wavegatev1alpha1.PhaseProgressing))
+		g.Expect(regionState(out.status, "c").State).To(Equal(wavegatev1alpha1.RegionPending))
+
+		out, apply = takeStep(ro, w)
+		g.Expect(apply).To(BeEmpty(), "applied once per revision")
+		g.Expect(out.status.Phase).To(Equal(wavegatev1alpha1.PhaseBaking))
+		g.Expect(regionState(out.status, "a").State).To(Equal(wavegatev1alpha1.RegionConverged))
+	})
+	t.Run("an edit of anything else does not restart", func(t *testing.T) {
+		g := NewWithT(t)
+		ro := Rollout("r")
+		w := newWorld(twoWaves(), map[string]observed{})
+		completed(g, ro, w)
+		ro.Generation++
+		ro.Spec.ProgressDeadline = &metav1.Duration{Duration: time.Hour}
+		out, apply := takeStep(ro, w)
+		g.Expect(apply).To(BeEmpty())
+		g.Expect(out.status.Phase).To(Equal(wavegatev1alpha1.PhaseComplete))
+	})
 }
 
 // BenchmarkStep measures the controller's own work for 1,000 rollouts over
