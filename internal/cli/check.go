@@ -24,7 +24,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
@@ -107,20 +110,32 @@ func (o *options) check(ctx context.Context, c *checkOptions) error {
 	if err != nil {
 		return usagef("cannot read --state: %v", err)
 	}
+	for _, obj := range state {
+		if err := validInput(obj); err != nil {
+			return usagef("invalid --state: %s %s: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
 	docs, err := manifest.ReadDocs(c.files)
 	if err != nil {
 		return usagef("cannot read the manifests: %v", err)
 	}
-	checker, err := check.New(ctx, state, check.Options{Now: now, ControllerUser: c.controllerUser, BreakGlassGroup: c.breakGlassGroup, Namespace: "wavegate-system"})
+	for _, d := range docs {
+		if err := validInput(d.Object); err != nil {
+			return usagef("%s:%d: %v", d.File, d.Index, err)
+		}
+	}
+	// The input is valid from here on: what fails now is Wavegate's own
+	// fault, a failed check (exit code 1), not bad usage.
+	checker, err := o.newChecker(ctx, state, check.Options{Now: now, ControllerUser: c.controllerUser, BreakGlassGroup: c.breakGlassGroup, Namespace: "wavegate-system"})
 	if err != nil {
-		return UsageError{err}
+		return fmt.Errorf("internal error: cannot load the state into the gate: %w", err)
 	}
 	results := make([]result, 0, len(docs))
 	denied := 0
 	for _, d := range docs {
 		v, err := checker.Check(ctx, check.Request{Object: d.Object, User: c.as, Groups: c.asGroups, Delete: c.delete})
 		if err != nil {
-			return usagef("%s:%d: %v", d.File, d.Index, err)
+			return fmt.Errorf("internal error: cannot judge %s:%d: %w", d.File, d.Index, err)
 		}
 		if !v.Allowed {
 			denied++
@@ -135,6 +150,35 @@ func (o *options) check(ctx context.Context, c *checkOptions) error {
 	}
 	return nil
 }
+
+// judge judges manifests: a *check.Checker.
+type judge interface {
+	Check(ctx context.Context, r check.Request) (check.Verdict, error)
+}
+
+func newChecker(ctx context.Context, state []*unstructured.Unstructured, o check.Options) (judge, error) {
+	return check.New(ctx, state, o)
+}
+
+// validInput reports why an object is bad input for check: one of
+// Wavegate's kinds that does not exist or does not decode. Any other kind
+// is judged as the API server would receive it.
+func validInput(obj *unstructured.Unstructured) error {
+	gvk := obj.GroupVersionKind()
+	if gvk.Group != wavegatev1alpha1.GroupVersion.Group {
+		return nil
+	}
+	typed, err := inputScheme.New(gvk)
+	if err != nil {
+		return fmt.Errorf("unknown kind %s in %s", obj.GetKind(), obj.GetAPIVersion())
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, typed); err != nil {
+		return fmt.Errorf("invalid %s: %w", obj.GetKind(), err)
+	}
+	return nil
+}
+
+var inputScheme = newScheme()
 
 func (o *options) printResults(results []result, denied int) error {
 	switch o.output {

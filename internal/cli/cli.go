@@ -17,6 +17,7 @@ limitations under the License.
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -34,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/check"
 )
 
 // Exit codes.
@@ -95,6 +98,8 @@ type options struct {
 	err        io.Writer
 	// newClient is replaced in tests of pure logic.
 	newClient func() (client.Client, string, error)
+	// newChecker loads the state for wavegate check; replaced in tests.
+	newChecker func(ctx context.Context, state []*unstructured.Unstructured, o check.Options) (judge, error)
 }
 
 // NewRootCommand returns the wavegate command; results go to out, progress
@@ -102,6 +107,13 @@ type options struct {
 func NewRootCommand(out, errOut io.Writer) *cobra.Command {
 	o := &options{out: out, err: errOut}
 	o.newClient = o.client
+	o.newChecker = newChecker
+	return newRoot(o)
+}
+
+// newRoot builds the command tree on o.
+func newRoot(o *options) *cobra.Command {
+	out := o.out
 	root := &cobra.Command{
 		Use:           "wavegate",
 		Short:         "Pause and resume regions, and see what Wavegate sees",
@@ -113,7 +125,43 @@ func NewRootCommand(out, errOut io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&o.kubeconfig, "kubeconfig", "", "Path to the kubeconfig file; defaults to $KUBECONFIG or ~/.kube/config.")
 	root.PersistentFlags().StringVar(&o.context, "context", "", "The kubeconfig context to use.")
 	root.AddCommand(newPauseCommand(o), newResumeCommand(o), newStatusCommand(o), newCheckCommand(o), newStateCommand(o))
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes every error about positional arguments bad usage (exit
+// code 2, SPEC §5), in cmd and every command under it: an extra argument,
+// and an unknown subcommand, which cobra reports as a plain error for the
+// root and not at all for a command that only groups others.
+func usageArgs(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		usageArgs(c)
+	}
+	if cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2 // cobra's own default
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return UsageError{errors.New(msg + "; run '" + c.CommandPath() + " --help' for the commands")}
+		}
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		return
+	}
+	if validate := cmd.Args; validate != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := validate(c, args); err != nil {
+				return UsageError{err}
+			}
+			return nil
+		}
+	}
 }
 
 func newScheme() *runtime.Scheme {
