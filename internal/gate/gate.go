@@ -37,6 +37,12 @@ type Gate struct {
 	Engine  *engine.Engine
 	Facts   *facts.Builder
 	Records RecordStore
+	// Namespace reads a Namespace's labels from the API server. The gate
+	// calls it only for a Namespace its index has not seen yet (created a
+	// moment ago, as in one `kubectl apply` of a Namespace and its
+	// contents): not seen is not the same as unlabelled. nil: the index is
+	// complete (wavegate check), and a Namespace it lacks has no labels.
+	Namespace func(ctx context.Context, name string) (map[string]string, error)
 }
 
 // RecordStore keeps change records: in the API server for the webhook, in
@@ -54,6 +60,9 @@ type RecordStore interface {
 // first, it decides again on what really happened, so two replicas racing
 // never both admit a violation.
 func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *facts.Input, error) {
+	if err := g.readNamespace(ctx, r); err != nil {
+		return engine.Decision{}, nil, err
+	}
 	fresh := map[string]*wavegatev1alpha1.ChangeRecord{}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		in := g.Facts.Build(r, fresh)
@@ -73,6 +82,23 @@ func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *f
 		}
 	}
 	return engine.Decision{}, nil, fmt.Errorf("the change record kept changing under %d attempts to record this change", maxAttempts)
+}
+
+// readNamespace fills in the labels of a Namespace the index has not seen
+// yet. When it cannot be read the request is undecidable.
+func (g *Gate) readNamespace(ctx context.Context, r *facts.Request) error {
+	if r.Namespace == "" || g.Namespace == nil || g.Facts.Index.HasNamespace(r.Namespace) {
+		return nil
+	}
+	labels, err := g.Namespace(ctx, r.Namespace)
+	if err != nil {
+		return fmt.Errorf("the Namespace %s is not in its cache yet and reading it failed: %w", r.Namespace, err)
+	}
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	r.NamespaceLabels = labels
+	return nil
 }
 
 // record carries out the facts' record plan. On a conflict it reads the fresh record

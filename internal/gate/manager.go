@@ -20,8 +20,10 @@ import (
 	"context"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/wavegate/wavegate/internal/gate/engine"
@@ -84,5 +86,12 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 		Engine:  eng,
 		Facts:   &facts.Builder{Index: ix, Now: o.Now, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup},
 		Records: &records.Store{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Cache: ix, Retain: time.Hour},
+		Namespace: func(ctx context.Context, name string) (map[string]string, error) {
+			ns := &corev1.Namespace{}
+			if err := mgr.GetAPIReader().Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
+				return nil, err
+			}
+			return ns.Labels, nil
+		},
 	}, feed.Synced, nil
 }

@@ -82,6 +82,7 @@ type Index struct {
 	policiesByIdentity multimap // identity key -> policies
 
 	namespaceRegion map[string]string
+	namespaces      set      // every Namespace seen, labelled or not
 	protected       multimap // namespace -> "Kind namespace/name" of protected objects
 
 	// workloadRegion holds the region labels of scalable workloads
@@ -103,6 +104,7 @@ func NewIndex() *Index {
 		policies:           map[string]*wavegatev1alpha1.AutomationPolicy{},
 		policiesByIdentity: multimap{},
 		namespaceRegion:    map[string]string{},
+		namespaces:         set{},
 		protected:          multimap{},
 		workloadRegion:     map[string]string{},
 		records:            map[string]*wavegatev1alpha1.ChangeRecord{},
@@ -218,6 +220,7 @@ func (ix *Index) deleteAutomationPolicyLocked(name string) {
 func (ix *Index) SetNamespace(name string, labels map[string]string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.namespaces[name] = struct{}{}
 	if r := regions.Label(labels); r != "" {
 		ix.namespaceRegion[name] = r
 	} else {
@@ -230,6 +233,17 @@ func (ix *Index) DeleteNamespace(name string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	delete(ix.namespaceRegion, name)
+	delete(ix.namespaces, name)
+}
+
+// HasNamespace reports whether the index has seen a Namespace: one it has
+// not seen may have a region label it does not know yet, which is not the
+// same as having none.
+func (ix *Index) HasNamespace(name string) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	_, ok := ix.namespaces[name]
+	return ok
 }
 
 // SetProtected records whether an object ("Kind namespace/name") in a

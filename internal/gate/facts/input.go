@@ -285,7 +285,8 @@ func (b *Builder) ownTargets(req *Request, o *Object) []string {
 	return append(out, o.annotatedRegions()...)
 }
 
-// regionOf is the object's own region label, else its Namespace's. The
+// regionOf is the object's own region label, else its Namespace's (from
+// the request when the gate had to read the Namespace, else the index). The
 // Scale of a workload carries no labels: the workload's own label comes from
 // the index.
 func (b *Builder) regionOf(req *Request, o *Object) string {
@@ -293,7 +294,11 @@ func (b *Builder) regionOf(req *Request, o *Object) string {
 	if own == "" && req.SubResource == "scale" {
 		own = b.Index.workloadRegion[workloadKey(req.Group, req.Resource, req.Namespace, req.Name)]
 	}
-	return regions.Resolve(own, b.Index.namespaceRegion[req.Namespace])
+	nsRegion := b.Index.namespaceRegion[req.Namespace]
+	if req.NamespaceLabels != nil {
+		nsRegion = regions.Label(req.NamespaceLabels)
+	}
+	return regions.Resolve(own, nsRegion)
 }
 
 func (in *Input) targetsAll() bool {

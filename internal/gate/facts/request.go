@@ -51,6 +51,10 @@ type Request struct {
 	// (nil on CREATE).
 	Object    *Object
 	OldObject *Object
+	// NamespaceLabels are the labels of the request's Namespace when the
+	// gate read it from the API server because its cache had not seen it
+	// yet; nil otherwise, when the index knows them.
+	NamespaceLabels map[string]string
 }
 
 // Ref names the object for messages: "ConfigMap aoai/cleanup-config".

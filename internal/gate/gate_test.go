@@ -1,0 +1,89 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gate
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/gate/engine"
+	"github.com/wavegate/wavegate/internal/gate/facts"
+	"github.com/wavegate/wavegate/internal/gate/records"
+	. "github.com/wavegate/wavegate/internal/test/objects"
+)
+
+func newTestGate(t *testing.T, namespace func(context.Context, string) (map[string]string, error)) *Gate {
+	t.Helper()
+	g := NewWithT(t)
+	modules, err := engine.Modules("")
+	g.Expect(err).NotTo(HaveOccurred())
+	eng, err := engine.New(context.Background(), modules)
+	g.Expect(err).NotTo(HaveOccurred())
+	ix := facts.NewIndex()
+	ix.SetRegion(Region("eastus"))
+	ix.SetNamespace("seen", nil)
+	return &Gate{
+		Engine:    eng,
+		Facts:     &facts.Builder{Index: ix, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }},
+		Records:   &records.Memory{Cache: ix},
+		Namespace: namespace,
+	}
+}
+
+func creating(ns string) *facts.Request {
+	return &facts.Request{
+		UID: "u", Operation: "CREATE", User: "alice", Kind: "ConfigMap", Version: "v1", Resource: "configmaps", Namespace: ns, Name: "cfg",
+		Object: &facts.Object{Labels: map[string]string{}, Annotations: map[string]string{}, PayloadHash: "h"},
+	}
+}
+
+// TestANamespaceNotSeenYetIsReadNotTakenForUnlabelled: a Namespace created a
+// moment ago (one `kubectl apply` of a labelled Namespace and its contents)
+// may not be in the gate's cache yet. Its region label still counts: the gate
+// reads it, and when it cannot, the request is undecidable.
+func TestANamespaceNotSeenYetIsReadNotTakenForUnlabelled(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	reads := 0
+	gt := newTestGate(t, func(_ context.Context, name string) (map[string]string, error) {
+		reads++
+		if name == "new" {
+			return map[string]string{wavegatev1alpha1.LabelRegion: "chinaeast9"}, nil
+		}
+		return nil, errors.New("namespaces \"" + name + "\" is forbidden")
+	})
+
+	dec, _, err := gt.Judge(ctx, creating("new"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(dec.Deny).To(ConsistOf(engine.Verdict{Rule: "unknown-region",
+		Msg: "[wavegate:unknown-region] region chinaeast9 is not in the region inventory; unknown is not safe"}),
+		"the Namespace's region label counts although the cache has not seen it")
+
+	_, _, err = gt.Judge(ctx, creating("unreadable"))
+	g.Expect(err).To(MatchError(ContainSubstring("the Namespace unreadable is not in its cache yet and reading it failed")))
+
+	reads = 0
+	dec, _, err = gt.Judge(ctx, creating("seen"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(dec.Allowed()).To(BeTrue())
+	g.Expect(reads).To(BeZero(), "a Namespace in the cache is never read")
+}
