@@ -87,7 +87,10 @@ func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *f
 // readNamespace fills in the labels of a Namespace the index has not seen
 // yet. When it cannot be read the request is undecidable.
 func (g *Gate) readNamespace(ctx context.Context, r *facts.Request) error {
-	if r.Namespace == "" || g.Namespace == nil || g.Facts.Index.HasNamespace(r.Namespace) {
+	// A request about a Namespace names it as its own namespace: its labels
+	// are in the request, and on a create it does not exist yet.
+	isNamespace := r.Group == "" && r.Kind == "Namespace"
+	if r.Namespace == "" || isNamespace || g.Namespace == nil || g.Facts.Index.HasNamespace(r.Namespace) {
 		return nil
 	}
 	labels, err := g.Namespace(ctx, r.Namespace)

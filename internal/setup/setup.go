@@ -195,6 +195,7 @@ func setupRollouts(mgr ctrl.Manager, opts Options) error {
 	}
 	r := &rollout.Reconciler{
 		Reader:     mgr.GetCache(),
+		Live:       mgr.GetAPIReader(),
 		Client:     mgr.GetClient(),
 		Patcher:    patcher,
 		Recorder:   mgr.GetEventRecorder("wavegate-rollout"),
