@@ -41,13 +41,30 @@ type RegionSpec struct {
 	Cloud string `json:"cloud,omitempty"`
 }
 
+// Reasons of a Region's Ready condition.
+const (
+	// ReasonPaired: the region's failover pair names it back.
+	ReasonPaired = "Paired"
+	// ReasonNoPair: the region has no failover pair.
+	ReasonNoPair = "NoPair"
+	// ReasonPairPending: the pair does not exist or does not name the
+	// region back yet, as while a folder of Regions is applied.
+	ReasonPairPending = "PairPending"
+	// ReasonPairConflict: the pair names a third region as its own pair.
+	ReasonPairConflict = "PairConflict"
+)
+
 // RegionStatus is the observed state of a Region.
 type RegionStatus struct {
 	// observedGeneration is the generation last processed by the controller.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready is True when the region's pair (if any) points back.
+	// conditions: Ready is True when the region has no pair or its pair
+	// names it back; False with reason PairPending while the pair does not
+	// exist or does not name it back yet (it counts as paired for every
+	// safety rule meanwhile), and PairConflict when the pair names a third
+	// region.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -63,6 +80,7 @@ type RegionStatus struct {
 // +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`
 // +kubebuilder:printcolumn:name="Pair",type=string,JSONPath=`.spec.pairedRegion`
 // +kubebuilder:printcolumn:name="Cloud",type=string,JSONPath=`.spec.cloud`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="!has(self.spec) || !has(self.spec.pairedRegion) || self.spec.pairedRegion != self.metadata.name",message="spec.pairedRegion must name another region, not this one",fieldPath=".spec.pairedRegion",reason=FieldValueInvalid
 type Region struct {

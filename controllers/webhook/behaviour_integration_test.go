@@ -53,6 +53,31 @@ func TestRegionPairingWarnsUntilBothSidesPointAtEachOther(t *testing.T) {
 		"Region bh-second may still name bh-first as its pair; update its spec.pairedRegion"))
 }
 
+// SPEC §3 Region: two Regions that name each other apply in one kubectl
+// apply, in any order; a one-sided pair already counts as a pair (issue 12,
+// gap 11).
+func TestRegionsThatNameEachOtherApplyInAnyOrder(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	c, warnings, err := env.ClientWithWarnings()
+	g.Expect(err).NotTo(HaveOccurred())
+
+	g.Expect(c.Create(ctx, Region("ao-east", PairedWith("ao-west")))).To(Succeed(), "the pair does not exist yet")
+	g.Expect(warnings.Take()).To(ConsistOf(
+		"Region ao-west does not exist yet; create it with spec.pairedRegion ao-east. Until then Region ao-east is not Ready (PairPending), and the two already count as a failover pair for every safety rule"))
+	g.Expect(c.Create(ctx, Region("ao-central"))).To(Succeed())
+	expectInvalid(g, c.Create(ctx, WavePlan("ao-plan", Wave("w1", "ao-central", "ao-east"), Wave("w2", "ao-west"))),
+		"spec.waves[1].regions[0]", `Invalid value: "ao-west": region ao-west is not in the region inventory; create the Region first or fix the name (unknown is not safe)`)
+
+	g.Expect(c.Create(ctx, Region("ao-west", PairedWith("ao-east")))).To(Succeed())
+	g.Expect(warnings.Take()).To(BeEmpty(), "the pair names it back")
+
+	t.Run("a pair that names a third region is still rejected", func(t *testing.T) {
+		expectInvalid(NewWithT(t), c.Create(ctx, Region("ao-third", PairedWith("ao-east"))),
+			"spec.pairedRegion", `Invalid value: "ao-east": Region ao-east is already paired with ao-west; a region has one failover pair, so unpair them first`)
+	})
+}
+
 func TestRolloutDependencyCyclesAreRejected(t *testing.T) {
 	fixture(t)
 	g := NewWithT(t)

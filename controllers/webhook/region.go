@@ -31,8 +31,9 @@ import (
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-region,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=regions,verbs=create;update,versions=v1alpha1,name=vregion.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
 
-// regionValidator checks a Region's name and that its failover pair exists
-// and pairs back.
+// regionValidator checks a Region's name and that its failover pair is not
+// paired with a third region; a pair that does not exist yet, or does not
+// name the region back yet, is admitted with a warning.
 type regionValidator struct {
 	reader client.Reader
 }
@@ -63,8 +64,10 @@ func (v *regionValidator) validate(ctx context.Context, old, rg *wavegatev1alpha
 	err := v.reader.Get(ctx, client.ObjectKey{Name: pairName}, pair)
 	switch {
 	case apierrors.IsNotFound(err):
-		return warnings, invalid("Region", rg.Name, field.ErrorList{field.Invalid(path, pairName,
-			fmt.Sprintf("Region %s does not exist; create it first, then pair the two regions", pairName))})
+		// Two Regions that name each other apply in one kubectl apply, in any
+		// order (SPEC §3): the first is admitted with a warning, shown as
+		// PairPending in its status, and counts as paired meanwhile.
+		return append(warnings, fmt.Sprintf("Region %s does not exist yet; create it with spec.pairedRegion %s. Until then Region %s is not Ready (PairPending), and the two already count as a failover pair for every safety rule", pairName, rg.Name, rg.Name)), nil
 	case err != nil:
 		return warnings, undecidable("Region "+pairName, err)
 	}

@@ -125,12 +125,6 @@ func TestInvalidObjectsAreRejectedByTheAPIServer(t *testing.T) {
 			message: `Invalid value: spec.pairedRegion must name another region, not this one`,
 		},
 		{
-			name:    "a region paired with a region that does not exist",
-			obj:     Region("iv-lonely", PairedWith("nowhere")),
-			field:   "spec.pairedRegion",
-			message: `Invalid value: "nowhere": Region nowhere does not exist; create it first, then pair the two regions`,
-		},
-		{
 			name:    "a region paired with a region that has another pair",
 			obj:     Region("iv-third", PairedWith("fx-a")),
 			field:   "spec.pairedRegion",

@@ -34,6 +34,7 @@ import (
 	"github.com/wavegate/wavegate/controllers/automationpolicy"
 	"github.com/wavegate/wavegate/controllers/changerecord"
 	"github.com/wavegate/wavegate/controllers/freeze"
+	"github.com/wavegate/wavegate/controllers/region"
 	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
 	"github.com/wavegate/wavegate/internal/gate"
@@ -156,6 +157,10 @@ func Controllers(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := fr.SetupWithManager(context.Background(), mgr); err != nil {
 		return fmt.Errorf("failed to set up the Freeze controller: %w", err)
+	}
+	rg := &region.Reconciler{Reader: mgr.GetCache(), Client: mgr.GetClient(), Now: opts.Now}
+	if err := rg.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("failed to set up the Region controller: %w", err)
 	}
 	resources, err := parseResources(opts.ProtectedResources)
 	if err != nil {
