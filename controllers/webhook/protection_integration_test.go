@@ -111,4 +111,10 @@ func TestOnlyExactlyDeletableIsDeletable(t *testing.T) {
 
 	expectDenied(g, alice.Delete(ctx, typo), fmt.Sprintf("[wavegate:protected-delete] ConfigMap %s/typo is labelled wavegate.io/protection=Protected, "+
 		"which counts as protected; have a human label it wavegate.io/protection=deletable first, or use break-glass", ns))
+
+	nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+	g.Eventually(func(g Gomega) {
+		expectDenied(g, alice.Delete(ctx, nsObj), fmt.Sprintf("[wavegate:protected-delete] Namespace %s contains protected objects (ConfigMap %s/typo); "+
+			"delete or relabel them first, or use break-glass", ns, ns))
+	}).Should(Succeed(), "the typo protects the Namespace too")
 }

@@ -152,8 +152,9 @@ func key(obj *unstructured.Unstructured) string {
 // store records an object as the cluster would hold it after an apply.
 func (c *Checker) store(obj *unstructured.Unstructured) {
 	c.objects[key(obj)] = obj
-	if obj.GetLabels()[wavegatev1alpha1.LabelProtection] == wavegatev1alpha1.ProtectionProtected && obj.GetNamespace() != "" {
-		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), true)
+	if obj.GetNamespace() != "" {
+		protected := facts.CountsAsProtected(obj.GetLabels()[wavegatev1alpha1.LabelProtection])
+		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), protected)
 	}
 }
 
@@ -246,6 +247,11 @@ func (c *Checker) request(obj, old *unstructured.Unstructured, r Request) (*fact
 		Kind: gvk.Kind, Group: gvk.Group, Version: gvk.Version,
 		Resource:  resourceOf(gvk),
 		Namespace: obj.GetNamespace(), Name: obj.GetName(),
+	}
+	if req.IsNamespace() {
+		// The API server names a Namespace as the namespace of a request
+		// about it.
+		req.Namespace = obj.GetName()
 	}
 	var err error
 	switch {

@@ -26,6 +26,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -113,6 +114,24 @@ func namespace(name string, labels map[string]string) *corev1.Namespace {
 	return &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 }
 
+// deployment is a Deployment manifest as written by hand: none of the
+// fields the API server defaults (strategy, revisionHistoryLimit, the pod's
+// restartPolicy, dnsPolicy, a container's terminationMessagePath...).
+func deployment(ns, name string, labels map[string]string) *appsv1.Deployment {
+	app := map[string]string{"app": "web"}
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: app},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: app},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}},
+			},
+		},
+	}
+}
+
 // fixture builds the state every case is judged against, in the live cluster.
 func fixture(t *testing.T) {
 	g := NewWithT(t)
@@ -158,6 +177,14 @@ func fixture(t *testing.T) {
 		cm("p-east-ns", "existing", nil, nil),
 		cm("p-app", "vel-east", region("p-east"), ann(wavegatev1alpha1.AnnotationChangeID, "vel-1")),
 		cm("kube-system", "sys", region("p-central"), nil),
+		// Issue 12: protection typos, protected objects in automation's
+		// scope, a Namespace labelled deletable, a change by its payload.
+		cm("p-app", "typo", protection("Protected", nil), nil),
+		cm("p-auto", "keep", protection("protected", nil), nil),
+		cm("p-auto", "typo-del", protection("Deletable", nil), nil),
+		namespace("p-deletable", protection("deletable", region("p-east"))),
+		cm("p-deletable", "tmp", protection("deletable", nil), nil),
+		deployment("p-app", "web", region("p-east")),
 	}
 	for _, o := range objs {
 		g.Eventually(func() error { return env.Client.Create(ctx, o) }).Should(Succeed(), "%s", o.GetName())
@@ -242,6 +269,27 @@ func cases() []parityCase {
 		{name: "the controller manager deletes a protected object", user: "system:kube-controller-manager", op: remove, obj: cm("p-app", "protected-cm", nil, nil)},
 		alice(parityCase{name: "deleting a deletable object in a regional namespace", op: remove, obj: cm("p-auto", "del-ok", nil, nil)}),
 		alice(parityCase{name: "deleting a namespace that holds nothing protected", op: remove, obj: namespace("p-ns-central", nil)}),
+		// Issue 12 gap 1: automation may delete no Namespace, not even one
+		// labelled deletable that holds only deletable objects.
+		{name: "automation deletes a deletable namespace", user: "system:serviceaccount:auto:cleanup", op: remove, obj: namespace("p-deletable", nil)},
+		{name: "automation deletes a namespace holding protected objects", user: "system:serviceaccount:auto:cleanup", op: remove, obj: namespace("p-auto", nil)},
+		// Gap 5: automation may not lower protection; a human may.
+		{name: "automation relabels a protected object deletable", user: "system:serviceaccount:auto:cleanup", op: update,
+			obj: cm("p-auto", "keep", protection("deletable", nil), nil)},
+		{name: "automation removes a protected label outside every region", user: "system:serviceaccount:auto:cleanup", op: update,
+			obj: cm("p-app", "protected-cm", nil, nil)},
+		{name: "automation raises protection", user: "system:serviceaccount:auto:cleanup", op: update, obj: cm("p-auto", "del-ok", protection("protected", nil), nil)},
+		alice(parityCase{name: "a human relabels a protected object deletable", op: update, obj: cm("p-app", "protected-cm", protection("deletable", nil), nil)}),
+		// Gap 6: only exactly deletable is deletable.
+		alice(parityCase{name: "deleting an object with a mistyped protection", op: remove, obj: cm("p-app", "typo", nil, nil)}),
+		{name: "automation deletes an object labelled Deletable", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-auto", "typo-del", nil, nil)},
+		alice(parityCase{name: "creating an object with a mistyped protection", obj: cm("p-app", "c-typo", protection("protect", nil), nil)}),
+		// Gap 12: the change identity does not depend on what the API server
+		// defaults. A manifest without defaults is the change the cluster
+		// recorded with them; a Namespace without spec is no change.
+		alice(parityCase{name: "the same Deployment without defaults into the failover pair", obj: deployment("p-app", "web-west", region("p-west"))}),
+		alice(parityCase{name: "the same Deployment without defaults where it already is", obj: deployment("p-east-ns", "web", nil)}),
+		alice(parityCase{name: "a Namespace manifest without spec", op: update, obj: namespace("p-east-ns", map[string]string{wavegatev1alpha1.LabelRegion: "p-east", "team": "x"})}),
 	}
 	return cs
 }

@@ -89,8 +89,7 @@ func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *f
 func (g *Gate) readNamespace(ctx context.Context, r *facts.Request) error {
 	// A request about a Namespace names it as its own namespace: its labels
 	// are in the request, and on a create it does not exist yet.
-	isNamespace := r.Group == "" && r.Kind == "Namespace"
-	if r.Namespace == "" || isNamespace || g.Namespace == nil || g.Facts.Index.HasNamespace(r.Namespace) {
+	if r.Namespace == "" || r.IsNamespace() || g.Namespace == nil || g.Facts.Index.HasNamespace(r.Namespace) {
 		return nil
 	}
 	labels, err := g.Namespace(ctx, r.Namespace)

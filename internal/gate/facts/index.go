@@ -247,7 +247,7 @@ func (ix *Index) HasNamespace(name string) bool {
 }
 
 // SetProtected records whether an object ("Kind namespace/name") in a
-// namespace carries wavegate.io/protection=protected.
+// namespace counts as protected (CountsAsProtected).
 func (ix *Index) SetProtected(namespace, ref string, protected bool) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

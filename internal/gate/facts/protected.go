@@ -34,8 +34,8 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-// WatchProtected tracks the objects labelled wavegate.io/protection=protected
-// of the given resources, so the gate can tell whether a Namespace about to be
+// WatchProtected tracks the objects of the given resources whose
+// wavegate.io/protection label counts as protected (CountsAsProtected), so the gate can tell whether a Namespace about to be
 // deleted holds protected objects without listing anything on the hot path.
 // The informers are metadata-only and select on the label, so they hold only
 // protected objects' metadata. It returns the Runnable that runs them.
@@ -44,7 +44,8 @@ func (f *Feed) WatchProtected(cfg *rest.Config, mapper meta.RESTMapper, resource
 	if err != nil {
 		return nil, fmt.Errorf("failed to create the metadata client: %w", err)
 	}
-	selector := wavegatev1alpha1.LabelProtection + "=" + wavegatev1alpha1.ProtectionProtected
+	// Every value but deletable counts as protected: protected, or a typo.
+	selector := wavegatev1alpha1.LabelProtection + "," + wavegatev1alpha1.LabelProtection + "!=" + wavegatev1alpha1.ProtectionDeletable
 	factory := metadatainformer.NewFilteredSharedInformerFactory(mc, 0, metav1.NamespaceAll, func(o *metav1.ListOptions) {
 		o.LabelSelector = selector
 	})
@@ -89,4 +90,11 @@ func protectedHandler(kind string, ix *Index) toolscache.ResourceEventHandlerFun
 		UpdateFunc: func(_, o any) { set(o, true) },
 		DeleteFunc: func(o any) { set(o, false) },
 	}
+}
+
+// CountsAsProtected reports whether a wavegate.io/protection value protects
+// an object from a human's delete: every value but deletable and untagged
+// (""), so a typo such as Protected protects rather than exposes.
+func CountsAsProtected(protection string) bool {
+	return protection != "" && protection != wavegatev1alpha1.ProtectionDeletable
 }

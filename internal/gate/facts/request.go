@@ -57,12 +57,18 @@ type Request struct {
 	NamespaceLabels map[string]string
 }
 
-// Ref names the object for messages: "ConfigMap aoai/cleanup-config".
+// Ref names the object for messages: "ConfigMap aoai/cleanup-config". The
+// API server names a Namespace as its own namespace; it is "Namespace aoai".
 func (r *Request) Ref() string {
-	if r.Namespace == "" {
+	if r.Namespace == "" || r.IsNamespace() {
 		return r.Kind + " " + r.Name
 	}
 	return r.Kind + " " + r.Namespace + "/" + r.Name
+}
+
+// IsNamespace reports whether the request is about a Namespace itself.
+func (r *Request) IsNamespace() bool {
+	return r.Group == "" && r.Kind == "Namespace"
 }
 
 // current is the object as it will be: the new object, or the old one on DELETE.
