@@ -62,13 +62,15 @@ func TestDeleteAutomationMayNotLowerProtectionNorDeleteANamespace(t *testing.T) 
 		}
 		return bot.Update(ctx, cm)
 	}
-	g.Eventually(func(g Gomega) string { return conditionOf(g, webhookconfig.WebhookProtectionLowered, webhookconfig.AutomationConditionName) }).
+	g.Eventually(func(g Gomega) string {
+		return conditionOf(g, webhookconfig.WebhookProtectionLowered, webhookconfig.AutomationConditionName)
+	}).
 		Should(ContainSubstring(`"system:serviceaccount:gate-auto:relabeller"`), "the gate's configuration knows the identity")
 	g.Eventually(func(g Gomega) {
 		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(keep), &corev1.ConfigMap{})).To(Succeed())
 		expectDenied(g, lower(wavegatev1alpha1.ProtectionDeletable), fmt.Sprintf("[wavegate:protected-delete] ConfigMap %s/keep is labelled wavegate.io/protection=protected; "+
 			"automation may not change it to labelled wavegate.io/protection=deletable; a human must change its protection", ns))
-	}).WithTimeout(5*time.Second).Should(Succeed())
+	}).WithTimeout(5 * time.Second).Should(Succeed())
 	expectDenied(g, lower(""), fmt.Sprintf("[wavegate:protected-delete] ConfigMap %s/keep is labelled wavegate.io/protection=protected; "+
 		"automation may not change it to untagged; a human must change its protection", ns))
 
@@ -92,7 +94,7 @@ func conditionOf(g Gomega, webhook, condition string) string {
 			}
 		}
 	}
-	g.Expect(webhook + " " + condition).To(BeEmpty(), "is missing")
+	g.Expect(webhook+" "+condition).To(BeEmpty(), "is missing")
 	return ""
 }
 
