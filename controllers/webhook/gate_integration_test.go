@@ -318,12 +318,12 @@ func TestServerSideDryRunShowsTheVerdictAndRecordsNothing(t *testing.T) {
 	g.Expect(env.Client.Create(ctx, configMap(ns, "dry-weu", inRegion("g-westeurope"), change("dry-1")))).To(Succeed())
 }
 
-// setRolloutRegions writes a rollout's observed region states, as the
-// rollout controller would.
-func setRolloutRegions(g Gomega, name string, regions ...wavegatev1alpha1.RolloutRegionStatus) {
+// setKeysRegions writes the observed region states of ConfigRollout
+// gate-keys, as the rollout controller would: for its current generation.
+func setKeysRegions(g Gomega, regions ...wavegatev1alpha1.RolloutRegionStatus) {
 	ctx := context.Background()
 	ro := &wavegatev1alpha1.ConfigRollout{}
-	g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: name}, ro)).To(Succeed())
+	g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: "gate-keys"}, ro)).To(Succeed())
 	ro.Status.ObservedGeneration = ro.Generation
 	ro.Status.Regions = regions
 	g.Expect(env.Client.Status().Update(ctx, ro)).To(Succeed())
@@ -335,7 +335,7 @@ func TestRequiresWaitsForConvergenceInTheRegionAndItsPair(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t, nil)
 	g.Expect(env.Client.Create(ctx, Rollout("gate-keys", WithPlan("gate-plan")))).To(Succeed())
-	setRolloutRegions(g, "gate-keys",
+	setKeysRegions(g,
 		wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3", Message: "hotfix hold"},
 		wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3"},
 	)
@@ -349,7 +349,7 @@ func TestRequiresWaitsForConvergenceInTheRegionAndItsPair(t *testing.T) {
 
 	t.Run("convergence in the region alone is not enough", func(t *testing.T) {
 		g := NewWithT(t)
-		setRolloutRegions(g, "gate-keys",
+		setKeysRegions(g,
 			wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
 			wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionPinned, ObservedVersion: "1.9.3"},
 		)
@@ -360,7 +360,7 @@ func TestRequiresWaitsForConvergenceInTheRegionAndItsPair(t *testing.T) {
 	})
 	t.Run("convergence in both admits the change", func(t *testing.T) {
 		g := NewWithT(t)
-		setRolloutRegions(g, "gate-keys",
+		setKeysRegions(g,
 			wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
 			wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
 		)
@@ -378,7 +378,7 @@ func TestRequiresWaitsForConvergenceInTheRegionAndItsPair(t *testing.T) {
 		}).Should(Succeed())
 		t.Run("and once written, regions observed at the old version are not converged", func(t *testing.T) {
 			g := NewWithT(t)
-			setRolloutRegions(g, "gate-keys",
+			setKeysRegions(g,
 				wavegatev1alpha1.RolloutRegionStatus{Name: "g-eastus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.0.0"},
 				wavegatev1alpha1.RolloutRegionStatus{Name: "g-westus", State: wavegatev1alpha1.RegionConverged, ObservedVersion: "2.1.0"},
 			)

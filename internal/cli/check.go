@@ -106,23 +106,9 @@ func (o *options) check(ctx context.Context, c *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	state, err := manifest.ReadFile(c.state)
+	state, docs, err := c.input()
 	if err != nil {
-		return usagef("cannot read --state: %v", err)
-	}
-	for _, obj := range state {
-		if err := validInput(obj); err != nil {
-			return usagef("invalid --state: %s %s: %v", obj.GetKind(), obj.GetName(), err)
-		}
-	}
-	docs, err := manifest.ReadDocs(c.files)
-	if err != nil {
-		return usagef("cannot read the manifests: %v", err)
-	}
-	for _, d := range docs {
-		if err := validInput(d.Object); err != nil {
-			return usagef("%s:%d: %v", d.File, d.Index, err)
-		}
+		return err
 	}
 	// The input is valid from here on: what fails now is Wavegate's own
 	// fault, a failed check (exit code 1), not bad usage.
@@ -149,6 +135,30 @@ func (o *options) check(ctx context.Context, c *checkOptions) error {
 		return fmt.Errorf("%d of %d manifests would be denied", denied, len(results))
 	}
 	return nil
+}
+
+// input reads and validates the state and the manifests; what is wrong
+// with them is bad input (exit code 2).
+func (c *checkOptions) input() ([]*unstructured.Unstructured, []manifest.Doc, error) {
+	state, err := manifest.ReadFile(c.state)
+	if err != nil {
+		return nil, nil, usagef("cannot read --state: %v", err)
+	}
+	for _, obj := range state {
+		if err := validInput(obj); err != nil {
+			return nil, nil, usagef("invalid --state: %s %s: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	docs, err := manifest.ReadDocs(c.files)
+	if err != nil {
+		return nil, nil, usagef("cannot read the manifests: %v", err)
+	}
+	for _, d := range docs {
+		if err := validInput(d.Object); err != nil {
+			return nil, nil, usagef("%s:%d: %v", d.File, d.Index, err)
+		}
+	}
+	return state, docs, nil
 }
 
 // judge judges manifests: a *check.Checker.

@@ -102,7 +102,9 @@ func TestCheckReportsInternalErrorsAsAFailedCheck(t *testing.T) {
 	})
 	t.Run("judging a manifest", func(t *testing.T) {
 		g := NewWithT(t)
-		errOut, code := runWith(func(context.Context, []*unstructured.Unstructured, check.Options) (judge, error) { return failingChecker{broken}, nil }, args...)
+		errOut, code := runWith(func(context.Context, []*unstructured.Unstructured, check.Options) (judge, error) {
+			return failingChecker{broken}, nil
+		}, args...)
 		g.Expect(code).To(Equal(ExitFailed), errOut)
 		g.Expect(errOut).To(ContainSubstring("internal error: cannot judge " + manifest + ":1: rego_type_error: undefined function"))
 	})
