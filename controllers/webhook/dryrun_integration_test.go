@@ -37,7 +37,7 @@ import (
 // breakGlassDelete is the AdmissionRequest the API server sends when carol,
 // in the break-glass group, deletes a protected ConfigMap.
 func breakGlassDelete(t *testing.T, ns string, dryRun bool) admission.Request {
-	cm := configMap(ns, "endpoint-eus", labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionProtected))
+	cm := configMap(ns, "endpoint-eus", protectedAs(wavegatev1alpha1.ProtectionProtected))
 	cm.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}
 	raw, err := json.Marshal(cm)
 	NewWithT(t).Expect(err).NotTo(HaveOccurred())

@@ -106,8 +106,9 @@ func annotated(k, v string) cmOption {
 	return func(cm *corev1.ConfigMap) { cm.Annotations[k] = v }
 }
 
-func labelled(k, v string) cmOption {
-	return func(cm *corev1.ConfigMap) { cm.Labels[k] = v }
+// protectedAs labels the ConfigMap wavegate.io/protection=v.
+func protectedAs(v string) cmOption {
+	return func(cm *corev1.ConfigMap) { cm.Labels[wavegatev1alpha1.LabelProtection] = v }
 }
 
 // change names the change and judges it by gate-plan.
@@ -399,8 +400,8 @@ func TestProtectedObjectsAreNotDeleted(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t, nil)
-	keep := configMap(ns, "endpoint-eus", labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionProtected))
-	tmp := configMap(ns, "scratch", labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionDeletable))
+	keep := configMap(ns, "endpoint-eus", protectedAs(wavegatev1alpha1.ProtectionProtected))
+	tmp := configMap(ns, "scratch", protectedAs(wavegatev1alpha1.ProtectionDeletable))
 	g.Expect(env.Client.Create(ctx, keep)).To(Succeed())
 	g.Expect(env.Client.Create(ctx, tmp)).To(Succeed())
 
@@ -447,7 +448,7 @@ func TestDeleteAutomationStaysInsideItsPolicy(t *testing.T) {
 		p.Spec.MaxDeletionsPerHour = 2
 	})
 	g.Expect(env.Client.Create(ctx, policy)).To(Succeed())
-	deletable := labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionDeletable)
+	deletable := protectedAs(wavegatev1alpha1.ProtectionDeletable)
 	for _, cm := range []*corev1.ConfigMap{
 		configMap(ns, "d1", inRegion("g-eastus"), deletable),
 		configMap(ns, "d2", inRegion("g-eastus"), deletable),

@@ -46,7 +46,7 @@ func TestDeleteAutomationMayNotLowerProtectionNorDeleteANamespace(t *testing.T) 
 	g.Expect(env.Client.Create(ctx, Policy("gate-relabeller", []string{"g-eastus"}, func(p *wavegatev1alpha1.AutomationPolicy) {
 		p.Spec.Identities.ServiceAccounts = []string{"gate-auto/relabeller"}
 	}))).To(Succeed())
-	keep := configMap(ns, "keep", labelled(wavegatev1alpha1.LabelProtection, wavegatev1alpha1.ProtectionProtected))
+	keep := configMap(ns, "keep", protectedAs(wavegatev1alpha1.ProtectionProtected))
 	g.Expect(env.Client.Create(ctx, keep)).To(Succeed())
 	bot, _ := clientAs(t, "system:serviceaccount:gate-auto:relabeller", "system:serviceaccounts")
 
@@ -106,7 +106,7 @@ func TestOnlyExactlyDeletableIsDeletable(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t, nil)
 	alice, warnings := clientAs(t, "alice")
-	typo := configMap(ns, "typo", labelled(wavegatev1alpha1.LabelProtection, "Protected"))
+	typo := configMap(ns, "typo", protectedAs("Protected"))
 	g.Expect(alice.Create(ctx, typo)).To(Succeed())
 	g.Expect(warnings.Take()).To(ConsistOf(fmt.Sprintf("[wavegate:protected-delete] ConfigMap %s/typo is labelled wavegate.io/protection=Protected, "+
 		"which is neither protected nor deletable and counts as protected; label it exactly protected or deletable", ns)))
