@@ -57,6 +57,9 @@ const FieldManager = "wavegate"
 type Reconciler struct {
 	// Reader reads through the manager's cache, targets of any kind included.
 	Reader client.Reader
+	// Live reads the API server, bypassing the cache: a step that patches
+	// targets is taken only on the rollout as it is now (nil: no check).
+	Live client.Reader
 	// Client writes the rollout's status.
 	Client client.Client
 	// Patcher applies patches to targets as Wavegate's controller identity,
@@ -89,6 +92,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	p := step(ro, w)
+	if len(p.apply) > 0 {
+		// A patch is a side effect that a failed status write cannot take
+		// back. The cache may still hold the status from before our last
+		// write; a step taken on it would apply (and report) a region again.
+		if stale, err := r.stale(ctx, ro); err != nil || stale {
+			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, err
+		}
+	}
 	results := r.applyRegions(ctx, ro, w, p.apply)
 	out := settle(ro, w, p, results)
 	ro.Status = out.status
@@ -120,6 +131,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: r.requeue(out.requeue)}, nil
+}
+
+// stale reports whether the API server holds a newer version of the rollout
+// than the cache gave us.
+func (r *Reconciler) stale(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout) (bool, error) {
+	if r.Live == nil {
+		return false, nil
+	}
+	live := &metav1.PartialObjectMetadata{}
+	live.SetGroupVersionKind(wavegatev1alpha1.GroupVersion.WithKind("ConfigRollout"))
+	if err := r.Live.Get(ctx, client.ObjectKeyFromObject(ro), live); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return live.ResourceVersion != ro.ResourceVersion, nil
 }
 
 func (r *Reconciler) requeue(d time.Duration) time.Duration {
