@@ -120,7 +120,9 @@ spec:
 	// An AutomationPolicy is Ready once nothing in its scope is untagged.
 	ns := regionalNamespace("wait-ap", "northeurope")
 	mustDo(t, "create Namespace wait-ap", admin().Create(ctx, ns))
-	notes := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "wait-ap", Name: "notes"}, Data: map[string]string{"k": "v"}}
+	// Its own payload: the suites share a cluster, and the same payload in
+	// another region would be the same change (change-velocity).
+	notes := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "wait-ap", Name: "notes"}, Data: map[string]string{"owner": "TestKubectlWait"}}
 	mustDo(t, "create an untagged ConfigMap", admin().Create(ctx, notes))
 	// Kubernetes puts kube-root-ca.crt, untagged, into every Namespace.
 	eventually(t, time.Minute, "kube-root-ca.crt in wait-ap", func() (bool, error) {
