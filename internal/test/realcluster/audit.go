@@ -66,23 +66,15 @@ type auditEvent struct {
 // Denials reads the cluster's audit log and returns the webhook denials
 // since since.
 func (c *Cluster) Denials(since time.Time) ([]Denial, error) {
-	f, err := os.Open(c.AuditLog())
-	if err != nil {
-		return nil, fmt.Errorf("the API server's audit log: %w", err)
-	}
-	defer func() { _ = f.Close() }()
 	var out []Denial
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1024*1024), 16*1024*1024)
-	for sc.Scan() {
-		var ev auditEvent
-		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Stage != "ResponseComplete" || ev.ResponseStatus == nil {
-			continue
+	err := c.eachEvent(since, func(ev *auditEvent) {
+		if ev.ResponseStatus == nil {
+			return
 		}
 		msg := ev.ResponseStatus.Message
 		fromWebhook := strings.Contains(msg, "admission webhook") || strings.Contains(msg, "failed calling webhook")
-		if ev.ResponseStatus.Code < 400 || !fromWebhook || ev.StageTimestamp.Before(since) {
-			continue
+		if ev.ResponseStatus.Code < 400 || !fromWebhook {
+			return
 		}
 		d := Denial{Time: ev.StageTimestamp, User: ev.User.Username, Verb: ev.Verb, Message: msg}
 		if ref := ev.ObjectRef; ref != nil {
@@ -92,6 +84,51 @@ func (c *Cluster) Denials(since time.Time) ([]Denial, error) {
 			}
 		}
 		out = append(out, d)
+	})
+	return out, err
+}
+
+// eachEvent calls fn with every completed request in the audit log since since.
+func (c *Cluster) eachEvent(since time.Time, fn func(*auditEvent)) error {
+	f, err := os.Open(c.AuditLog())
+	if err != nil {
+		return fmt.Errorf("the API server's audit log: %w", err)
 	}
-	return out, sc.Err()
+	defer func() { _ = f.Close() }()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1024*1024), 16*1024*1024)
+	for sc.Scan() {
+		var ev auditEvent
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Stage != "ResponseComplete" || ev.StageTimestamp.Before(since) {
+			continue
+		}
+		fn(&ev)
+	}
+	return sc.Err()
+}
+
+// Write is a write the API server carried out.
+type Write struct {
+	User      string
+	Verb      string
+	Resource  string
+	Namespace string
+	Name      string
+}
+
+// Writes reads the cluster's audit log and returns the successful writes
+// since since that match keep.
+func (c *Cluster) Writes(since time.Time, keep func(Write) bool) ([]Write, error) {
+	var out []Write
+	err := c.eachEvent(since, func(ev *auditEvent) {
+		if ev.ResponseStatus == nil || ev.ResponseStatus.Code >= 300 || ev.ObjectRef == nil {
+			return
+		}
+		w := Write{User: ev.User.Username, Verb: ev.Verb, Resource: ev.ObjectRef.Resource,
+			Namespace: ev.ObjectRef.Namespace, Name: ev.ObjectRef.Name}
+		if keep(w) {
+			out = append(out, w)
+		}
+	})
+	return out, err
 }

@@ -58,3 +58,27 @@ func TestDenialsReadsWebhookDenialsFromTheAuditLog(t *testing.T) {
 		t.Errorf("second denial should be an unreachable webhook on deployments/scale: %+v", got[1])
 	}
 }
+
+func TestWritesReadsSuccessfulWritesFromTheAuditLog(t *testing.T) {
+	c := &Cluster{Name: "t", Dir: t.TempDir()}
+	if err := os.MkdirAll(filepath.Dir(c.AuditLog()), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		`{"stage":"ResponseComplete","verb":"patch","user":{"username":"sa"},"objectRef":{"resource":"configmaps","namespace":"ll-eastus","name":"flags"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-29T10:00:02Z"}`,
+		`{"stage":"ResponseComplete","verb":"patch","user":{"username":"sa"},"objectRef":{"resource":"configmaps","namespace":"ll-westus","name":"flags"},"responseStatus":{"code":403,"message":"denied"},"stageTimestamp":"2026-11-29T10:00:03Z"}`,
+		`{"stage":"ResponseComplete","verb":"patch","user":{"username":"sa"},"objectRef":{"resource":"configmaps","namespace":"ll-eastus","name":"flags"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-29T09:00:00Z"}`,
+		`{"stage":"ResponseComplete","verb":"create","user":{"username":"alice"},"objectRef":{"resource":"configmaps","namespace":"ll-eastus","name":"other"},"responseStatus":{"code":201},"stageTimestamp":"2026-11-29T10:00:04Z"}`,
+	}
+	if err := os.WriteFile(c.AuditLog(), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Writes(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), func(w Write) bool { return w.Verb == "patch" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Write{{User: "sa", Verb: "patch", Resource: "configmaps", Namespace: "ll-eastus", Name: "flags"}}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Errorf("Writes = %+v, want only the successful patch since the start: %+v", got, want)
+	}
+}
