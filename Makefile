@@ -104,7 +104,7 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 
 .PHONY: demo
 demo: cluster-tools build ## Run Wavegate on a real local cluster, roll out wave by wave, replay the four outages, and stay up until Ctrl-C.
-	@echo "Building the demo (a first run also builds the Kubernetes control plane, kwok and the tools from Go modules: about 15 minutes on 2 cores)"
+	@echo "Building the demo (a first run also builds the Kubernetes control plane, kwok and the tools from Go modules: 15 to 25 minutes on 2 cores)"
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
 	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo
 
