@@ -41,7 +41,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/manifest"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
@@ -85,7 +84,7 @@ func run(replay bool) error {
 		step("deleting the cluster")
 		_ = d.cluster.Delete(context.Background())
 	}()
-	regions, err := sampleRegions(d.root)
+	regions, err := realcluster.SampleRegions()
 	if err != nil {
 		return err
 	}
@@ -131,35 +130,16 @@ type quiet struct{}
 
 func (quiet) Write(p []byte) (int, error) { return len(p), nil }
 
-func sampleRegions(root string) ([]string, error) {
-	objs, err := manifest.ReadFile(filepath.Join(root, "config", "samples", "10-regions.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, o := range objs {
-		out = append(out, o.GetName())
-	}
-	return out, nil
-}
-
 // applySamples applies the inventory, the default plan, the incident Freeze
 // and the AutomationPolicy, then the demo's plan and token service.
 func (d *demo) applySamples(ctx context.Context) error {
-	samples := filepath.Join(d.root, "config", "samples")
 	files := []string{"10-regions.yaml", "20-region-pairs.yaml", "30-waveplan.yaml", "50-freeze.yaml", "60-automationpolicy.yaml", "demo/setup.yaml"}
 	for _, f := range files {
-		objs, err := manifest.ReadFile(filepath.Join(samples, f))
+		n, err := d.cluster.ApplySample(ctx, f, "wavegate-demo")
 		if err != nil {
 			return err
 		}
-		for _, o := range objs {
-			err := d.cluster.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("wavegate-demo"), client.ForceOwnership)
-			if err != nil {
-				return fmt.Errorf("config/samples/%s: %s %s was rejected: %w", f, o.GetKind(), o.GetName(), err)
-			}
-		}
-		step("applied config/samples/%s (%d objects)", f, len(objs))
+		step("applied config/samples/%s (%d objects)", f, n)
 	}
 	return d.waitTokenService(ctx)
 }

@@ -22,7 +22,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -35,37 +34,25 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/manifest"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
-	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
-func samplesDir() string { return filepath.Join(testenv.RepoRoot(), "config", "samples") }
+func samplesDir() string { return realcluster.SamplesDir() }
 
 // sampleRegions are the Regions of config/samples/10-regions.yaml.
 func sampleRegions() []string {
-	objs, err := manifest.ReadFile(filepath.Join(samplesDir(), "10-regions.yaml"))
+	regions, err := realcluster.SampleRegions()
 	if err != nil {
 		panic(err)
 	}
-	var out []string
-	for _, o := range objs {
-		out = append(out, o.GetName())
-	}
-	return out
+	return regions
 }
 
 // applySamples applies sample files as the cluster's administrator.
 func applySamples(ctx context.Context, files ...string) error {
 	for _, f := range files {
-		objs, err := manifest.ReadFile(filepath.Join(samplesDir(), f))
-		if err != nil {
+		if _, err := env.cluster.ApplySample(ctx, f, "e2e"); err != nil {
 			return err
-		}
-		for _, o := range objs {
-			if err := admin().Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("e2e"), client.ForceOwnership); err != nil {
-				return fmt.Errorf("%s: %s %s: %w", f, o.GetKind(), o.GetName(), err)
-			}
 		}
 	}
 	return nil
