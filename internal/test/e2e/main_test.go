@@ -34,6 +34,13 @@ import (
 	"testing"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
@@ -123,4 +130,83 @@ func dumpLogs() {
 		}
 		fmt.Printf("---- %s (%s), last lines ----\n%s\n", r.Name, r.LogPath, b)
 	}
+}
+
+// TestInstalledAsTheChartRendersIt checks the harness itself: every object
+// the chart renders is in the cluster as rendered (RBAC, Service, webhook
+// configurations), the webhooks differ only in where they send requests
+// (clientConfig), and exactly one replica leads while both serve.
+func TestInstalledAsTheChartRendersIt(t *testing.T) {
+	ctx := context.Background()
+	for _, want := range env.wavegate.Chart.Objects {
+		if want.GetKind() == "Deployment" || want.GetKind() == "CustomResourceDefinition" {
+			continue // the manager runs on the host; CRDs are checked by the suites using them
+		}
+		got := &unstructured.Unstructured{}
+		got.SetGroupVersionKind(want.GroupVersionKind())
+		if err := admin().Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
+			t.Errorf("%s %s from the chart is not installed: %v", want.GetKind(), want.GetName(), err)
+			continue
+		}
+		if want.GetKind() == "ValidatingWebhookConfiguration" {
+			checkWebhooksAsRendered(t, want, got)
+			continue
+		}
+		for _, field := range []string{"rules", "roleRef", "subjects"} {
+			w, _, _ := unstructured.NestedFieldCopy(want.Object, field)
+			g, _, _ := unstructured.NestedFieldCopy(got.Object, field)
+			if !equality.Semantic.DeepEqual(w, g) {
+				t.Errorf("%s %s: %s differs from what the chart renders:\nchart:   %v\ncluster: %v", want.GetKind(), want.GetName(), field, w, g)
+			}
+		}
+	}
+	leaders := 0
+	for _, r := range env.wavegate.Replicas {
+		if !r.Ready() {
+			t.Errorf("replica %s is not ready", r.Name)
+		}
+		if r.IsLeader() {
+			leaders++
+		}
+	}
+	if leaders != 1 {
+		t.Errorf("%d replicas lead, want exactly 1", leaders)
+	}
+}
+
+// checkWebhooksAsRendered compares webhook configurations as the API server
+// reads them (with its defaults), apart from the one part the harness changes
+// (clientConfig) and the condition the leader keeps current at run time (the
+// delete-automation identities, decision 19).
+func checkWebhooksAsRendered(t *testing.T, want, got *unstructured.Unstructured) {
+	t.Helper()
+	var w, g admissionregistrationv1.ValidatingWebhookConfiguration
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(want.Object, &w); err != nil {
+		t.Fatal(err)
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(got.Object, &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Webhooks) != len(g.Webhooks) {
+		t.Errorf("%s has %d webhooks, the chart renders %d", want.GetName(), len(g.Webhooks), len(w.Webhooks))
+		return
+	}
+	for i := range w.Webhooks {
+		wh, gh := comparable(w.Webhooks[i]), comparable(g.Webhooks[i])
+		if !equality.Semantic.DeepDerivative(wh, gh) {
+			t.Errorf("%s webhook %s differs from what the chart renders:\nchart:   %+v\ncluster: %+v", want.GetName(), wh.Name, wh, gh)
+		}
+	}
+}
+
+func comparable(h admissionregistrationv1.ValidatingWebhook) admissionregistrationv1.ValidatingWebhook {
+	h.ClientConfig = admissionregistrationv1.WebhookClientConfig{}
+	var kept []admissionregistrationv1.MatchCondition
+	for _, c := range h.MatchConditions {
+		if c.Name != webhookconfig.AutomationConditionName {
+			kept = append(kept, c)
+		}
+	}
+	h.MatchConditions = kept
+	return h
 }
