@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -59,6 +60,11 @@ type Checker struct {
 	gate          *gate.Gate
 	objects       map[string]*unstructured.Unstructured
 	namespaceOpts webhookconfig.Options
+	// config is the gate's webhook configuration for the identities in
+	// configFor (their match condition); built again only when the
+	// AutomationPolicies in the state change, not for every manifest.
+	config    *admissionregistrationv1.ValidatingWebhookConfiguration
+	configFor string
 }
 
 // New loads a state: Wavegate's objects feed the facts index exactly as the
@@ -308,11 +314,16 @@ func (c *Checker) gated(req *facts.Request, obj, old *unstructured.Unstructured)
 	default:
 		a.Object, a.OldObject = obj.Object, old.Object
 	}
-	nsKey := key(&unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": req.Namespace}}})
 	if req.Kind == "Namespace" && req.Group == "" {
 		a.NamespaceLabels = obj.GetLabels()
-	} else if ns, ok := c.objects[nsKey]; ok {
+	} else if ns, ok := c.objects[namespaceKey(req.Namespace)]; ok {
 		a.NamespaceLabels = ns.GetLabels()
 	}
-	return webhookconfig.Gated(opts, a)
+	if cond := opts.Automation.Condition(); c.config == nil || c.configFor != cond {
+		c.config, c.configFor = webhookconfig.Configuration(opts), cond
+	}
+	return webhookconfig.Matches(c.config, a)
 }
+
+// namespaceKey is key() of the Namespace name.
+func namespaceKey(name string) string { return "Namespace//" + name }
