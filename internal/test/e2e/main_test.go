@@ -27,6 +27,7 @@ limitations under the License.
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -71,7 +72,9 @@ func run(m *testing.M) int {
 	dir := filepath.Join(testenv.RepoRoot(), "bin", "e2e")
 	_ = os.RemoveAll(dir)
 	logf("starting a kwok cluster (kwokctl, binary runtime) in %s", dir)
-	c, err := realcluster.Create(ctx, bins, "wavegate-e2e", dir, os.Stdout)
+	// WAVEGATE_E2E_NAME lets two worktrees run the suites side by side.
+	name := cmp.Or(os.Getenv("WAVEGATE_E2E_NAME"), "wavegate-e2e")
+	c, err := realcluster.Create(ctx, bins, name, dir, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
