@@ -51,7 +51,8 @@ manifests: controller-gen ## Generate CRDs, RBAC and webhook configuration under
 		output:webhook:artifacts:config=config/webhook
 	go run ./hack/gen-gate-webhook config/webhook/gate.yaml
 	rm -f charts/wavegate/crds/*.yaml && cp config/crd/bases/*.yaml charts/wavegate/crds/
-	cp config/rbac/role.yaml config/webhook/manifests.yaml config/webhook/gate.yaml charts/wavegate/files/
+	cp config/rbac/role.yaml config/rbac/aggregated.yaml config/rbac/user_roles.yaml config/admissionpolicy/policies.yaml \
+		config/webhook/manifests.yaml config/webhook/gate.yaml charts/wavegate/files/
 
 .PHONY: fmt
 fmt: golangci-lint ## Format the code (gofmt and goimports, as lint checks them).

@@ -27,7 +27,9 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wavegate/wavegate/internal/manifest"
@@ -132,4 +134,53 @@ func TestANonDefaultRenderIsAcceptedByTheAPIServer(t *testing.T) {
 		}
 	}
 	apply(t, objs, "Certificate", "Issuer")
+}
+
+// rules returns every rule of every Role and ClusterRole, by object.
+func rules(objs []*unstructured.Unstructured) map[string][]rbacv1.PolicyRule {
+	out := map[string][]rbacv1.PolicyRule{}
+	for _, o := range objs {
+		if o.GetKind() != "Role" && o.GetKind() != "ClusterRole" {
+			continue
+		}
+		var role rbacv1.ClusterRole
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &role); err != nil {
+			panic(err)
+		}
+		out[o.GetKind()+" "+o.GetName()] = role.Rules
+	}
+	return out
+}
+
+func TestTheDefaultRenderGrantsNoWildcardAndNoSecretsOutsideItsNamespace(t *testing.T) {
+	g := NewWithT(t)
+	all := rules(render(t))
+	g.Expect(all).To(HaveKey("ClusterRole wavegate-manager"))
+	for _, name := range []string{"rollout-targets", "rollout-targets-default", "protection-scan", "protection-scan-default", "viewer", "freeze-operator", "admin"} {
+		g.Expect(all).To(HaveKey("ClusterRole wavegate-"+name), "SPEC §8 ships it")
+	}
+	for role, rs := range all {
+		for _, r := range rs {
+			for _, field := range [][]string{r.APIGroups, r.Resources, r.Verbs, r.NonResourceURLs} {
+				for _, v := range field {
+					g.Expect(v).NotTo(ContainSubstring("*"), "%s grants %v", role, r)
+				}
+			}
+			if strings.HasPrefix(role, "ClusterRole ") {
+				g.Expect(r.Resources).NotTo(ContainElement("secrets"), "%s grants %v", role, r)
+			}
+		}
+	}
+}
+
+func TestSecretsAreSeenOnlyWhenTheValuesSaySo(t *testing.T) {
+	g := NewWithT(t)
+	all := rules(render(t, "rbac.protectionScan.secrets=true", `rbac.rolloutTargets.extraRules[0].apiGroups[0]=batch`,
+		`rbac.rolloutTargets.extraRules[0].resources[0]=cronjobs`, `rbac.rolloutTargets.extraRules[0].verbs={get,list,watch,patch}`))
+	g.Expect(all["ClusterRole wavegate-protection-scan-secrets"]).To(ConsistOf(rbacv1.PolicyRule{
+		APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"list", "watch"},
+	}))
+	g.Expect(all["ClusterRole wavegate-rollout-targets-extra"]).To(ConsistOf(rbacv1.PolicyRule{
+		APIGroups: []string{"batch"}, Resources: []string{"cronjobs"}, Verbs: []string{"get", "list", "watch", "patch"},
+	}))
 }

@@ -32,6 +32,11 @@ import (
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
+var clusterScoped = map[string]bool{
+	"CustomResourceDefinition": true, "Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
+	"ValidatingWebhookConfiguration": true, "ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
+}
+
 func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	g := NewWithT(t)
 	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "default")
@@ -44,8 +49,7 @@ func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	kinds := map[string]int{}
 	for _, o := range objs {
 		kinds[o.GetKind()]++
-		if o.GetKind() != "CustomResourceDefinition" && o.GetKind() != "Namespace" && o.GetKind() != "ClusterRole" &&
-			o.GetKind() != "ClusterRoleBinding" && o.GetKind() != "ValidatingWebhookConfiguration" {
+		if !clusterScoped[o.GetKind()] {
 			g.Expect(o.GetNamespace()).To(Equal("wavegate-system"), "%s %s", o.GetKind(), o.GetName())
 		}
 	}
@@ -53,6 +57,8 @@ func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	g.Expect(kinds).To(HaveKeyWithValue("ValidatingWebhookConfiguration", 2))
 	g.Expect(kinds).To(HaveKey("Deployment"))
 	g.Expect(kinds).To(HaveKey("PodDisruptionBudget"))
+	g.Expect(kinds).To(HaveKeyWithValue("ValidatingAdmissionPolicy", 2))
+	g.Expect(kinds).To(HaveKeyWithValue("ValidatingAdmissionPolicyBinding", 2))
 
 	env, err := testenv.StartWithoutWebhookServer()
 	g.Expect(err).NotTo(HaveOccurred())

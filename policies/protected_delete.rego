@@ -67,10 +67,36 @@ deny contains lib.violation("protected-delete", namespace_what, "delete or relab
 	not lib.break_glass
 }
 
+# unseen_what: the Namespace may hold protected objects of kinds Wavegate
+# may not list. With --deny-unseen-namespace-contents that is undecidable
+# and denied; otherwise the delete is admitted with a warning that names them.
+unseen_what := sprintf("Namespace %s may hold protected objects of kinds Wavegate may not list (%s)", [obj.name, concat(", ", obj.unseenKinds)])
+
+unseen_fix := "grant Wavegate list and watch on them (a ClusterRole labelled wavegate.io/aggregate-to-protection-scan=true)"
+
+unseen if {
+	is_namespace
+	count(obj.unseenKinds) > 0
+}
+
+deny contains lib.violation("protected-delete", unseen_what, concat("", [unseen_fix, ", or use break-glass"])) if {
+	human_delete
+	unseen
+	obj.unseenDenied
+	not lib.break_glass
+}
+
+warn contains lib.violation("protected-delete", unseen_what, concat("", ["they were not checked; ", unseen_fix])) if {
+	human_delete
+	unseen
+	not obj.unseenDenied
+	not lib.break_glass
+}
+
 warn contains object.union(lib.violation("protected-delete", what, sprintf("admitted as break-glass for %s", [lib.user])), {"breakGlass": lib.user}) if {
 	human_delete
 	lib.break_glass
-	some what in ({protected_what | protected} | {namespace_what | count(obj.protectedInside) > 0})
+	some what in (({protected_what | protected} | {namespace_what | count(obj.protectedInside) > 0}) | {unseen_what | unseen})
 }
 
 deny contains lib.violation("protected-delete", what, "automation may not delete it") if {

@@ -119,3 +119,35 @@ test_an_unknown_protection_value_is_warned_about if {
 		count(protected_delete.warn) == 0 with input as testdata.patched({"object": {"newProtection": v}})
 	}
 }
+
+test_a_namespace_whose_contents_cannot_all_be_seen_may_not_be_deleted_when_unseen_is_denied if {
+	ns := object.union(namespace_aoai([]), {"unseenKinds": ["secrets", "widgets.example.com"], "unseenDenied": true})
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] Namespace aoai may hold protected objects of kinds Wavegate may not list (secrets, widgets.example.com); grant Wavegate list and watch on them (a ClusterRole labelled wavegate.io/aggregate-to-protection-scan=true), or use break-glass",
+	}} with input as deleting(ns, [], [])
+}
+
+test_a_namespace_whose_contents_cannot_all_be_seen_is_deleted_with_a_warning_by_default if {
+	ns := object.union(namespace_aoai([]), {"unseenKinds": ["secrets"], "unseenDenied": false})
+	inp := deleting(ns, [], [])
+	count(protected_delete.deny) == 0 with input as inp
+	protected_delete.warn == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] Namespace aoai may hold protected objects of kinds Wavegate may not list (secrets); they were not checked; grant Wavegate list and watch on them (a ClusterRole labelled wavegate.io/aggregate-to-protection-scan=true)",
+	}} with input as inp
+}
+
+test_break_glass_deletes_a_namespace_whose_contents_cannot_all_be_seen_with_a_warning if {
+	ns := object.union(namespace_aoai([]), {"unseenKinds": ["secrets"], "unseenDenied": true})
+	inp := deleting(ns, [], ["wavegate:break-glass"])
+	count(protected_delete.deny) == 0 with input as inp
+	count(protected_delete.warn) == 1 with input as inp
+}
+
+test_a_namespace_seen_whole_and_holding_nothing_protected_may_be_deleted if {
+	ns := object.union(namespace_aoai([]), {"unseenKinds": [], "unseenDenied": true})
+	inp := deleting(ns, [], [])
+	count(protected_delete.deny) == 0 with input as inp
+	count(protected_delete.warn) == 0 with input as inp
+}

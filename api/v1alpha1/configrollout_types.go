@@ -158,6 +158,10 @@ const (
 	ReasonWaiting = "Waiting"
 	// ReasonKindNotServed: the cluster does not serve the target kind.
 	ReasonKindNotServed = "KindNotServed"
+	// ReasonTargetNotPermitted: Wavegate may not read or patch the target
+	// kind (docs/security.md: the rollout-targets ClusterRole). The rollout
+	// is Blocked until it may.
+	ReasonTargetNotPermitted = "TargetNotPermitted"
 	// ReasonInvalidTarget: spec.target cannot be read (an apiVersion or a
 	// selector the API server would not accept).
 	ReasonInvalidTarget = "InvalidTarget"

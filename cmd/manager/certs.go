@@ -30,7 +30,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 )
 
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=update;patch,resourceNames=wavegate-gate;wavegate-validating-webhook-configuration
 // +kubebuilder:rbac:groups="",namespace=wavegate-system,resources=secrets,verbs=get;list;watch;create;update;patch
 
 // certOptions configure the webhook certificate that Wavegate creates and

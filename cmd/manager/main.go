@@ -77,9 +77,11 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.gracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long to wait for in-flight work on shutdown.")
 	fs.StringVar(&o.setup.PolicyDir, "policy-dir", "", "Directory of operators' own Rego policies, loaded beside the embedded ones and reloaded when they change.")
 	fs.StringVar(&o.setup.BreakGlassGroup, "break-glass-group", o.setup.BreakGlassGroup, "Group whose members may break every freeze and protected delete (audited).")
+	fs.BoolVar(&o.setup.DenyUnseenNamespaceContents, "deny-unseen-namespace-contents", false,
+		"Deny a human's Namespace delete while Wavegate may not list some kind (Secrets, by default) that could hold a protected object; without it such a delete is admitted with a warning naming those kinds.")
 	fs.StringVar(&o.setup.ControllerUser, "controller-user", o.setup.ControllerUser, "Wavegate's own controller identity, exempt from multi-region and change-velocity but never from freeze.")
 	fs.DurationVar(&o.setup.ChangeRecordRetention, "change-record-retention", 7*24*time.Hour, "How long a change's record is kept after its newest entry; change-velocity judges the change by it until then.")
-	fs.StringVar(&o.setup.ProtectedResources, "protected-resources", o.setup.ProtectedResources, "Resources (resource[.group], comma-separated) tracked for protected objects, so a Namespace holding one cannot be deleted.")
+	fs.StringVar(&o.setup.AutomationScanResources, "automation-scan-resources", o.setup.AutomationScanResources, "Resources (resource[.group], comma-separated) scanned for untagged objects when an AutomationPolicy names no scope.resources. Protected objects are tracked in every kind Wavegate may list.")
 	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -64,7 +64,7 @@ func TestMain(m *testing.M) {
 	kubeconfig = filepath.Join(dir, "kubeconfig")
 	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
 		opts := setup.Defaults()
-		opts.ProtectedResources = "configmaps"
+		opts.AutomationScanResources = "configmaps"
 		opts.MaxRequeue = 200 * time.Millisecond
 		return setup.Manager(mgr, opts)
 	}))

@@ -59,6 +59,9 @@ const (
 	// ReasonResourceNotServed: a scope resource is not served by the cluster,
 	// so the scope cannot be scanned for it.
 	ReasonResourceNotServed = "ResourceNotServed"
+	// ReasonResourceNotListable: Wavegate may not list a scope resource, so
+	// whether it holds untagged objects is unknown.
+	ReasonResourceNotListable = "ResourceNotListable"
 )
 
 // rescanNotServed is how often a policy whose scope names a resource the
@@ -73,6 +76,9 @@ type Reconciler struct {
 	Mapper meta.RESTMapper
 	// DefaultResources are scanned when a policy names no resources.
 	DefaultResources []schema.GroupResource
+	// MayList asks the API server whether Wavegate may list and watch a
+	// kind; nil means it may.
+	MayList func(context.Context, schema.GroupResource) (bool, error)
 
 	watching  sync.Map
 	watchKind func(schema.GroupVersionKind) error
@@ -100,7 +106,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, fmt.Errorf("failed to patch the status of AutomationPolicy %s: %w", ap.Name, err)
 		}
 	}
-	if len(found.notServed) > 0 {
+	if len(found.notServed) > 0 || len(found.notListable) > 0 {
 		return ctrl.Result{RequeueAfter: rescanNotServed}, nil
 	}
 	return ctrl.Result{}, nil
@@ -115,6 +121,8 @@ type scan struct {
 	// notServed are the scope resources the cluster does not serve, each
 	// with the API server's words.
 	notServed []string
+	// notListable are the scope resources Wavegate may not list.
+	notListable []string
 }
 
 // scopeRegions returns the scope's regions that are in the inventory, and
@@ -158,13 +166,12 @@ func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.Automati
 		namespaces[ns] = true
 	}
 	for _, gr := range r.resources(ap) {
-		gvk, err := r.Mapper.KindFor(schema.GroupVersionResource{Group: gr.Group, Resource: gr.Resource})
-		if meta.IsNoMatchError(err) {
-			found.notServed = append(found.notServed, fmt.Sprintf("%s (%v)", gr, err))
-			continue
-		}
+		gvk, ok, err := r.scannable(ctx, gr, &found)
 		if err != nil {
-			return found, fmt.Errorf("failed to find the kind of scope resource %s: %w", gr, err)
+			return found, err
+		}
+		if !ok {
+			continue
 		}
 		if err := r.ensureWatch(gvk); err != nil {
 			return found, err
@@ -190,6 +197,30 @@ func (r *Reconciler) untagged(ctx context.Context, ap *wavegatev1alpha1.Automati
 		return a.Kind+"/"+a.Namespace+"/"+a.Name < b.Kind+"/"+b.Namespace+"/"+b.Name
 	})
 	return found, nil
+}
+
+// scannable finds the kind of a scope resource and whether Wavegate may list
+// it; when it cannot be scanned, found says why.
+func (r *Reconciler) scannable(ctx context.Context, gr schema.GroupResource, found *scan) (schema.GroupVersionKind, bool, error) {
+	gvk, err := r.Mapper.KindFor(schema.GroupVersionResource{Group: gr.Group, Resource: gr.Resource})
+	if meta.IsNoMatchError(err) {
+		found.notServed = append(found.notServed, fmt.Sprintf("%s (%v)", gr, err))
+		return gvk, false, nil
+	}
+	if err != nil {
+		return gvk, false, fmt.Errorf("failed to find the kind of scope resource %s: %w", gr, err)
+	}
+	if r.MayList != nil {
+		ok, err := r.MayList(ctx, gr)
+		if err != nil || !ok {
+			// Unknown is not safe: what Wavegate cannot list may be untagged.
+			if err == nil {
+				found.notListable = append(found.notListable, gr.String())
+			}
+			return gvk, false, err
+		}
+	}
+	return gvk, true, nil
 }
 
 // tagged: only the exact values protected and deletable are tags; any other
@@ -244,6 +275,11 @@ func status(ap *wavegatev1alpha1.AutomationPolicy, found scan, now time.Time) wa
 	if len(found.uncovered) > 0 {
 		cond.Reason = ReasonUncoveredRegions
 		problems = append(problems, fmt.Sprintf("scope regions %s are not in the region inventory", strings.Join(found.uncovered, ", ")))
+	}
+	if len(found.notListable) > 0 {
+		cond.Reason = ReasonResourceNotListable
+		problems = append(problems, fmt.Sprintf("Wavegate may not list scope resources %s, so they may hold untagged objects; grant it list and watch on them (a ClusterRole labelled wavegate.io/aggregate-to-protection-scan=true)",
+			strings.Join(found.notListable, ", ")))
 	}
 	notServed := ""
 	if len(found.notServed) > 0 {

@@ -345,6 +345,24 @@ func TestAKindNotServedAndARejectedPatchFailWithTheAPIServersMessage(t *testing.
 	g.Expect(conditionTypes(get(g, "bad-patch"))).To(Equal([]string{"Converged=True", "Ready=True"}))
 }
 
+// SPEC §8: the controller's identity is exempt from multi-region, so it
+// never patches an object annotated wavegate.io/regions: the rollout fails
+// naming the object, and the object is left as it was.
+func TestTheControllerNeverPatchesAnObjectAnnotatedWithRegions(t *testing.T) {
+	inventory(t, "annotated", nil, []string{"an1"})
+	settings(t, "an1", map[string]string{wavegatev1alpha1.AnnotationRegions: "an1"})
+	startController(t)
+	g := NewWithT(t)
+	g.Expect(env.Client.Create(context.Background(), configMapRollout("annotated", "annotated"))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ro := get(g, "annotated")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseFailed))
+		g.Expect(condition(ro, wavegatev1alpha1.ConditionStalled).Message).To(Equal("ConfigMap app-an1/settings is annotated wavegate.io/regions=an1 in region an1; " +
+			"Wavegate never patches an object that configures several regions at once; split it into one object per region, or narrow spec.target"))
+	}).Should(Succeed())
+	g.Expect(configMapIn(g, "an1").Data["mode"]).To(Equal("old"))
+}
+
 // SPEC §3: editing spec.version or spec.patch starts the change again from
 // the first wave; Complete always means the current generation is observed
 // everywhere (issue 12, gap 3).

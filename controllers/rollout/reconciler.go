@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/access"
 	"github.com/wavegate/wavegate/internal/metrics"
 	"github.com/wavegate/wavegate/internal/regions"
 )
@@ -48,7 +49,6 @@ import (
 // +kubebuilder:rbac:groups=wavegate.io,resources=configrollouts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=wavegate.io,resources=configrollouts/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=wavegate.io,resources=waveplans;regions;freezes,verbs=get;list;watch
-// +kubebuilder:rbac:groups=*,resources=*,verbs=get;list;watch;patch
 
 // FieldManager owns the fields the controller patches on targets.
 const FieldManager = "wavegate"
@@ -70,6 +70,10 @@ type Reconciler struct {
 	// MaxRequeue bounds how long a rollout waits before it is looked at
 	// again, even when nothing it watches changes.
 	MaxRequeue time.Duration
+
+	// MayTarget asks the API server whether Wavegate may get, list, watch
+	// and patch a target kind; nil means it may.
+	MayTarget access.Check
 
 	watching    sync.Map // GroupVersionKind -> struct{}
 	watchTarget func(gvk schema.GroupVersionKind) error
@@ -230,13 +234,18 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	}
 	// Asked before a watch starts: a watch on a kind that is not served
 	// would retry in the background for as long as the manager runs.
-	_, err := r.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	mapping, err := r.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
 	if meta.IsNoMatchError(err) {
 		return nil, &failure{permanent: true, reason: wavegatev1alpha1.ReasonKindNotServed,
 			message: fmt.Sprintf("the cluster does not serve the target kind: %v; correct spec.target or install the kind", err)}, nil
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	// Asked before a watch starts too: an informer on a kind Wavegate may
+	// not list would never sync, and the rollout would wait silently.
+	if f, err := r.permitted(ctx, mapping.Resource.GroupResource()); f != nil || err != nil {
+		return nil, f, err
 	}
 	if err := r.ensureWatch(gvk); err != nil {
 		return nil, nil, err
@@ -251,6 +260,20 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	}
 	targets, err := r.byRegion(ctx, ro, list.Items)
 	return targets, nil, err
+}
+
+// permitted says why the rollout is blocked when Wavegate may not read and
+// patch the target kind, or nil.
+func (r *Reconciler) permitted(ctx context.Context, gr schema.GroupResource) (*failure, error) {
+	if r.MayTarget == nil {
+		return nil, nil
+	}
+	ok, err := r.MayTarget(ctx, gr)
+	if err != nil || ok {
+		return nil, err
+	}
+	return &failure{reason: wavegatev1alpha1.ReasonTargetNotPermitted,
+		message: fmt.Sprintf("Wavegate may not get, list, watch and patch %s; add them to a ClusterRole labelled wavegate.io/aggregate-to-rollout-targets=true (docs/security.md)", gr)}, nil
 }
 
 // listOptions reads spec.target: the kind of the targets and how to select
@@ -327,6 +350,13 @@ func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.Conf
 	for _, region := range regions {
 		a := applied{region: region}
 		for _, t := range w.targets[region] {
+			// The controller identity is exempt from multi-region (it is the
+			// sanctioned path for one region at a time), so it must never be
+			// the path for an object that configures several regions at once.
+			if v, ok := t.GetAnnotations()[wavegatev1alpha1.AnnotationRegions]; ok {
+				a.err = &multiRegionTarget{ref: t.GetKind() + " " + refOf(t), regions: v}
+				break
+			}
 			patch := client.RawPatch(types.MergePatchType, ro.Spec.Patch.Raw)
 			obj := &unstructured.Unstructured{}
 			obj.SetGroupVersionKind(t.GroupVersionKind())
@@ -341,6 +371,14 @@ func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.Conf
 		out = append(out, a)
 	}
 	return out
+}
+
+// multiRegionTarget: a target is annotated wavegate.io/regions; the
+// controller refuses to patch it.
+type multiRegionTarget struct{ ref, regions string }
+
+func (e *multiRegionTarget) Error() string {
+	return fmt.Sprintf("%s is annotated %s=%s", e.ref, wavegatev1alpha1.AnnotationRegions, e.regions)
 }
 
 func (r *Reconciler) emit(ro *wavegatev1alpha1.ConfigRollout, evs []event) {

@@ -18,14 +18,18 @@ package rollout
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
@@ -77,11 +81,57 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		return err
 	}
 	r.watchTarget = func(gvk schema.GroupVersionKind) error {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		return c.Watch(source.Kind(mgr.GetCache(), client.Object(u), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
+		return c.Watch(source.Kind(mgr.GetCache(), client.Object(targetObject(gvk)), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
 	}
-	return nil
+	// The leader stops watching a target kind once no rollout names it.
+	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(sweepInterval):
+			}
+			if err := r.stopUnusedWatches(ctx, mgr.GetCache()); err != nil {
+				ctrl.LoggerFrom(ctx).Error(err, "Failed to stop watching unused target kinds")
+			}
+		}
+	}))
+}
+
+// sweepInterval is how often unused target informers are looked for.
+const sweepInterval = time.Minute
+
+func targetObject(gvk schema.GroupVersionKind) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u
+}
+
+// stopUnusedWatches removes the informer of every target kind no rollout
+// names any more: an informer holds every object of its kind in memory, so
+// one left behind by a deleted rollout would cost memory for as long as the
+// manager runs.
+func (r *Reconciler) stopUnusedWatches(ctx context.Context, informers cache.Informers) error {
+	list := &wavegatev1alpha1.ConfigRolloutList{}
+	if err := r.Reader.List(ctx, list); err != nil {
+		return err
+	}
+	used := map[schema.GroupVersionKind]bool{}
+	for i := range list.Items {
+		if gvk, err := targetGVK(&list.Items[i]); err == nil {
+			used[gvk] = true
+		}
+	}
+	var errs []error
+	r.watching.Range(func(k, _ any) bool {
+		gvk := k.(schema.GroupVersionKind)
+		if !used[gvk] {
+			r.watching.Delete(gvk)
+			errs = append(errs, informers.RemoveInformer(ctx, targetObject(gvk)))
+		}
+		return true
+	})
+	return errors.Join(errs...)
 }
 
 // dependents are the rollouts whose dependsOn names the changed rollout.

@@ -17,6 +17,7 @@ limitations under the License.
 package rollout
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -249,7 +250,11 @@ func patchFailure(region string, err error) *failure {
 		return nil
 	}
 	f := &failure{reason: wavegatev1alpha1.ReasonPatchFailed}
+	var multi *multiRegionTarget
 	switch {
+	case errors.As(err, &multi):
+		f.permanent = true
+		f.message = fmt.Sprintf("%v in region %s; Wavegate never patches an object that configures several regions at once; split it into one object per region, or narrow spec.target", err, region)
 	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err), apierrors.IsRequestEntityTooLargeError(err),
 		apierrors.IsUnsupportedMediaType(err), apierrors.IsNotAcceptable(err), apierrors.IsMethodNotSupported(err):
 		f.permanent = true

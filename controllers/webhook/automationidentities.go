@@ -34,7 +34,8 @@ import (
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;update
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=update,resourceNames=wavegate-gate
 
 // AutomationIdentities keeps the delete-automation entry of the gate's
 // webhook configuration naming exactly the identities of the

@@ -21,12 +21,16 @@ import (
 	"fmt"
 	"strings"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/access"
 )
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-configrollout,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=configrollouts,verbs=create;update,versions=v1alpha1,name=vconfigrollout.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
@@ -36,12 +40,42 @@ import (
 // dependsOn forms no cycle. Exactly one of target name/selector, a non-empty
 // patch and dependsOn not naming the rollout itself are checked by CEL.
 type configRolloutValidator struct {
-	reader client.Reader
+	reader   client.Reader
+	mayPatch MayPatch
 }
 
-// NewConfigRolloutValidator returns the validator of the ConfigRollout webhook.
-func NewConfigRolloutValidator(reader client.Reader) admission.Validator[*wavegatev1alpha1.ConfigRollout] {
-	v := &configRolloutValidator{reader: reader}
+// MayPatch asks the API server whether user may patch resource gvk in
+// namespace ("" for every namespace).
+type MayPatch func(ctx context.Context, user authenticationv1.UserInfo, gvk schema.GroupVersionKind, namespace string) (access.Decision, error)
+
+// AuthorizerMayPatch answers MayPatch with a SubjectAccessReview, mapping
+// the kind to its resource with mapper.
+func AuthorizerMayPatch(c client.Client, mapper meta.RESTMapper) MayPatch {
+	return func(ctx context.Context, user authenticationv1.UserInfo, gvk schema.GroupVersionKind, namespace string) (access.Decision, error) {
+		var gr schema.GroupResource
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		switch {
+		case meta.IsNoMatchError(err):
+			// A kind not served yet is admitted (the controller reports it
+			// and waits), so ask about the resource it will most likely be
+			// served as: only someone who may patch that resource passes.
+			plural, _ := meta.UnsafeGuessKindToResource(gvk)
+			gr = plural.GroupResource()
+		case err != nil:
+			return access.Decision{}, err
+		default:
+			gr = m.Resource.GroupResource()
+		}
+		return access.UserMay(ctx, c, user, "patch", gr, namespace)
+	}
+}
+
+// NewConfigRolloutValidator returns the validator of the ConfigRollout
+// webhook. mayPatch checks that the author may patch the targets (no
+// confused deputy: the controller patches with its own identity); nil skips
+// that check, for tests of the other rules only.
+func NewConfigRolloutValidator(reader client.Reader, mayPatch MayPatch) admission.Validator[*wavegatev1alpha1.ConfigRollout] {
+	v := &configRolloutValidator{reader: reader, mayPatch: mayPatch}
 	return validator[*wavegatev1alpha1.ConfigRollout]{validate: v.validate, spec: func(o *wavegatev1alpha1.ConfigRollout) any { return o.Spec }}
 }
 
@@ -68,7 +102,38 @@ func (v *configRolloutValidator) validate(ctx context.Context, _, cro *wavegatev
 			}
 		}
 	}
-	return warnings, invalid("ConfigRollout", cro.Name, errs)
+	if err := invalid("ConfigRollout", cro.Name, errs); err != nil {
+		return warnings, err
+	}
+	return warnings, v.authorAuthorized(ctx, cro)
+}
+
+// authorAuthorized denies a rollout whose author may not patch its targets
+// themselves: the controller patches them with its own identity, and would
+// otherwise lend its permissions to anyone who may create a ConfigRollout.
+func (v *configRolloutValidator) authorAuthorized(ctx context.Context, cro *wavegatev1alpha1.ConfigRollout) error {
+	if v.mayPatch == nil {
+		return nil
+	}
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return undecidable("the author of this request", err)
+	}
+	gvk := schema.FromAPIVersionAndKind(cro.Spec.Target.APIVersion, cro.Spec.Target.Kind)
+	where := "in every namespace"
+	if ns := cro.Spec.Target.Namespace; ns != "" {
+		where = "in namespace " + ns
+	}
+	d, err := v.mayPatch(ctx, req.UserInfo, gvk, cro.Spec.Target.Namespace)
+	switch {
+	case err != nil:
+		return undecidable("whether "+req.UserInfo.Username+" may patch the targets", err)
+	case !d.Allowed:
+		return apierrors.NewForbidden(wavegatev1alpha1.GroupVersion.WithResource("configrollouts").GroupResource(), cro.Name,
+			fmt.Errorf("%s may not patch %s objects %s, so may not roll a change out to them: the controller would patch them on your behalf; "+
+				"ask for patch on them, or have someone who may patch them create the rollout", req.UserInfo.Username, gvk.Kind, where))
+	}
+	return nil
 }
 
 // validatePlan checks that the plan exists and holds every region the rollout names.

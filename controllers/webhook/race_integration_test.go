@@ -51,7 +51,7 @@ func startReplica(t *testing.T) *webhook.GateHandler {
 	g.Expect(err).NotTo(HaveOccurred())
 	opts := setup.Defaults()
 	opts.Now = clock.Now
-	opts.ProtectedResources = "configmaps"
+	opts.AutomationScanResources = "configmaps"
 	gate, err := setup.NewGateHandler(mgr, opts)
 	g.Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())

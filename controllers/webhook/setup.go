@@ -36,7 +36,7 @@ func SetupValidators(mgr ctrl.Manager, now Clock) error {
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.WavePlan{}).
 			WithValidator(NewWavePlanValidator(reader)).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.ConfigRollout{}).
-			WithValidator(NewConfigRolloutValidator(reader)).Complete(),
+			WithValidator(NewConfigRolloutValidator(reader, AuthorizerMayPatch(mgr.GetClient(), mgr.GetRESTMapper()))).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Freeze{}).
 			WithValidator(NewFreezeValidator(reader, now)).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.AutomationPolicy{}).

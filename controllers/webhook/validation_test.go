@@ -112,7 +112,7 @@ func TestUnreadableFactsDenyWithWhatCouldNotBeDecided(t *testing.T) {
 		NewWithT(t).Expect(err).NotTo(HaveOccurred())
 	})
 	t.Run("a rollout is denied when its plan cannot be read", func(t *testing.T) {
-		_, err := NewConfigRolloutValidator(reader).ValidateCreate(ctx, Rollout("r"))
+		_, err := NewConfigRolloutValidator(reader, nil).ValidateCreate(ctx, Rollout("r"))
 		NewWithT(t).Expect(err).To(MatchError("wavegate could not read WavePlan default to validate this object: connection refused; retry"))
 	})
 	t.Run("a region is denied when its pair cannot be read", func(t *testing.T) {

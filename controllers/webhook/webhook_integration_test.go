@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 		opts := setup.Defaults()
 		opts.Now = clock.Now
 		opts.ControllerUser = controllerUser
-		opts.ProtectedResources = "configmaps"
+		opts.AutomationScanResources = "configmaps"
 		opts.GateConfiguration = gateConfiguration
 		// Only the webhooks, and the controller that keeps the gate's
 		// delete-automation identities: these tests write rollout status

@@ -60,7 +60,7 @@ func TestMain(m *testing.M) {
 		opts := setup.Defaults()
 		opts.Now = func() time.Time { return now }
 		opts.ControllerUser = controllerUser
-		opts.ProtectedResources = "configmaps"
+		opts.AutomationScanResources = "configmaps"
 		opts.GateConfiguration = "gate"
 		return errors.Join(setup.Webhooks(mgr, opts), setup.AutomationIdentities(mgr, opts))
 	}))

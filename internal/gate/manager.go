@@ -17,15 +17,20 @@ limitations under the License.
 package gate
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/metadata"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	"github.com/wavegate/wavegate/internal/access"
 	"github.com/wavegate/wavegate/internal/gate/engine"
 	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/gate/records"
@@ -41,8 +46,11 @@ type Options struct {
 	ControllerUser string
 	// BreakGlassGroup may break every freeze and protected delete.
 	BreakGlassGroup string
-	// ProtectedResources are tracked for protected objects.
-	ProtectedResources []schema.GroupResource
+	// DenyUnseen: see facts.Builder.
+	DenyUnseen bool
+	// ScanInterval is how often the protection scan looks again at which
+	// kinds are served and which Wavegate may list. Default 30s.
+	ScanInterval time.Duration
 }
 
 // ForManager builds the gate that the webhook serves: the engine with its
@@ -69,10 +77,11 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 	if err := feed.WatchAll(ctx, mgr.GetCache(), ix); err != nil {
 		return nil, nil, err
 	}
-	protected, err := feed.WatchProtected(mgr.GetConfig(), mgr.GetRESTMapper(), o.ProtectedResources, ix)
+	protected, err := protectionScan(mgr, ix, o.ScanInterval)
 	if err != nil {
 		return nil, nil, err
 	}
+	feed.Track(protected.Synced)
 	workloads, err := feed.WatchWorkloads(mgr.GetConfig(), ix)
 	if err != nil {
 		return nil, nil, err
@@ -84,7 +93,7 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 	}
 	return &Gate{
 		Engine:  eng,
-		Facts:   &facts.Builder{Index: ix, Now: o.Now, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup},
+		Facts:   &facts.Builder{Index: ix, Now: o.Now, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup, DenyUnseen: o.DenyUnseen},
 		Records: &records.Store{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Cache: ix, Retain: time.Hour},
 		Namespace: func(ctx context.Context, name string) (map[string]string, error) {
 			ns := &corev1.Namespace{}
@@ -94,4 +103,23 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 			return ns.Labels, nil
 		},
 	}, feed.Synced, nil
+}
+
+// protectionScan tracks protected objects in every kind Wavegate may list.
+func protectionScan(mgr ctrl.Manager, ix *facts.Index, interval time.Duration) (*facts.ProtectionScan, error) {
+	disc, err := discovery.NewDiscoveryClientForConfig(mgr.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("failed to create the discovery client: %w", err)
+	}
+	mc, err := metadata.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("failed to create the metadata client: %w", err)
+	}
+	return &facts.ProtectionScan{
+		Discovery: disc, Metadata: mc, Index: ix, Interval: cmp.Or(interval, 30*time.Second),
+		Access: func(ctx context.Context, gr schema.GroupResource) (bool, error) {
+			return access.MayListAndWatch(ctx, mgr.GetClient(), gr)
+		},
+		Log: mgr.GetLogger().WithName("protection-scan"),
+	}, nil
 }

@@ -37,19 +37,18 @@ import (
 	"github.com/wavegate/wavegate/controllers/region"
 	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
+	"github.com/wavegate/wavegate/internal/access"
 	"github.com/wavegate/wavegate/internal/gate"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=changerecords,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts;persistentvolumeclaims,verbs=list;watch
-// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=list;watch
 
-// DefaultProtectedResources are tracked for protected objects, so a Namespace
-// that holds one cannot be deleted. Secrets are left out by default because
-// listing them, even as metadata, needs a broad permission.
-const DefaultProtectedResources = webhookconfig.DefaultResources
+// DefaultAutomationScanResources are scanned for untagged objects when an
+// AutomationPolicy names no scope.resources. Protected objects are tracked in
+// every kind Wavegate may list (facts.ProtectionScan), not only these.
+const DefaultAutomationScanResources = webhookconfig.DefaultResources
 
 // Options configures what the manager runs.
 type Options struct {
@@ -59,10 +58,14 @@ type Options struct {
 	PolicyDir string
 	// BreakGlassGroup may break every freeze and protected delete.
 	BreakGlassGroup string
+	// DenyUnseenNamespaceContents denies a human's Namespace delete while
+	// some kind that could hold a protected object cannot be listed.
+	DenyUnseenNamespaceContents bool
 	// ControllerUser is Wavegate's own controller identity.
 	ControllerUser string
-	// ProtectedResources is a comma-separated list of resource[.group].
-	ProtectedResources string
+	// AutomationScanResources is a comma-separated list of resource[.group]:
+	// the kinds scanned for an AutomationPolicy without scope.resources.
+	AutomationScanResources string
 	// RolloutPatcher patches rollout targets; nil means the manager's client,
 	// whose identity is the controller's. Tests pass an impersonating client.
 	RolloutPatcher client.Client
@@ -83,9 +86,9 @@ type Options struct {
 // Defaults returns the options the manager's flags default to.
 func Defaults() Options {
 	return Options{
-		BreakGlassGroup:    "wavegate:break-glass",
-		ControllerUser:     "system:serviceaccount:wavegate-system:wavegate-manager",
-		ProtectedResources: DefaultProtectedResources,
+		BreakGlassGroup:         "wavegate:break-glass",
+		ControllerUser:          "system:serviceaccount:wavegate-system:wavegate-manager",
+		AutomationScanResources: DefaultAutomationScanResources,
 	}
 }
 
@@ -95,7 +98,7 @@ func Defaults() Options {
 func ForTests(now func() time.Time) Options {
 	o := Defaults()
 	o.Now = now
-	o.ProtectedResources = "configmaps"
+	o.AutomationScanResources = "configmaps"
 	o.MaxRequeue = 100 * time.Millisecond
 	return o
 }
@@ -113,8 +116,8 @@ func (o Options) withDefaults() Options {
 	if o.ControllerUser == "" {
 		o.ControllerUser = d.ControllerUser
 	}
-	if o.ProtectedResources == "" {
-		o.ProtectedResources = d.ProtectedResources
+	if o.AutomationScanResources == "" {
+		o.AutomationScanResources = d.AutomationScanResources
 	}
 	if o.MaxRequeue <= 0 {
 		o.MaxRequeue = 30 * time.Second
@@ -162,12 +165,15 @@ func Controllers(mgr ctrl.Manager, opts Options) error {
 	if err := rg.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the Region controller: %w", err)
 	}
-	resources, err := parseResources(opts.ProtectedResources)
+	resources, err := parseResources(opts.AutomationScanResources)
 	if err != nil {
 		return err
 	}
 	ap := &automationpolicy.Reconciler{
 		Reader: mgr.GetCache(), Client: mgr.GetClient(), Mapper: mgr.GetRESTMapper(), DefaultResources: resources,
+		MayList: access.Remembered(func(ctx context.Context, gr schema.GroupResource) (bool, error) {
+			return access.MayListAndWatch(ctx, mgr.GetClient(), gr)
+		}, 10*time.Second, time.Now),
 	}
 	if err := ap.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the AutomationPolicy controller: %w", err)
@@ -206,6 +212,11 @@ func setupRollouts(mgr ctrl.Manager, opts Options) error {
 		Recorder:   mgr.GetEventRecorder("wavegate-rollout"),
 		Now:        opts.Now,
 		MaxRequeue: opts.MaxRequeue,
+		// Remembered briefly: every reconcile asks, and a ClusterRole
+		// aggregated later should count within seconds.
+		MayTarget: access.Remembered(func(ctx context.Context, gr schema.GroupResource) (bool, error) {
+			return access.May(ctx, mgr.GetClient(), gr, "get", "list", "watch", "patch")
+		}, 10*time.Second, time.Now),
 	}
 	if err := r.SetupWithManager(context.Background(), mgr); err != nil {
 		return fmt.Errorf("failed to set up the ConfigRollout controller: %w", err)
@@ -238,13 +249,9 @@ func setupGate(mgr ctrl.Manager, opts Options) error {
 // mgr but serves nothing; the caller decides where requests come from.
 func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error) {
 	opts = opts.withDefaults()
-	resources, err := parseResources(opts.ProtectedResources)
-	if err != nil {
-		return nil, err
-	}
 	g, synced, err := gate.ForManager(mgr, gate.Options{
 		Now: opts.Now, PolicyDir: opts.PolicyDir, ControllerUser: opts.ControllerUser,
-		BreakGlassGroup: opts.BreakGlassGroup, ProtectedResources: resources,
+		BreakGlassGroup: opts.BreakGlassGroup, DenyUnseen: opts.DenyUnseenNamespaceContents,
 	})
 	if err != nil {
 		return nil, err
@@ -275,7 +282,7 @@ func parseResources(list string) ([]schema.GroupResource, error) {
 		}
 		resource, group, _ := strings.Cut(item, ".")
 		if resource == "" {
-			return nil, fmt.Errorf("invalid --protected-resources entry %q: use resource or resource.group, such as deployments.apps", item)
+			return nil, fmt.Errorf("invalid --automation-scan-resources entry %q: use resource or resource.group, such as deployments.apps", item)
 		}
 		out = append(out, schema.GroupResource{Group: group, Resource: resource})
 	}

@@ -18,6 +18,7 @@ package facts
 
 import (
 	"sort"
+	"strings"
 	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -84,6 +85,7 @@ type Index struct {
 	namespaceRegion map[string]string
 	namespaces      set      // every Namespace seen, labelled or not
 	protected       multimap // namespace -> "Kind namespace/name" of protected objects
+	unseen          func() []string
 
 	// workloadRegion holds the region labels of scalable workloads
 	// (workloadKey), for their Scale, which carries no labels.
@@ -256,6 +258,28 @@ func (ix *Index) SetProtected(namespace, ref string, protected bool) {
 	} else {
 		ix.protected.remove(namespace, ref)
 	}
+}
+
+// ForgetProtected drops every protected object of kind: the kind is no
+// longer served, so nothing of it can be inside a Namespace.
+func (ix *Index) ForgetProtected(kind string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for ns, refs := range ix.protected {
+		for ref := range refs {
+			if strings.HasPrefix(ref, kind+" ") {
+				ix.protected.remove(ns, ref)
+			}
+		}
+	}
+}
+
+// SetUnseen sets where the Index learns the kinds whose protected objects
+// cannot be known (ProtectionScan.Unseen).
+func (ix *Index) SetUnseen(unseen func() []string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.unseen = unseen
 }
 
 // workloadKey names a workload by group, resource, namespace and name.

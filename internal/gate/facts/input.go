@@ -40,6 +40,10 @@ type Builder struct {
 	ControllerUser string
 	// BreakGlassGroup is the global break-glass group.
 	BreakGlassGroup string
+	// DenyUnseen denies a human's Namespace delete while some kind cannot
+	// be seen (Index.Unseen); otherwise the delete is admitted with a
+	// warning naming those kinds.
+	DenyUnseen bool
 }
 
 // Input is the policy input of one request, and apart from it (Record) what
@@ -64,9 +68,14 @@ type Input struct {
 	// AutomationIdentity: an AutomationPolicy names the requester.
 	AutomationIdentity bool
 	ProtectedInside    []string
-	Requires           []string
-	ChangeID           string
-	ChangeShort        string
+	// UnseenKinds, on a Namespace delete, are the kinds whose protected
+	// objects cannot be known (Wavegate may not list them); UnseenDenied
+	// says whether that denies a human's delete or only warns.
+	UnseenKinds  []string
+	UnseenDenied bool
+	Requires     []string
+	ChangeID     string
+	ChangeShort  string
 
 	InventorySize int
 	Known         map[string]bool
@@ -238,11 +247,7 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 		in.NewProtection = req.Object.Labels[wavegatev1alpha1.LabelProtection]
 	}
 	if req.Operation == "DELETE" && req.Kind == "Namespace" && req.Group == "" {
-		inside := sorted(b.Index.protected[req.Name])
-		if len(inside) > 5 {
-			inside = append(inside[:5], "…")
-		}
-		in.ProtectedInside = inside
+		b.namespaceContents(in, req.Name)
 	}
 	if req.Operation != "DELETE" {
 		in.Requires = req.Object.requires()
@@ -250,6 +255,21 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 			in.ChangeID, in.ChangeShort = req.Object.changeID()
 		}
 	}
+}
+
+// namespaceContents sets what a Namespace delete is judged on: the protected
+// objects known inside, and the kinds that cannot be known. The Index's lock
+// is held by Build.
+func (b *Builder) namespaceContents(in *Input, namespace string) {
+	inside := sorted(b.Index.protected[namespace])
+	if len(inside) > 5 {
+		inside = append(inside[:5], "…")
+	}
+	in.ProtectedInside = inside
+	if b.Index.unseen != nil {
+		in.UnseenKinds = b.Index.unseen()
+	}
+	in.UnseenDenied = b.DenyUnseen
 }
 
 // carriesChange reports whether a create or update carries a change into

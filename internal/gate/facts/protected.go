@@ -18,60 +18,210 @@ package facts
 
 import (
 	"context"
-	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
+	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
-	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
-
-	"github.com/wavegate/wavegate/internal/replica"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-// WatchProtected tracks the objects of the given resources whose
-// wavegate.io/protection label counts as protected (CountsAsProtected), so the gate can tell whether a Namespace about to be
-// deleted holds protected objects without listing anything on the hot path.
-// The informers are metadata-only and select on the label, so they hold only
-// protected objects' metadata. It returns the Runnable that runs them.
-func (f *Feed) WatchProtected(cfg *rest.Config, mapper meta.RESTMapper, resources []schema.GroupResource, ix *Index) (manager.Runnable, error) {
-	mc, err := metadata.NewForConfig(cfg)
+// ProtectionScan tracks, in every namespaced kind Wavegate may list and
+// watch, the objects whose wavegate.io/protection label counts as protected
+// (CountsAsProtected), so the gate can tell whether a Namespace about to be
+// deleted holds one without listing anything on the hot path. The kinds come
+// from discovery and the permission from the API server's authorizer, both
+// checked again every Interval, so a CustomResourceDefinition installed or a
+// ClusterRole aggregated later is picked up. The informers are metadata-only
+// and select on the label, so they hold only protected objects' metadata.
+//
+// A kind Wavegate may not list (Secrets, by default) is unseen: the Index
+// names it, and a Namespace delete that cannot be judged is denied.
+type ProtectionScan struct {
+	Discovery discovery.DiscoveryInterface
+	Metadata  metadata.Interface
+	// Access asks the API server whether Wavegate may list and watch a kind.
+	Access func(context.Context, schema.GroupResource) (bool, error)
+	Index  *Index
+	// Interval between two looks at discovery and permissions.
+	Interval time.Duration
+	Log      logr.Logger
+
+	mu      sync.Mutex
+	tracked map[schema.GroupVersionResource]*trackedKind
+	scanned bool
+	unseen  []string
+}
+
+type trackedKind struct {
+	kind   string
+	stop   context.CancelFunc
+	synced func() bool
+}
+
+// ungated kinds are never judged (docs/spec.md section 4: Pods, Events and
+// Leases are never gated), so what they hold cannot stop a Namespace delete.
+var ungated = map[schema.GroupResource]bool{
+	{Resource: "pods"}:                                 true,
+	{Resource: "events"}:                               true,
+	{Group: "events.k8s.io", Resource: "events"}:       true,
+	{Group: "coordination.k8s.io", Resource: "leases"}: true,
+}
+
+// selector: every value but deletable counts as protected: protected, or a typo.
+var selector = wavegatev1alpha1.LabelProtection + "," + wavegatev1alpha1.LabelProtection + "!=" + wavegatev1alpha1.ProtectionDeletable
+
+// Start scans until ctx ends. Every replica serves the webhook, so every
+// replica runs it.
+func (p *ProtectionScan) Start(ctx context.Context) error {
+	for {
+		p.scan(ctx)
+		select {
+		case <-ctx.Done():
+			p.stopAll()
+			return nil
+		case <-time.After(p.Interval):
+		}
+	}
+}
+
+// NeedLeaderElection is false: every replica decides admissions.
+func (*ProtectionScan) NeedLeaderElection() bool { return false }
+
+// Synced reports whether the first scan is done and every informer it
+// started has synced. Until then the gate does not decide.
+func (p *ProtectionScan) Synced() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.scanned {
+		return false
+	}
+	for _, t := range p.tracked {
+		if !t.synced() {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *ProtectionScan) scan(ctx context.Context) {
+	kinds, err := p.namespacedKinds()
 	if err != nil {
-		return nil, fmt.Errorf("failed to create the metadata client: %w", err)
+		// Partial discovery (an aggregated API down) still names the kinds
+		// it found; the rest are unseen until the next scan.
+		p.Log.Error(err, "Discovery of namespaced kinds was incomplete")
 	}
-	// Every value but deletable counts as protected: protected, or a typo.
-	selector := wavegatev1alpha1.LabelProtection + "," + wavegatev1alpha1.LabelProtection + "!=" + wavegatev1alpha1.ProtectionDeletable
-	factory := metadatainformer.NewFilteredSharedInformerFactory(mc, 0, metav1.NamespaceAll, func(o *metav1.ListOptions) {
-		o.LabelSelector = selector
-	})
-	for _, gr := range resources {
-		gvr, err := mapper.ResourceFor(schema.GroupVersionResource{Group: gr.Group, Resource: gr.Resource})
-		if err != nil {
-			return nil, fmt.Errorf("--protected-resources names %s, which this cluster does not serve: %w", gr, err)
+	var unseen []string
+	for gvr, kind := range kinds {
+		if p.isTracked(gvr) {
+			continue
 		}
-		gvk, err := mapper.KindFor(gvr)
-		if err != nil {
-			return nil, fmt.Errorf("failed to find the kind of %s: %w", gr, err)
+		ok, aerr := p.Access(ctx, gvr.GroupResource())
+		if aerr != nil {
+			p.Log.Error(aerr, "Could not ask whether Wavegate may list a kind", "resource", gvr.GroupResource().String())
 		}
-		inf := factory.ForResource(gvr).Informer()
-		reg, err := inf.AddEventHandler(protectedHandler(gvk.Kind, ix))
-		if err != nil {
-			return nil, err
+		if !ok {
+			unseen = append(unseen, gvr.GroupResource().String())
+			continue
 		}
-		f.Track(reg.HasSynced)
+		p.track(ctx, gvr, kind)
 	}
-	// Every replica serves the webhook, so every replica runs these informers.
-	return replica.Runnable(func(ctx context.Context) error {
-		factory.Start(ctx.Done())
-		<-ctx.Done()
-		factory.Shutdown()
-		return nil
-	}), nil
+	var gone []string
+	p.mu.Lock()
+	for gvr, t := range p.tracked {
+		if _, served := kinds[gvr]; !served && err == nil {
+			t.stop()
+			delete(p.tracked, gvr)
+			gone = append(gone, t.kind)
+		}
+	}
+	sort.Strings(unseen)
+	p.unseen, p.scanned = unseen, true
+	p.mu.Unlock()
+	// The Index is locked only after p.mu is released: Index.Build calls
+	// Unseen, which takes p.mu, while it holds the Index's lock.
+	for _, kind := range gone {
+		p.Index.ForgetProtected(kind)
+	}
+	p.Index.SetUnseen(p.Unseen)
+}
+
+// Unseen names the namespaced kinds whose protected objects Wavegate cannot
+// know: those it may not list, and those whose informer has not synced yet.
+func (p *ProtectionScan) Unseen() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := append([]string(nil), p.unseen...)
+	for gvr, t := range p.tracked {
+		if !t.synced() {
+			out = append(out, gvr.GroupResource().String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// namespacedKinds are the served namespaced kinds, at their preferred
+// version, that can be listed, watched and deleted, except the ungated ones.
+func (p *ProtectionScan) namespacedKinds() (map[schema.GroupVersionResource]string, error) {
+	lists, err := p.Discovery.ServerPreferredNamespacedResources()
+	out := map[schema.GroupVersionResource]string{}
+	for _, list := range lists {
+		gv, perr := schema.ParseGroupVersion(list.GroupVersion)
+		if perr != nil {
+			continue
+		}
+		for _, r := range list.APIResources {
+			gvr := gv.WithResource(r.Name)
+			verbs := sets.New(r.Verbs...)
+			if strings.Contains(r.Name, "/") || ungated[gvr.GroupResource()] || !verbs.HasAll("list", "watch", "delete") {
+				continue
+			}
+			out[gvr] = r.Kind
+		}
+	}
+	return out, err
+}
+
+func (p *ProtectionScan) isTracked(gvr schema.GroupVersionResource) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.tracked[gvr]
+	return ok
+}
+
+func (p *ProtectionScan) track(ctx context.Context, gvr schema.GroupVersionResource, kind string) {
+	inf := metadatainformer.NewFilteredMetadataInformer(p.Metadata, gvr, metav1.NamespaceAll, 0, toolscache.Indexers{},
+		func(o *metav1.ListOptions) { o.LabelSelector = selector }).Informer()
+	if _, err := inf.AddEventHandler(protectedHandler(kind, p.Index)); err != nil {
+		p.Log.Error(err, "Could not watch a kind for protected objects", "resource", gvr.GroupResource().String())
+		return
+	}
+	ictx, cancel := context.WithCancel(ctx)
+	go inf.Run(ictx.Done())
+	p.mu.Lock()
+	if p.tracked == nil {
+		p.tracked = map[schema.GroupVersionResource]*trackedKind{}
+	}
+	p.tracked[gvr] = &trackedKind{kind: kind, stop: cancel, synced: inf.HasSynced}
+	p.mu.Unlock()
+}
+
+func (p *ProtectionScan) stopAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.tracked {
+		t.stop()
+	}
 }
 
 func protectedHandler(kind string, ix *Index) toolscache.ResourceEventHandlerFuncs {
