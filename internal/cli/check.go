@@ -29,6 +29,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
+	"github.com/wavegate/wavegate/internal/gate/engine"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
 
@@ -41,6 +42,7 @@ type checkOptions struct {
 	now             string
 	controllerUser  string
 	breakGlassGroup string
+	policyDir       string
 }
 
 func newCheckCommand(o *options) *cobra.Command {
@@ -49,7 +51,8 @@ func newCheckCommand(o *options) *cobra.Command {
 		Use:   "check -f PATH... --state FILE",
 		Short: "Judge manifests offline with the webhook's rules, as one sequence of applies",
 		Example: `  wavegate state export -o state.yaml
-  wavegate check -f deploy/ --state state.yaml --as system:serviceaccount:ci:deployer -o junit > report.xml`,
+  wavegate check -f deploy/ --state state.yaml --as system:serviceaccount:ci:deployer -o junit > report.xml
+  wavegate check -f deploy/ --state state.yaml --policy-dir policies/   # with the cluster's own policies`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.check(cmd.Context(), c) },
 	}
@@ -62,6 +65,7 @@ func newCheckCommand(o *options) *cobra.Command {
 	f.StringVar(&c.now, "now", "", "The time to judge at (RFC 3339); the current time by default.")
 	f.StringVar(&c.controllerUser, "controller-user", "system:serviceaccount:wavegate-system:wavegate-manager", "Wavegate's controller identity, as the manager is configured.")
 	f.StringVar(&c.breakGlassGroup, "break-glass-group", "wavegate:break-glass", "The global break-glass group, as the manager is configured.")
+	f.StringVar(&c.policyDir, "policy-dir", "", "A directory of your own Rego policies, as the manager's --policy-dir: packages under wavegate.custom, which may only add denials and warnings, and no builtin that reaches outside the process (http.send, net.*, opa.runtime).")
 	o.outputFlag(cmd, "text", "json", "junit")
 	return cmd
 }
@@ -110,9 +114,13 @@ func (o *options) check(ctx context.Context, c *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	eng, err := c.engine(ctx)
+	if err != nil {
+		return err
+	}
 	// The input is valid from here on: what fails now is Wavegate's own
 	// fault, a failed check (exit code 1), not bad usage.
-	checker, err := o.newChecker(ctx, state, check.Options{Now: now, ControllerUser: c.controllerUser, BreakGlassGroup: c.breakGlassGroup, Namespace: "wavegate-system"})
+	checker, err := o.newChecker(ctx, state, check.Options{Now: now, ControllerUser: c.controllerUser, BreakGlassGroup: c.breakGlassGroup, Namespace: "wavegate-system", Engine: eng})
 	if err != nil {
 		return fmt.Errorf("internal error: cannot load the state into the gate: %w", err)
 	}
@@ -159,6 +167,25 @@ func (c *checkOptions) input() ([]*unstructured.Unstructured, []manifest.Doc, er
 		}
 	}
 	return state, docs, nil
+}
+
+// engine compiles the policies as the manager does, through
+// engine.Modules: a refused package, a forbidden builtin or a policy that
+// does not compile is bad input (exit code 2), with the manager's message.
+// Without --policy-dir, check.New uses the embedded policies.
+func (c *checkOptions) engine(ctx context.Context) (*engine.Engine, error) {
+	if c.policyDir == "" {
+		return nil, nil
+	}
+	modules, err := engine.Modules(c.policyDir)
+	if err != nil {
+		return nil, usagef("invalid --policy-dir: %v", err)
+	}
+	eng, err := engine.New(ctx, modules)
+	if err != nil {
+		return nil, usagef("invalid --policy-dir %s: %v", c.policyDir, err)
+	}
+	return eng, nil
 }
 
 // judge judges manifests: a *check.Checker.
