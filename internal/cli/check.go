@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -197,10 +198,15 @@ func newChecker(ctx context.Context, state []*unstructured.Unstructured, o check
 	return check.New(ctx, state, o)
 }
 
-// validInput reports why an object is bad input for check: one of
-// Wavegate's kinds that does not exist or does not decode. Any other kind
-// is judged as the API server would receive it.
+// validInput reports why an object is bad input for check: metadata that
+// is not an object's metadata (the API server would reject it, and the gate
+// could not read its labels), or one of Wavegate's kinds that does not exist
+// or does not decode. Any other kind is judged as the API server would
+// receive it.
 func validInput(obj *unstructured.Unstructured) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &metav1.PartialObjectMetadata{}); err != nil {
+		return fmt.Errorf("invalid metadata of %s %s: %w", obj.GetKind(), obj.GetName(), err)
+	}
 	gvk := obj.GroupVersionKind()
 	if gvk.Group != wavegatev1alpha1.GroupVersion.Group {
 		return nil

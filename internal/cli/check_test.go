@@ -84,6 +84,8 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 		return p
 	}
 	malformed := write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n")
+	badMeta := write("meta.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: 0\n")
+	badLabels := write("labels.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: {a: [1]}}\n")
 	unknown := write("frieze.yaml", "apiVersion: wavegate.io/v1alpha1\nkind: Frieze\nmetadata: {name: x}\n")
 	empty := filepath.Join(dir, "empty")
 	NewWithT(t).Expect(os.Mkdir(empty, 0o750)).To(Succeed())
@@ -95,6 +97,9 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 		want string
 	}{
 		{"malformed YAML names the file and the line", []string{"check", "-f", malformed, "--state", state}, malformed + ": document 1: "},
+		{"metadata that is not an object", []string{"check", "-f", badMeta, "--state", state}, badMeta + ":1: invalid metadata of ConfigMap"},
+		{"labels that are not strings", []string{"check", "-f", badLabels, "--state", state}, badLabels + ":1: invalid metadata of ConfigMap x"},
+		{"a state object whose metadata is not an object", []string{"check", "-f", badLabels, "--state", badMeta}, "invalid --state: ConfigMap : invalid metadata"},
 		{"an unknown kind", []string{"check", "-f", unknown, "--state", state}, "unknown kind Frieze in wavegate.io/v1alpha1"},
 		{"a missing state file", []string{"check", "-f", malformed, "--state", filepath.Join(dir, "nope.yaml")}, "cannot read --state: open " + filepath.Join(dir, "nope.yaml")},
 		{"an empty directory", []string{"check", "-f", empty, "--state", state}, empty + " holds no .yaml, .yml or .json files"},
