@@ -72,6 +72,22 @@ lint: golangci-lint ## Run golangci-lint, also on the real-cluster suites (build
 test: envtest test-rego helm ## Run unit, Rego, chart and envtest suites with -race against a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
 
+# FUZZTIME is how long each fuzz target runs beyond its checked-in corpus
+# (testdata/fuzz/<target>/, which make test already runs as plain tests).
+FUZZTIME ?= 10s
+# FUZZMINIMIZETIME bounds the shrinking of each new interesting input, which
+# otherwise takes up to a minute and stalls a short run.
+FUZZMINIMIZETIME ?= 2s
+
+.PHONY: fuzz
+fuzz: ## Run every Go fuzz target (func FuzzXxx in a _test.go file) for FUZZTIME each, one at a time.
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd controllers internal | sort); do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+			echo "-- $$target in ./$$(dirname $$file) for $(FUZZTIME)"; \
+			go test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) ./$$(dirname $$file); \
+		done; \
+	done
+
 # REAL_CLUSTER_ENV tells the real-cluster harness (internal/realcluster) where
 # its binaries are; every one of them is built from Go modules into bin/.
 REAL_CLUSTER_ENV = WAVEGATE_K8S_BIN="$(ENVTEST_ASSETS)" WAVEGATE_KWOK="$(KWOK)" WAVEGATE_KWOKCTL="$(KWOKCTL)" \

@@ -5,7 +5,9 @@
 #   is not empty, and returns warn to the client either way. Operators' own
 #   policies (packages under data.wavegate.custom, loaded with --policy-dir)
 #   are added by the engine with one more module for this package, only when
-#   there are any: walking data.wavegate.custom costs on every request.
+#   there are any, reading each custom package's deny and warn by its path.
+#   Nothing here reads data.wavegate.custom: custom packages can add verdicts
+#   but never shadow what these rules read.
 #
 #   Each built-in rule is consulted only when its input can make it fire
 #   (a freeze to check, an annotation, a delete, an automation identity):

@@ -53,6 +53,10 @@ type Options struct {
 	BreakGlassGroup string
 	// Namespace is Wavegate's own namespace, never gated.
 	Namespace string
+	// Engine decides with the policies the cluster runs, operators' own
+	// included (engine.Modules of its --policy-dir); nil for the embedded
+	// policies alone.
+	Engine *engine.Engine
 }
 
 // Checker judges manifests against a state.
@@ -71,13 +75,15 @@ type Checker struct {
 // informers would, Namespaces give their region labels, and every other
 // object is the stored copy an apply would update or a delete would remove.
 func New(ctx context.Context, state []*unstructured.Unstructured, o Options) (*Checker, error) {
-	modules, err := engine.Modules("")
-	if err != nil {
-		return nil, err
-	}
-	eng, err := engine.New(ctx, modules)
-	if err != nil {
-		return nil, err
+	eng := o.Engine
+	if eng == nil {
+		modules, err := engine.Modules("")
+		if err != nil {
+			return nil, err
+		}
+		if eng, err = engine.New(ctx, modules); err != nil {
+			return nil, err
+		}
 	}
 	ix := facts.NewIndex()
 	c := &Checker{

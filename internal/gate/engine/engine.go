@@ -80,7 +80,10 @@ func (e *Engine) Reload(ctx context.Context, modules map[string]string) error {
 	// time format, a number that does not parse) fails the evaluation, and the
 	// gate denies the request as undecidable, instead of the rule silently
 	// being undefined and its denial dropped.
-	opts := []func(*rego.Rego){rego.Query(Query), rego.SetRegoVersion(ast.RegoV1), rego.StrictBuiltinErrors(true)}
+	opts := []func(*rego.Rego){
+		rego.Query(Query), rego.SetRegoVersion(ast.RegoV1), rego.StrictBuiltinErrors(true),
+		rego.Capabilities(capabilities),
+	}
 	for name, src := range modules {
 		opts = append(opts, rego.Module(name, src))
 	}
@@ -147,6 +150,11 @@ func verdicts(v any) ([]Verdict, error) {
 
 // Modules returns the embedded policies plus the .rego files of extraDir
 // (operators' own policies), without tests. extraDir may be empty.
+//
+// Operators' policies may only add denials and warnings: a module whose
+// package is not wavegate.custom or below it is refused, so none can define
+// or shadow a rule that the embedded policies read. Their deny and warn sets
+// reach the decision through one generated module of package wavegate.main.
 func Modules(extraDir string) (map[string]string, error) {
 	modules, err := readModules(policies.FS, ".", "embedded:")
 	if err != nil {
@@ -159,26 +167,90 @@ func Modules(extraDir string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read --policy-dir %s: %w", extraDir, err)
 	}
+	packages := map[string]bool{}
 	for name, src := range extra {
+		pkg, err := customPackage(name, src)
+		if err != nil {
+			return nil, err
+		}
+		packages[pkg] = true
 		modules[name] = src
 	}
-	if len(extra) > 0 {
-		modules[customAggregation] = customAggregationSrc
+	if len(packages) > 0 {
+		modules[customAggregation] = customAggregationSrc(packages)
 	}
 	return modules, nil
 }
 
+// customRoot is the package every operator's policy must be in or below.
+var customRoot = ast.MustParseRef("data.wavegate.custom")
+
+// customPackage parses one operator's module and returns its package as a
+// data reference, or why the module is refused. The package is read from
+// the parsed module: text matching would miss `package wavegate["main"]`.
+func customPackage(name, src string) (string, error) {
+	m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return "", fmt.Errorf("failed to parse the custom policy %s: %w", name, err)
+	}
+	if m == nil || m.Package == nil {
+		return "", fmt.Errorf("the custom policy %s declares no package; start it with package wavegate.custom.<name>", name)
+	}
+	if !m.Package.Path.HasPrefix(customRoot) {
+		return "", fmt.Errorf("the custom policy %s declares package %s, which custom policies may not use: they may only add denials and warnings, so their package must be wavegate.custom or below it; declare package wavegate.custom.<name>",
+			name, strings.TrimPrefix(m.Package.Path.String(), "data."))
+	}
+	return m.Package.Path.String(), nil
+}
+
 // customAggregation adds operators' policies, which live under
 // data.wavegate.custom, to the decision.
-const (
-	customAggregation    = "embedded:custom_aggregation.rego"
-	customAggregationSrc = `package wavegate.main
+const customAggregation = "embedded:custom_aggregation.rego"
 
-deny contains v if some v in data.wavegate.custom[_].deny
+// customAggregationSrc reads the deny and warn sets of each operator's
+// package, by its exact path: cheaper than walking data.wavegate.custom on
+// every request, and a package nested deeper than one level counts too.
+// Only rule and msg are kept: break-glass admissions (an audit annotation,
+// an Event, a metric) are the embedded rules' to claim, never a custom
+// policy's.
+func customAggregationSrc(packages map[string]bool) string {
+	paths := make([]string, 0, len(packages))
+	for p := range packages {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var b strings.Builder
+	b.WriteString("package wavegate.main\n")
+	for _, p := range paths {
+		for _, set := range []string{"deny", "warn"} {
+			fmt.Fprintf(&b, "\n%s contains object.filter(v, [\"rule\", \"msg\"]) if some v in %s.%s\n", set, p, set)
+		}
+	}
+	return b.String()
+}
 
-warn contains v if some v in data.wavegate.custom[_].warn
-`
-)
+// capabilities are the builtins every module, embedded or custom, may call:
+// all of this OPA version's except those that reach outside the process
+// (the network, DNS, the runtime's environment and configuration). A module
+// that calls one does not compile. The pure net.cidr_* helpers go too: the
+// contract forbids net.*, and a policy can compare addresses from its input
+// without them.
+var capabilities = func() *ast.Capabilities {
+	c := ast.CapabilitiesForThisVersion()
+	kept := make([]*ast.Builtin, 0, len(c.Builtins))
+	for _, b := range c.Builtins {
+		if !Forbidden(b.Name) {
+			kept = append(kept, b)
+		}
+	}
+	c.Builtins = kept
+	return c
+}()
+
+// Forbidden reports whether a builtin is unavailable to Wavegate's policies.
+func Forbidden(builtin string) bool {
+	return builtin == "http.send" || builtin == "opa.runtime" || strings.HasPrefix(builtin, "net.")
+}
 
 // TestModules returns every embedded .rego file, tests included.
 func TestModules() (map[string]string, error) {
