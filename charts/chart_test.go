@@ -21,6 +21,7 @@ package charts
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -132,4 +133,97 @@ func TestANonDefaultRenderIsAcceptedByTheAPIServer(t *testing.T) {
 		}
 	}
 	apply(t, objs, "Certificate", "Issuer")
+}
+
+func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	for _, o := range objs {
+		if o.GetKind() == kind && o.GetName() == name {
+			return o
+		}
+	}
+	return nil
+}
+
+func managerContainer(t *testing.T, objs []*unstructured.Unstructured) map[string]any {
+	t.Helper()
+	d := find(objs, "Deployment", "wavegate-manager")
+	if d == nil {
+		t.Fatal("no Deployment wavegate-manager")
+	}
+	containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	for _, c := range containers {
+		if m := c.(map[string]any); m["name"] == "manager" {
+			return m
+		}
+	}
+	t.Fatal("no container manager")
+	return nil
+}
+
+func TestMetricsAreServedOverHTTPSOffTheWebhookService(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t, "serviceMonitor.enabled=true", "networkPolicy.enabled=true")
+	webhookSvc := find(objs, "Service", "wavegate-webhook-service")
+	g.Expect(webhookSvc).NotTo(BeNil())
+	ports, _, _ := unstructured.NestedSlice(webhookSvc.Object, "spec", "ports")
+	g.Expect(ports).To(HaveLen(1), "the webhook Service exposes the webhook only")
+	g.Expect(ports[0]).To(HaveKeyWithValue("name", "webhook"))
+
+	metricsSvc := find(objs, "Service", "wavegate-metrics-service")
+	g.Expect(metricsSvc).NotTo(BeNil())
+	ports, _, _ = unstructured.NestedSlice(metricsSvc.Object, "spec", "ports")
+	g.Expect(ports).To(ConsistOf(HaveKeyWithValue("port", BeNumerically("==", 8443))))
+
+	reader := find(objs, "ClusterRole", "wavegate-metrics-reader")
+	g.Expect(reader).NotTo(BeNil())
+	rules, _, _ := unstructured.NestedSlice(reader.Object, "rules")
+	g.Expect(rules).To(Equal([]any{map[string]any{"nonResourceURLs": []any{"/metrics"}, "verbs": []any{"get"}}}))
+
+	sm := find(objs, "ServiceMonitor", "wavegate-manager")
+	g.Expect(sm).NotTo(BeNil())
+	endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	g.Expect(endpoints).To(HaveLen(1))
+	ep := endpoints[0].(map[string]any)
+	g.Expect(ep).To(HaveKeyWithValue("scheme", "https"))
+	g.Expect(ep).To(HaveKeyWithValue("port", "https-metrics"))
+	g.Expect(ep).To(HaveKey("bearerTokenFile"))
+	g.Expect(ep["tlsConfig"]).To(HaveKeyWithValue("serverName", "wavegate-webhook-service.wavegate-system.svc"))
+	sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
+	g.Expect(metricsSvc.GetLabels()).To(Satisfy(func(l map[string]string) bool {
+		for k, v := range sel {
+			if l[k] != v {
+				return false
+			}
+		}
+		return true
+	}), "the ServiceMonitor selects the metrics Service")
+	g.Expect(webhookSvc.GetLabels()).NotTo(HaveKeyWithValue("app.kubernetes.io/component", "metrics"), "and not the webhook Service")
+
+	np := find(objs, "NetworkPolicy", "wavegate-manager")
+	npPorts, _, _ := unstructured.NestedSlice(np.Object, "spec", "ingress")
+	g.Expect(fmt.Sprint(npPorts)).To(And(ContainSubstring("port:8443"), Not(ContainSubstring("port:8080"))))
+
+	c := managerContainer(t, objs)
+	g.Expect(c["args"]).To(ContainElement("--tls-min-version=VersionTLS12"))
+	g.Expect(c["args"]).NotTo(ContainElement(HavePrefix("--client-ca-file")), "client certificates are optional")
+	g.Expect(c["ports"]).To(ContainElement(HaveKeyWithValue("containerPort", BeNumerically("==", 8443))))
+}
+
+func TestTheWebhookClientCAIsMountedAndPassedToTheManager(t *testing.T) {
+	for _, tc := range []struct{ set, volume string }{
+		{"webhook.clientCA.secretName=apiserver-client-ca", "secret"},
+		{"webhook.clientCA.configMapName=apiserver-client-ca", "configMap"},
+	} {
+		t.Run("from a "+tc.volume, func(t *testing.T) {
+			g := NewWithT(t)
+			objs := render(t, tc.set, "manager.tlsMinVersion=VersionTLS13")
+			c := managerContainer(t, objs)
+			g.Expect(c["args"]).To(ContainElements("--client-ca-file=/etc/wavegate/client-ca/ca.crt", "--tls-min-version=VersionTLS13"))
+			g.Expect(c["volumeMounts"]).To(ContainElement(HaveKeyWithValue("mountPath", "/etc/wavegate/client-ca")))
+			d := find(objs, "Deployment", "wavegate-manager")
+			volumes, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "volumes")
+			g.Expect(volumes).To(ContainElement(And(HaveKeyWithValue("name", "client-ca"), HaveKey(tc.volume))))
+			apply(t, objs)
+		})
+	}
 }

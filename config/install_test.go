@@ -53,6 +53,12 @@ func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	g.Expect(kinds).To(HaveKeyWithValue("ValidatingWebhookConfiguration", 2))
 	g.Expect(kinds).To(HaveKey("Deployment"))
 	g.Expect(kinds).To(HaveKey("PodDisruptionBudget"))
+	names := map[string]bool{}
+	for _, o := range objs {
+		names[o.GetKind()+"/"+o.GetName()] = true
+	}
+	g.Expect(names).To(HaveKey("ClusterRole/wavegate-metrics-reader"))
+	g.Expect(names).To(HaveKey("Service/wavegate-metrics-service"), "metrics on their own Service, not the webhook's")
 
 	env, err := testenv.StartWithoutWebhookServer()
 	g.Expect(err).NotTo(HaveOccurred())
