@@ -227,3 +227,42 @@ func TestTheWebhookClientCAIsMountedAndPassedToTheManager(t *testing.T) {
 		})
 	}
 }
+
+func TestCertManagerIssuesTheServingCertificateFromALongLivedCA(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t, "certManager.enabled=true")
+	selfSigned := find(objs, "Issuer", "wavegate-selfsigned")
+	g.Expect(selfSigned).NotTo(BeNil())
+	g.Expect(selfSigned.Object["spec"]).To(HaveKey("selfSigned"))
+
+	ca := find(objs, "Certificate", "wavegate-ca")
+	g.Expect(ca).NotTo(BeNil())
+	g.Expect(ca.Object["spec"]).To(And(HaveKeyWithValue("isCA", true), HaveKeyWithValue("secretName", "wavegate-ca"), HaveKeyWithValue("duration", "87600h")))
+	g.Expect(ca.Object["spec"]).To(HaveKeyWithValue("issuerRef", HaveKeyWithValue("name", "wavegate-selfsigned")), "the CA is bootstrapped by the self-signed Issuer")
+
+	caIssuer := find(objs, "Issuer", "wavegate-ca")
+	g.Expect(caIssuer).NotTo(BeNil())
+	g.Expect(caIssuer.Object["spec"]).To(HaveKeyWithValue("ca", HaveKeyWithValue("secretName", "wavegate-ca")))
+
+	serving := find(objs, "Certificate", "wavegate-webhook-cert")
+	g.Expect(serving).NotTo(BeNil())
+	g.Expect(serving.Object["spec"]).To(HaveKeyWithValue("issuerRef", And(HaveKeyWithValue("kind", "Issuer"), HaveKeyWithValue("name", "wavegate-ca"))),
+		"the serving certificate comes from the CA Issuer, not straight from the self-signed one")
+	g.Expect(serving.Object["spec"]).NotTo(HaveKey("isCA"))
+	g.Expect(serving.Object["spec"]).To(HaveKeyWithValue("secretName", "wavegate-webhook-cert"))
+	for _, o := range objs {
+		if o.GetKind() == "ValidatingWebhookConfiguration" {
+			g.Expect(o.GetAnnotations()).To(HaveKeyWithValue("cert-manager.io/inject-ca-from", "wavegate-system/wavegate-webhook-cert"),
+				"the cainjector injects the serving certificate's CA, which is the long-lived one")
+		}
+	}
+
+	t.Run("an issuerRef of the operator's replaces the whole chain", func(t *testing.T) {
+		g := NewWithT(t)
+		objs := render(t, "certManager.enabled=true", "certManager.issuerRef.kind=ClusterIssuer", "certManager.issuerRef.name=corp-ca")
+		g.Expect(kinds(objs)).NotTo(HaveKey("Issuer"))
+		g.Expect(find(objs, "Certificate", "wavegate-ca")).To(BeNil())
+		serving := find(objs, "Certificate", "wavegate-webhook-cert")
+		g.Expect(serving.Object["spec"]).To(HaveKeyWithValue("issuerRef", And(HaveKeyWithValue("kind", "ClusterIssuer"), HaveKeyWithValue("name", "corp-ca"))))
+	})
+}
