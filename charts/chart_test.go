@@ -51,7 +51,8 @@ func helm(t *testing.T, args ...string) string {
 }
 
 func render(t *testing.T, sets ...string) []*unstructured.Unstructured {
-	args := []string{"template", "wavegate", "wavegate", "--namespace", "wavegate-system", "--include-crds"}
+	// helm template assumes Kubernetes 1.20 unless told; the chart needs 1.30.
+	args := []string{"template", "wavegate", "wavegate", "--namespace", "wavegate-system", "--include-crds", "--kube-version", "1.37.2"}
 	for _, s := range sets {
 		args = append(args, "--set", s)
 	}
@@ -264,5 +265,61 @@ func TestCertManagerIssuesTheServingCertificateFromALongLivedCA(t *testing.T) {
 		g.Expect(find(objs, "Certificate", "wavegate-ca")).To(BeNil())
 		serving := find(objs, "Certificate", "wavegate-webhook-cert")
 		g.Expect(serving.Object["spec"]).To(HaveKeyWithValue("issuerRef", And(HaveKeyWithValue("kind", "ClusterIssuer"), HaveKeyWithValue("name", "corp-ca"))))
+	})
+}
+
+func TestTheManagerPodIsHardened(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t)
+	d := find(objs, "Deployment", "wavegate-manager")
+	g.Expect(d).NotTo(BeNil())
+	pod, _, _ := unstructured.NestedMap(d.Object, "spec", "template", "spec")
+	c := managerContainer(t, objs)
+
+	t.Run("non-root, read-only, no capabilities, RuntimeDefault seccomp", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(pod["securityContext"]).To(And(
+			HaveKeyWithValue("runAsNonRoot", true),
+			HaveKeyWithValue("runAsUser", BeNumerically("==", 65532)),
+			HaveKeyWithValue("seccompProfile", HaveKeyWithValue("type", "RuntimeDefault"))))
+		g.Expect(c["securityContext"]).To(And(
+			HaveKeyWithValue("allowPrivilegeEscalation", false),
+			HaveKeyWithValue("readOnlyRootFilesystem", true),
+			HaveKeyWithValue("capabilities", HaveKeyWithValue("drop", ConsistOf("ALL")))))
+	})
+	t.Run("the image tag is the chart's appVersion", func(t *testing.T) {
+		NewWithT(t).Expect(c["image"]).To(Equal("ghcr.io/wavegate/wavegate:0.1.0"))
+	})
+	t.Run("scheduled as cluster-critical, with a quota that admits it outside kube-system", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(pod).To(HaveKeyWithValue("priorityClassName", "system-cluster-critical"))
+		q := find(objs, "ResourceQuota", "wavegate-critical-pods")
+		g.Expect(q).NotTo(BeNil())
+		g.Expect(fmt.Sprint(q.Object["spec"])).To(ContainSubstring("values:[system-cluster-critical]"))
+		g.Expect(find(render(t, "priorityClassName=wavegate-high"), "ResourceQuota", "wavegate-critical-pods")).To(BeNil(),
+			"an operator's own class needs no quota")
+	})
+	t.Run("spread over zones and nodes", func(t *testing.T) {
+		g := NewWithT(t)
+		keys := map[string]string{}
+		for _, tsc := range pod["topologySpreadConstraints"].([]any) {
+			m := tsc.(map[string]any)
+			keys[m["topologyKey"].(string)] = m["whenUnsatisfiable"].(string)
+		}
+		g.Expect(keys).To(Equal(map[string]string{"topology.kubernetes.io/zone": "ScheduleAnyway", "kubernetes.io/hostname": "ScheduleAnyway"}))
+		strict := find(render(t, "topologySpread.zone=DoNotSchedule"), "Deployment", "wavegate-manager")
+		g.Expect(fmt.Sprint(strict.Object)).To(ContainSubstring("topologyKey:topology.kubernetes.io/zone whenUnsatisfiable:DoNotSchedule"))
+	})
+	t.Run("leaves the endpoints before the servers stop", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(c["lifecycle"]).To(HaveKeyWithValue("preStop", HaveKeyWithValue("sleep", HaveKeyWithValue("seconds", BeNumerically("==", 10)))))
+		g.Expect(c["args"]).To(ContainElement("--graceful-shutdown-timeout=25s"))
+		g.Expect(pod["terminationGracePeriodSeconds"]).To(BeNumerically(">", 10+25), "room for the sleep and the graceful shutdown")
+	})
+	t.Run("Kubernetes 1.30 or newer", func(t *testing.T) {
+		out, err := exec.Command(os.Getenv("HELM"), "template", "wavegate", "wavegate", "--kube-version", "1.29.9").CombinedOutput() //nolint:gosec // the pinned helm
+		g := NewWithT(t)
+		g.Expect(err).To(HaveOccurred())
+		g.Expect(string(out)).To(ContainSubstring("chart requires kubeVersion: >=1.30.0-0"))
 	})
 }
