@@ -21,6 +21,7 @@ package charts
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -52,7 +53,8 @@ func helm(t *testing.T, args ...string) string {
 }
 
 func render(t *testing.T, sets ...string) []*unstructured.Unstructured {
-	args := []string{"template", "wavegate", "wavegate", "--namespace", "wavegate-system", "--include-crds"}
+	// helm template assumes Kubernetes 1.20 unless told; the chart needs 1.30.
+	args := []string{"template", "wavegate", "wavegate", "--namespace", "wavegate-system", "--include-crds", "--kube-version", "1.37.2"}
 	for _, s := range sets {
 		args = append(args, "--set", s)
 	}
@@ -183,4 +185,192 @@ func TestSecretsAreSeenOnlyWhenTheValuesSaySo(t *testing.T) {
 	g.Expect(all["ClusterRole wavegate-rollout-targets-extra"]).To(ConsistOf(rbacv1.PolicyRule{
 		APIGroups: []string{"batch"}, Resources: []string{"cronjobs"}, Verbs: []string{"get", "list", "watch", "patch"},
 	}))
+}
+
+func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	for _, o := range objs {
+		if o.GetKind() == kind && o.GetName() == name {
+			return o
+		}
+	}
+	return nil
+}
+
+func managerContainer(t *testing.T, objs []*unstructured.Unstructured) map[string]any {
+	t.Helper()
+	d := find(objs, "Deployment", "wavegate-manager")
+	if d == nil {
+		t.Fatal("no Deployment wavegate-manager")
+	}
+	containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	for _, c := range containers {
+		if m := c.(map[string]any); m["name"] == "manager" {
+			return m
+		}
+	}
+	t.Fatal("no container manager")
+	return nil
+}
+
+func TestMetricsAreServedOverHTTPSOffTheWebhookService(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t, "serviceMonitor.enabled=true", "networkPolicy.enabled=true")
+	webhookSvc := find(objs, "Service", "wavegate-webhook-service")
+	g.Expect(webhookSvc).NotTo(BeNil())
+	ports, _, _ := unstructured.NestedSlice(webhookSvc.Object, "spec", "ports")
+	g.Expect(ports).To(HaveLen(1), "the webhook Service exposes the webhook only")
+	g.Expect(ports[0]).To(HaveKeyWithValue("name", "webhook"))
+
+	metricsSvc := find(objs, "Service", "wavegate-metrics-service")
+	g.Expect(metricsSvc).NotTo(BeNil())
+	ports, _, _ = unstructured.NestedSlice(metricsSvc.Object, "spec", "ports")
+	g.Expect(ports).To(ConsistOf(HaveKeyWithValue("port", BeNumerically("==", 8443))))
+
+	reader := find(objs, "ClusterRole", "wavegate-metrics-reader")
+	g.Expect(reader).NotTo(BeNil())
+	rules, _, _ := unstructured.NestedSlice(reader.Object, "rules")
+	g.Expect(rules).To(Equal([]any{map[string]any{"nonResourceURLs": []any{"/metrics"}, "verbs": []any{"get"}}}))
+
+	sm := find(objs, "ServiceMonitor", "wavegate-manager")
+	g.Expect(sm).NotTo(BeNil())
+	endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	g.Expect(endpoints).To(HaveLen(1))
+	ep := endpoints[0].(map[string]any)
+	g.Expect(ep).To(HaveKeyWithValue("scheme", "https"))
+	g.Expect(ep).To(HaveKeyWithValue("port", "https-metrics"))
+	g.Expect(ep).To(HaveKey("bearerTokenFile"))
+	g.Expect(ep["tlsConfig"]).To(HaveKeyWithValue("serverName", "wavegate-webhook-service.wavegate-system.svc"))
+	sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
+	g.Expect(metricsSvc.GetLabels()).To(Satisfy(func(l map[string]string) bool {
+		for k, v := range sel {
+			if l[k] != v {
+				return false
+			}
+		}
+		return true
+	}), "the ServiceMonitor selects the metrics Service")
+	g.Expect(webhookSvc.GetLabels()).NotTo(HaveKeyWithValue("app.kubernetes.io/component", "metrics"), "and not the webhook Service")
+
+	np := find(objs, "NetworkPolicy", "wavegate-manager")
+	npPorts, _, _ := unstructured.NestedSlice(np.Object, "spec", "ingress")
+	g.Expect(fmt.Sprint(npPorts)).To(And(ContainSubstring("port:8443"), Not(ContainSubstring("port:8080"))))
+
+	c := managerContainer(t, objs)
+	g.Expect(c["args"]).To(ContainElement("--tls-min-version=VersionTLS12"))
+	g.Expect(c["args"]).NotTo(ContainElement(HavePrefix("--client-ca-file")), "client certificates are optional")
+	g.Expect(c["ports"]).To(ContainElement(HaveKeyWithValue("containerPort", BeNumerically("==", 8443))))
+}
+
+func TestTheWebhookClientCAIsMountedAndPassedToTheManager(t *testing.T) {
+	for _, tc := range []struct{ set, volume string }{
+		{"webhook.clientCA.secretName=apiserver-client-ca", "secret"},
+		{"webhook.clientCA.configMapName=apiserver-client-ca", "configMap"},
+	} {
+		t.Run("from a "+tc.volume, func(t *testing.T) {
+			g := NewWithT(t)
+			objs := render(t, tc.set, "manager.tlsMinVersion=VersionTLS13")
+			c := managerContainer(t, objs)
+			g.Expect(c["args"]).To(ContainElements("--client-ca-file=/etc/wavegate/client-ca/ca.crt", "--tls-min-version=VersionTLS13"))
+			g.Expect(c["volumeMounts"]).To(ContainElement(HaveKeyWithValue("mountPath", "/etc/wavegate/client-ca")))
+			d := find(objs, "Deployment", "wavegate-manager")
+			volumes, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "volumes")
+			g.Expect(volumes).To(ContainElement(And(HaveKeyWithValue("name", "client-ca"), HaveKey(tc.volume))))
+			apply(t, objs)
+		})
+	}
+}
+
+func TestCertManagerIssuesTheServingCertificateFromALongLivedCA(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t, "certManager.enabled=true")
+	selfSigned := find(objs, "Issuer", "wavegate-selfsigned")
+	g.Expect(selfSigned).NotTo(BeNil())
+	g.Expect(selfSigned.Object["spec"]).To(HaveKey("selfSigned"))
+
+	ca := find(objs, "Certificate", "wavegate-ca")
+	g.Expect(ca).NotTo(BeNil())
+	g.Expect(ca.Object["spec"]).To(And(HaveKeyWithValue("isCA", true), HaveKeyWithValue("secretName", "wavegate-ca"), HaveKeyWithValue("duration", "87600h")))
+	g.Expect(ca.Object["spec"]).To(HaveKeyWithValue("issuerRef", HaveKeyWithValue("name", "wavegate-selfsigned")), "the CA is bootstrapped by the self-signed Issuer")
+
+	caIssuer := find(objs, "Issuer", "wavegate-ca")
+	g.Expect(caIssuer).NotTo(BeNil())
+	g.Expect(caIssuer.Object["spec"]).To(HaveKeyWithValue("ca", HaveKeyWithValue("secretName", "wavegate-ca")))
+
+	serving := find(objs, "Certificate", "wavegate-webhook-cert")
+	g.Expect(serving).NotTo(BeNil())
+	g.Expect(serving.Object["spec"]).To(HaveKeyWithValue("issuerRef", And(HaveKeyWithValue("kind", "Issuer"), HaveKeyWithValue("name", "wavegate-ca"))),
+		"the serving certificate comes from the CA Issuer, not straight from the self-signed one")
+	g.Expect(serving.Object["spec"]).NotTo(HaveKey("isCA"))
+	g.Expect(serving.Object["spec"]).To(HaveKeyWithValue("secretName", "wavegate-webhook-cert"))
+	for _, o := range objs {
+		if o.GetKind() == "ValidatingWebhookConfiguration" {
+			g.Expect(o.GetAnnotations()).To(HaveKeyWithValue("cert-manager.io/inject-ca-from", "wavegate-system/wavegate-webhook-cert"),
+				"the cainjector injects the serving certificate's CA, which is the long-lived one")
+		}
+	}
+
+	t.Run("an issuerRef of the operator's replaces the whole chain", func(t *testing.T) {
+		g := NewWithT(t)
+		objs := render(t, "certManager.enabled=true", "certManager.issuerRef.kind=ClusterIssuer", "certManager.issuerRef.name=corp-ca")
+		g.Expect(kinds(objs)).NotTo(HaveKey("Issuer"))
+		g.Expect(find(objs, "Certificate", "wavegate-ca")).To(BeNil())
+		serving := find(objs, "Certificate", "wavegate-webhook-cert")
+		g.Expect(serving.Object["spec"]).To(HaveKeyWithValue("issuerRef", And(HaveKeyWithValue("kind", "ClusterIssuer"), HaveKeyWithValue("name", "corp-ca"))))
+	})
+}
+
+func TestTheManagerPodIsHardened(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t)
+	d := find(objs, "Deployment", "wavegate-manager")
+	g.Expect(d).NotTo(BeNil())
+	pod, _, _ := unstructured.NestedMap(d.Object, "spec", "template", "spec")
+	c := managerContainer(t, objs)
+
+	t.Run("non-root, read-only, no capabilities, RuntimeDefault seccomp", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(pod["securityContext"]).To(And(
+			HaveKeyWithValue("runAsNonRoot", true),
+			HaveKeyWithValue("runAsUser", BeNumerically("==", 65532)),
+			HaveKeyWithValue("seccompProfile", HaveKeyWithValue("type", "RuntimeDefault"))))
+		g.Expect(c["securityContext"]).To(And(
+			HaveKeyWithValue("allowPrivilegeEscalation", false),
+			HaveKeyWithValue("readOnlyRootFilesystem", true),
+			HaveKeyWithValue("capabilities", HaveKeyWithValue("drop", ConsistOf("ALL")))))
+	})
+	t.Run("the image tag is the chart's appVersion", func(t *testing.T) {
+		NewWithT(t).Expect(c["image"]).To(Equal("ghcr.io/wavegate/wavegate:0.1.0"))
+	})
+	t.Run("scheduled as cluster-critical, with a quota that admits it outside kube-system", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(pod).To(HaveKeyWithValue("priorityClassName", "system-cluster-critical"))
+		q := find(objs, "ResourceQuota", "wavegate-critical-pods")
+		g.Expect(q).NotTo(BeNil())
+		g.Expect(fmt.Sprint(q.Object["spec"])).To(ContainSubstring("values:[system-cluster-critical]"))
+		g.Expect(find(render(t, "priorityClassName=wavegate-high"), "ResourceQuota", "wavegate-critical-pods")).To(BeNil(),
+			"an operator's own class needs no quota")
+	})
+	t.Run("spread over zones and nodes", func(t *testing.T) {
+		g := NewWithT(t)
+		keys := map[string]string{}
+		for _, tsc := range pod["topologySpreadConstraints"].([]any) {
+			m := tsc.(map[string]any)
+			keys[m["topologyKey"].(string)] = m["whenUnsatisfiable"].(string)
+		}
+		g.Expect(keys).To(Equal(map[string]string{"topology.kubernetes.io/zone": "ScheduleAnyway", "kubernetes.io/hostname": "ScheduleAnyway"}))
+		strict := find(render(t, "topologySpread.zone=DoNotSchedule"), "Deployment", "wavegate-manager")
+		g.Expect(fmt.Sprint(strict.Object)).To(ContainSubstring("topologyKey:topology.kubernetes.io/zone whenUnsatisfiable:DoNotSchedule"))
+	})
+	t.Run("leaves the endpoints before the servers stop", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(c["lifecycle"]).To(HaveKeyWithValue("preStop", HaveKeyWithValue("sleep", HaveKeyWithValue("seconds", BeNumerically("==", 10)))))
+		g.Expect(c["args"]).To(ContainElement("--graceful-shutdown-timeout=25s"))
+		g.Expect(pod["terminationGracePeriodSeconds"]).To(BeNumerically(">", 10+25), "room for the sleep and the graceful shutdown")
+	})
+	t.Run("Kubernetes 1.30 or newer", func(t *testing.T) {
+		out, err := exec.Command(os.Getenv("HELM"), "template", "wavegate", "wavegate", "--kube-version", "1.29.9").CombinedOutput() //nolint:gosec // the pinned helm
+		g := NewWithT(t)
+		g.Expect(err).To(HaveOccurred())
+		g.Expect(string(out)).To(ContainSubstring("Wavegate needs Kubernetes 1.30 or newer; this cluster is v1.29.9"))
+	})
 }

@@ -21,9 +21,14 @@ package config
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -59,6 +64,31 @@ func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	g.Expect(kinds).To(HaveKey("PodDisruptionBudget"))
 	g.Expect(kinds).To(HaveKeyWithValue("ValidatingAdmissionPolicy", 2))
 	g.Expect(kinds).To(HaveKeyWithValue("ValidatingAdmissionPolicyBinding", 2))
+	names := map[string]bool{}
+	for _, o := range objs {
+		names[o.GetKind()+"/"+o.GetName()] = true
+	}
+	g.Expect(names).To(HaveKey("ClusterRole/wavegate-metrics-reader"))
+	g.Expect(names).To(HaveKey("Service/wavegate-metrics-service"), "metrics on their own Service, not the webhook's")
+
+	// The image is the release this tree builds, never a moving tag.
+	chart, err := os.ReadFile(filepath.Join("..", "charts", "wavegate", "Chart.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	appVersion := regexp.MustCompile(`(?m)^appVersion: "?([^"\s]+)"?$`).FindSubmatch(chart)
+	g.Expect(appVersion).NotTo(BeNil())
+	for _, o := range objs {
+		if o.GetKind() != "Deployment" {
+			continue
+		}
+		containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		for _, c := range containers {
+			image := c.(map[string]any)["image"].(string)
+			g.Expect(image).To(HaveSuffix(":"+string(appVersion[1])), "the kustomize image is pinned to the chart's appVersion")
+		}
+		spec, _, _ := unstructured.NestedMap(o.Object, "spec", "template", "spec")
+		g.Expect(spec).To(HaveKeyWithValue("priorityClassName", "system-cluster-critical"))
+		g.Expect(fmt.Sprint(spec["topologySpreadConstraints"])).To(ContainSubstring("topology.kubernetes.io/zone"))
+	}
 
 	env, err := testenv.StartWithoutWebhookServer()
 	g.Expect(err).NotTo(HaveOccurred())

@@ -19,6 +19,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -59,7 +60,7 @@ func TestCertRotationCreatesTheCertificateAndInjectsItsCA(t *testing.T) {
 	certs := certOptions{rotate: true, namespace: "wavegate-system", secret: "wavegate-webhook-cert", service: "wavegate-webhook-service", configurations: "gate"} //nolint:gosec // a Secret name, not a credential
 	ready, err := certs.setup(mgr, dir)
 	g.Expect(err).NotTo(HaveOccurred())
-	check := webhookReady(mgr, ready)
+	check := webhookReady(9443, &tls.Config{InsecureSkipVerify: true}, ready) //nolint:gosec // dials itself
 	g.Expect(check(httptest.NewRequest("GET", "/readyz", nil))).To(MatchError("the webhook certificate is not loaded yet"))
 
 	runCtx, cancel := context.WithCancel(ctx)

@@ -17,12 +17,16 @@ limitations under the License.
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	"k8s.io/apimachinery/pkg/types"
@@ -90,15 +94,24 @@ func (c *certOptions) setup(mgr ctrl.Manager, certDir string) (<-chan struct{}, 
 }
 
 // webhookReady fails until the certificate is on disk and the webhook server
-// serves it.
-func webhookReady(mgr ctrl.Manager, certsReady <-chan struct{}) healthz.Checker {
-	return func(req *http.Request) error {
+// completes a TLS handshake with it. The check dials the server as a client
+// would, with the process's own client certificate when the server asks for
+// one (controller-runtime's StartedChecker presents none, and every check
+// would be a refusal in the server's log).
+func webhookReady(port int, probe *tls.Config, certsReady <-chan struct{}) healthz.Checker {
+	addr := net.JoinHostPort("", strconv.Itoa(port))
+	return func(*http.Request) error {
 		select {
 		case <-certsReady:
-			return mgr.GetWebhookServer().StartedChecker()(req)
 		default:
 			return errors.New("the webhook certificate is not loaded yet")
 		}
+		d := &net.Dialer{Timeout: 5 * time.Second}
+		conn, err := tls.DialWithDialer(d, "tcp", addr, probe)
+		if err != nil {
+			return fmt.Errorf("the webhook server does not serve yet: %w", err)
+		}
+		return conn.Close()
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -29,6 +30,7 @@ import (
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -36,12 +38,18 @@ import (
 	"github.com/wavegate/wavegate/internal/logging"
 	"github.com/wavegate/wavegate/internal/readiness"
 	"github.com/wavegate/wavegate/internal/setup"
+	"github.com/wavegate/wavegate/internal/transport"
 )
 
 // Leader election uses a Lease in Wavegate's own namespace only.
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=wavegate-system,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// The metrics endpoint authenticates scrapers by their token and asks the
+// API server whether they may get /metrics.
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 
 type options struct {
 	metricsAddr             string
@@ -58,12 +66,14 @@ type options struct {
 	gracefulShutdown        time.Duration
 	setup                   setup.Options
 	certs                   certOptions
+	tls                     transport.Options
 }
 
 func parseFlags(args []string) (options, error) {
-	o := options{setup: setup.Defaults()}
+	o := options{setup: setup.Defaults(), tls: transport.Options{MinVersion: transport.DefaultMinVersion}}
 	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
-	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443",
+		"Address the metrics endpoint binds to; \"0\" disables it. It serves HTTPS with the webhook certificate, to callers whose token may get /metrics.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect one active controller among replicas. Webhooks serve on every replica.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease; defaults to the pod's namespace.")
@@ -72,6 +82,9 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to acquire or renew the lease (client-go adds up to 120% jitter).")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory holding tls.crt and tls.key; reloaded when the files change.")
+	fs.Var(&o.tls.MinVersion, "tls-min-version", "Lowest TLS version the webhook and metrics servers accept: "+strings.Join(transport.MinVersionValues(), ", ")+".")
+	fs.StringVar(&o.tls.ClientCAFile, "client-ca-file", "",
+		"PEM bundle of CAs; when set, the webhook server refuses any client (the API server) without a certificate signed by one of them.")
 	fs.StringVar(&o.logFormat, "log-format", logging.FormatJSON, "Log format: json or console.")
 	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info, error, or a verbosity from 0 to 10.")
 	fs.DurationVar(&o.gracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long to wait for in-flight work on shutdown.")
@@ -122,11 +135,19 @@ func newScheme() *runtime.Scheme {
 	return s
 }
 
-func run(opts options) error {
-	log := ctrl.Log.WithName("setup")
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                  newScheme(),
-		Metrics:                 metricsserver.Options{BindAddress: opts.metricsAddr},
+// managerOptions are the manager's options; every TLS server it runs (the
+// webhook server and the metrics server) gets its settings from servers.
+func managerOptions(opts options, servers *transport.Servers) ctrl.Options {
+	return ctrl.Options{
+		Scheme: newScheme(),
+		Metrics: metricsserver.Options{
+			BindAddress:    opts.metricsAddr,
+			SecureServing:  true,
+			FilterProvider: filters.WithAuthenticationAndAuthorization,
+			TLSOpts:        servers.Metrics(),
+		},
+		// The probes are plain HTTP for the kubelet; Go's server speaks no
+		// HTTP/2 without TLS.
 		HealthProbeBindAddress:  opts.probeAddr,
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "wavegate-manager.wavegate.io",
@@ -140,8 +161,18 @@ func run(opts options) error {
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Port:    opts.webhookPort,
 			CertDir: opts.webhookCertDir,
+			TLSOpts: servers.Webhook(),
 		}),
-	})
+	}
+}
+
+func run(opts options) error {
+	log := ctrl.Log.WithName("setup")
+	servers, err := transport.NewServers(opts.tls, opts.webhookCertDir)
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(opts, servers))
 	if err != nil {
 		return fmt.Errorf("failed to create the manager: %w", err)
 	}
@@ -175,14 +206,15 @@ func run(opts options) error {
 		return fmt.Errorf("failed to add the liveness check: %w", err)
 	}
 	// Ready only once the webhook serves its certificate and the caches synced.
-	if err := mgr.AddReadyzCheck("webhook", webhookReady(mgr, certsReady)); err != nil {
+	if err := mgr.AddReadyzCheck("webhook", webhookReady(opts.webhookPort, servers.ProbeClient(), certsReady)); err != nil {
 		return fmt.Errorf("failed to add the webhook readiness check: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("caches", readiness.CachesSynced(mgr.GetCache(), time.Second)); err != nil {
 		return fmt.Errorf("failed to add the cache readiness check: %w", err)
 	}
 
-	log.Info("Starting manager", "webhookPort", opts.webhookPort, "leaderElect", opts.leaderElect)
+	log.Info("Starting manager", "webhookPort", opts.webhookPort, "leaderElect", opts.leaderElect,
+		"tlsMinVersion", opts.tls.MinVersion.String(), "clientCertificates", servers.RequiresClientCertificates())
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		return fmt.Errorf("manager exited: %w", err)
 	}

@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"crypto/tls"
 	"testing"
 	"time"
 
@@ -50,6 +51,23 @@ func TestParseFlags(t *testing.T) {
 		o, err := parseFlags([]string{"--leader-elect-lease-duration=6s", "--leader-elect-renew-deadline=4s", "--leader-elect-retry-period=1s"})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(o.leaseDuration).To(Equal(6 * time.Second))
+	})
+	t.Run("TLS 1.2 is the default minimum; 1.3 may be required", func(t *testing.T) {
+		g := NewWithT(t)
+		o, err := parseFlags(nil)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(uint16(o.tls.MinVersion)).To(Equal(uint16(tls.VersionTLS12)))
+		g.Expect(o.metricsAddr).To(Equal(":8443"), "metrics are HTTPS, off the old plain-HTTP port")
+		for _, v := range []string{"VersionTLS13", "1.3"} {
+			o, err = parseFlags([]string{"--tls-min-version=" + v})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(uint16(o.tls.MinVersion)).To(Equal(uint16(tls.VersionTLS13)))
+		}
+	})
+	t.Run("an unknown TLS version is a usage error that names the flag and what it accepts", func(t *testing.T) {
+		_, err := parseFlags([]string{"--tls-min-version=VersionTLS11"})
+		NewWithT(t).Expect(err).To(MatchError(And(ContainSubstring("-tls-min-version"),
+			ContainSubstring("use one of VersionTLS12, VersionTLS13, 1.2, 1.3"))))
 	})
 	t.Run("a port out of range is rejected with the fix", func(t *testing.T) {
 		_, err := parseFlags([]string{"--webhook-port=70000"})

@@ -14,3 +14,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "wavegate.webhookConfigurations" -}}
 wavegate-gate,wavegate-validating-webhook-configuration
 {{- end }}
+
+{{/* Non-empty when the webhook server authenticates the API server by client certificate. */}}
+{{- define "wavegate.clientCA" -}}
+{{- if and .Values.webhook.clientCA.secretName .Values.webhook.clientCA.configMapName -}}
+{{- fail "webhook.clientCA: set secretName or configMapName, not both" -}}
+{{- end -}}
+{{- if or .Values.webhook.clientCA.secretName .Values.webhook.clientCA.configMapName -}}
+true
+{{- end -}}
+{{- end }}

@@ -41,6 +41,11 @@ const Namespace = "wavegate-system"
 // Release is the Helm release name.
 const Release = "wavegate"
 
+// KubeVersion is the Kubernetes version the chart is rendered for: the one
+// the Makefile builds (ENVTEST_K8S_VERSION), rather than the old version
+// helm template assumes unless told.
+const KubeVersion = "1.37.2"
+
 // Chart is the rendered Helm chart.
 type Chart struct {
 	Objects []*unstructured.Unstructured
@@ -50,7 +55,7 @@ type Chart struct {
 // `helm install` would install it, with extra --set values.
 func RenderChart(ctx context.Context, helm string, set ...string) (*Chart, error) {
 	args := []string{"template", Release, filepath.Join(testenv.RepoRoot(), "charts", "wavegate"),
-		"--namespace", Namespace, "--include-crds"}
+		"--namespace", Namespace, "--include-crds", "--kube-version", KubeVersion}
 	for _, s := range set {
 		args = append(args, "--set", s)
 	}

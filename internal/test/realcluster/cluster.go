@@ -32,8 +32,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wavegate/wavegate/internal/test/pki"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
@@ -53,6 +55,11 @@ type Cluster struct {
 	Clientset  kubernetes.Interface
 	// Started is how long kwokctl took to bring the cluster up.
 	Started time.Duration
+	// WebhookClient is the client certificate the API server presents to
+	// every webhook, and WebhookClientCAFile the CA that signed it, which
+	// the manager's --client-ca-file names.
+	WebhookClient       pki.KeyPair
+	WebhookClientCAFile string
 
 	bins Binaries
 	out  io.Writer
@@ -86,6 +93,10 @@ func Create(ctx context.Context, bins Binaries, name, dir string, out io.Writer)
 	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
 		return nil, err
 	}
+	admissionConfig, err := c.writeWebhookClientCertificate()
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	err = c.kwokctl(ctx, "create", "cluster", "--name", name, "--runtime", "binary",
 		"--kube-apiserver-binary", filepath.Join(bins.K8sDir, "kube-apiserver"),
@@ -101,6 +112,9 @@ func Create(ctx context.Context, bins Binaries, name, dir string, out io.Writer)
 		// its own ServiceAccount in kube-system, not as the admin that
 		// kwokctl hands the controller manager by default.
 		"--extra-args", "kube-controller-manager=use-service-account-credentials=true",
+		// The API server authenticates itself to webhooks with a client
+		// certificate, which the manager requires (--client-ca-file).
+		"--extra-args", "kube-apiserver=admission-control-config-file="+admissionConfig,
 		"--kubeconfig", filepath.Join(dir, "kwokctl-kubeconfig"),
 		"--wait", "2m")
 	if err != nil {
@@ -111,6 +125,59 @@ func Create(ctx context.Context, bins Binaries, name, dir string, out io.Writer)
 		return nil, err
 	}
 	return c, nil
+}
+
+// webhookAdmissionConfig makes the API server present the client
+// certificate in kubeconfig to every webhook ("*": the Service stand-in
+// listens on a port chosen at install time).
+const webhookAdmissionConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: ValidatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: %[1]s
+- name: MutatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: %[1]s
+`
+
+// writeWebhookClientCertificate issues the API server's webhook client
+// certificate and writes the admission configuration that presents it; it
+// returns the configuration's path.
+func (c *Cluster) writeWebhookClientCertificate() (string, error) {
+	ca, err := pki.NewCA("kube-apiserver-webhook-client-ca")
+	if err != nil {
+		return "", err
+	}
+	if c.WebhookClient, err = ca.Client("kube-apiserver"); err != nil {
+		return "", err
+	}
+	pkiDir := filepath.Join(c.Dir, "webhook-client")
+	if err := os.MkdirAll(pkiDir, 0o700); err != nil {
+		return "", err
+	}
+	c.WebhookClientCAFile = filepath.Join(pkiDir, "ca.crt")
+	if err := os.WriteFile(c.WebhookClientCAFile, ca.CertPEM, 0o600); err != nil {
+		return "", err
+	}
+	if err := c.WebhookClient.Write(pkiDir, "client.crt", "client.key"); err != nil {
+		return "", err
+	}
+	kc := clientcmdapi.NewConfig()
+	kc.AuthInfos["*"] = &clientcmdapi.AuthInfo{
+		ClientCertificate: filepath.Join(pkiDir, "client.crt"),
+		ClientKey:         filepath.Join(pkiDir, "client.key"),
+	}
+	kubeconfig := filepath.Join(pkiDir, "kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, kubeconfig); err != nil {
+		return "", err
+	}
+	admissionConfig := filepath.Join(pkiDir, "admission-config.yaml")
+	return admissionConfig, os.WriteFile(admissionConfig, fmt.Appendf(nil, webhookAdmissionConfig, kubeconfig), 0o600)
 }
 
 func (c *Cluster) clusterDir() string { return filepath.Join(c.Dir, "kwok", "clusters", c.Name) }

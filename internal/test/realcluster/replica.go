@@ -18,11 +18,15 @@ package realcluster
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,9 +47,10 @@ type Replica struct {
 	// CertDir holds the webhook certificate, as the Secret volume would.
 	CertDir string
 
-	binary string
-	args   []string
-	env    []string
+	binary  string
+	args    []string
+	env     []string
+	metrics *metricsClient
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -153,13 +158,18 @@ func (r *Replica) IsLeader() bool {
 }
 
 // Metric returns the value of one series (name with its labels, as the
-// text exposition writes it) from the replica's /metrics.
+// text exposition writes it) from the replica's /metrics, scraped as
+// Prometheus does: HTTPS, verified with the webhook CA, with a token bound
+// to the metrics-reader ClusterRole.
 func (r *Replica) Metric(series string) (string, bool) {
-	resp, err := probeClient.Get("http://" + r.MetricsAddr + "/metrics")
+	resp, err := r.metrics.get(r.CertDir, "https://"+r.MetricsAddr+"/metrics")
 	if err != nil {
 		return "", false
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return "", false
+	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -168,4 +178,42 @@ func (r *Replica) Metric(series string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// metricsClient scrapes a replica's metrics. The serving certificate is the
+// webhook's, so it verifies it with the CA in the replica's certificate
+// directory, re-read when it changes.
+type metricsClient struct {
+	token string
+
+	mu     sync.Mutex
+	ca     []byte
+	client *http.Client
+}
+
+func newMetricsClient(token string) *metricsClient { return &metricsClient{token: token} }
+
+func (m *metricsClient) get(certDir, url string) (*http.Response, error) {
+	ca, err := os.ReadFile(filepath.Join(certDir, "ca.crt"))
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.client == nil || !bytes.Equal(ca, m.ca) {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(ca)
+		m.ca = ca
+		m.client = &http.Client{Timeout: time.Second, Transport: &http.Transport{
+			// The certificate names localhost (--cert-extra-dns-names).
+			TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12},
+		}}
+	}
+	c := m.client
+	m.mu.Unlock()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+m.token)
+	return c.Do(req)
 }

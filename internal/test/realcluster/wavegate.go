@@ -29,16 +29,27 @@ import (
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // ServiceAccount is the chart's manager ServiceAccount.
 const ServiceAccount = "wavegate-manager"
+
+// ClientCASecret would hold the CA of the API server's webhook client
+// certificate in a real install; the harness hands the manager the file.
+const ClientCASecret = "wavegate-apiserver-client-ca" //nolint:gosec // a Secret name, not a credential
+
+// MetricsReader is the chart's ClusterRole for scraping the manager, and
+// the name of the ServiceAccount the harness binds to it.
+const MetricsReader = "wavegate-metrics-reader"
 
 // Wavegate is an install of the rendered chart with manager processes on
 // the host behind a Service.
@@ -52,8 +63,11 @@ type Wavegate struct {
 	cluster *Cluster
 	bins    Binaries
 	args    []string
-	out     io.Writer
-	cancel  context.CancelFunc
+	// metricsToken is a token of an identity bound to the chart's
+	// metrics-reader ClusterRole, as Prometheus would have.
+	metricsToken string
+	out          io.Writer
+	cancel       context.CancelFunc
 }
 
 // Install renders the chart, applies it to the cluster with the webhooks
@@ -61,6 +75,9 @@ type Wavegate struct {
 // that run as the chart's ServiceAccount. It returns once every replica is
 // ready. Manager logs go to files under the cluster's Dir.
 func Install(ctx context.Context, c *Cluster, bins Binaries, replicas int, out io.Writer, set ...string) (*Wavegate, error) {
+	// The API server presents a client certificate to webhooks (see Create):
+	// install with the chart's client CA option, as a user would.
+	set = append([]string{"webhook.clientCA.secretName=" + ClientCASecret}, set...)
 	chart, err := RenderChart(ctx, bins.Helm, set...)
 	if err != nil {
 		return nil, err
@@ -83,6 +100,10 @@ func Install(ctx context.Context, c *Cluster, bins Binaries, replicas int, out i
 	w := &Wavegate{Chart: chart, Service: svc, cluster: c, bins: bins, args: args, out: out, cancel: cancel}
 	go svc.Run(runCtx)
 	if w.Kubeconfig, err = c.ServiceAccountKubeconfig(ctx, Namespace, ServiceAccount, filepath.Join(c.Dir, "manager.kubeconfig")); err != nil {
+		cancel()
+		return nil, err
+	}
+	if w.metricsToken, err = c.metricsReaderToken(ctx); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -178,6 +199,7 @@ func (w *Wavegate) newReplica(i int) (*Replica, error) {
 		LogPath:     filepath.Join(dir, "manager.log"),
 		CertDir:     filepath.Join(dir, "certs"),
 		binary:      w.bins.Manager,
+		metrics:     newMetricsClient(w.metricsToken),
 	}
 	// The chart's arguments, then what differs for a process on the host:
 	// its ports, a certificate directory of its own (the chart mounts the
@@ -189,6 +211,8 @@ func (w *Wavegate) newReplica(i int) (*Replica, error) {
 		"--health-probe-bind-address="+r.ProbeAddr,
 		"--webhook-cert-dir="+r.CertDir,
 		"--cert-extra-dns-names=localhost",
+		// Where the chart mounts the client CA Secret, the host has the file.
+		"--client-ca-file="+w.cluster.WebhookClientCAFile,
 	)
 	r.env = append(os.Environ(), "KUBECONFIG="+w.Kubeconfig, "POD_NAMESPACE="+Namespace)
 	return r, nil
@@ -224,6 +248,31 @@ func (c *Cluster) ServiceAccountKubeconfig(ctx context.Context, namespace, name,
 		return "", fmt.Errorf("failed to request a token for ServiceAccount %s/%s: %w", namespace, name, err)
 	}
 	return path, WriteTokenKubeconfig(c.Config, tr.Status.Token, name, path)
+}
+
+// metricsReaderToken creates a ServiceAccount bound to the chart's
+// metrics-reader ClusterRole, as an operator does for Prometheus, and
+// returns a token of it.
+func (c *Cluster) metricsReaderToken(ctx context.Context) (string, error) {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: Namespace, Name: MetricsReader}}
+	if err := c.Client.Create(ctx, sa); client.IgnoreAlreadyExists(err) != nil {
+		return "", err
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: MetricsReader},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: MetricsReader},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: Namespace, Name: MetricsReader}},
+	}
+	if err := c.Client.Create(ctx, binding); client.IgnoreAlreadyExists(err) != nil {
+		return "", err
+	}
+	tr, err := c.Clientset.CoreV1().ServiceAccounts(Namespace).CreateToken(ctx, MetricsReader, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](24 * 3600)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("failed to request a token for the metrics reader: %w", err)
+	}
+	return tr.Status.Token, nil
 }
 
 // ServiceAccountConfig is a rest.Config with a token of the ServiceAccount.
