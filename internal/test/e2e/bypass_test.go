@@ -20,7 +20,11 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -248,6 +252,17 @@ func TestBypassTable(t *testing.T) { //nolint:gocyclo,maintidx // a table of sce
 		{"read Secrets with the manager's identity", "manager", func(ctx context.Context) error {
 			return b.client("manager").List(ctx, &corev1.SecretList{}, client.InNamespace("kube-system"))
 		}, "forbidden"},
+		{"forge an AdmissionReview without a client certificate", "a pod", func(context.Context) error {
+			_, err := postReview("https://"+env.wavegate.Service.Addr+"/gate", b.webhookTLS())
+			return err
+		}, "certificate required"},
+		{"a custom policy that breaks the glass for everyone", "operator", b.checkWithPolicy("package wavegate.lib\n\nbreak_glass if true\n"),
+			"declares package wavegate.lib"},
+		{"a custom policy that overrides the decision", "operator", b.checkWithPolicy("package wavegate.main\n\ndeny := set()\n"),
+			"declares package wavegate.main"},
+		{"a custom policy that calls out with http.send", "operator",
+			b.checkWithPolicy("package wavegate.custom.leak\n\ndeny contains {\"rule\": \"x\", \"msg\": \"x\"} if http.send({\"method\": \"get\", \"url\": \"http://x\"})\n"),
+			"http.send"},
 	}
 
 	var failed []string
@@ -405,6 +420,30 @@ func (b *bypassStage) get(key client.ObjectKey) *corev1.ConfigMap {
 	var o corev1.ConfigMap
 	mustDo(b.t, "get "+key.String(), admin().Get(context.Background(), key, &o))
 	return &o
+}
+
+// webhookTLS trusts the webhook's CA and presents no client certificate.
+func (b *bypassStage) webhookTLS() *tls.Config {
+	ca, err := os.ReadFile(filepath.Join(env.wavegate.Replicas[0].CertDir, "ca.crt"))
+	mustDo(b.t, "read the webhook CA", err)
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca)
+	return &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: tls.VersionTLS12}
+}
+
+// checkWithPolicy runs wavegate check with one custom policy, as CI would:
+// the same sandbox as the manager's --policy-dir.
+func (b *bypassStage) checkWithPolicy(rego string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		dir := b.t.TempDir()
+		mustDo(b.t, "write the policy", os.WriteFile(filepath.Join(dir, "policy.rego"), []byte(rego), 0o600))
+		out, err := wavegateCLI(ctx, "check", "-f", filepath.Join(samplesDir(), "incidents", "4-regional-change.yaml"),
+			"--state", filepath.Join(samplesDir(), "state.yaml"), "--policy-dir", dir)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	}
 }
 
 func (b *bypassStage) gateConfiguration() client.Object {

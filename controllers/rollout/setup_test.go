@@ -1,0 +1,63 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+
+package rollout
+
+import (
+	"context"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/test/testenv"
+)
+
+// removals records which informers were removed.
+type removals struct {
+	cache.Informers
+	removed []schema.GroupVersionKind
+}
+
+func (r *removals) RemoveInformer(_ context.Context, obj client.Object) error {
+	r.removed = append(r.removed, obj.GetObjectKind().GroupVersionKind())
+	return nil
+}
+
+func TestTheInformerOfATargetKindStopsWhenNoRolloutNamesIt(t *testing.T) {
+	g := NewWithT(t)
+	ro := &wavegatev1alpha1.ConfigRollout{}
+	ro.Name = "web"
+	ro.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}
+	r := &Reconciler{Reader: fake.NewClientBuilder().WithScheme(testenv.NewScheme()).WithObjects(ro).Build()}
+	deployments := schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
+	configMaps := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	r.watching.Store(deployments, struct{}{})
+	r.watching.Store(configMaps, struct{}{})
+
+	informers := &removals{}
+	g.Expect(r.stopUnusedWatches(context.Background(), informers)).To(Succeed())
+	g.Expect(informers.removed).To(ConsistOf(configMaps), "no rollout names ConfigMaps any more")
+	_, stillWatched := r.watching.Load(deployments)
+	g.Expect(stillWatched).To(BeTrue())
+	_, forgotten := r.watching.Load(configMaps)
+	g.Expect(forgotten).To(BeFalse(), "a rollout naming ConfigMaps again starts a new watch")
+}
