@@ -21,10 +21,19 @@ exempt(f) if {
 
 exempt(_) if lib.break_glass
 
-# frozen holds the freezes that cover a region of this request.
+# frozen holds the freezes that cover a region of this request. A Freeze
+# that allows reverts lets Wavegate's controller restore what a ConfigRollout
+# changed (input.request.revert: the controller's patch marked
+# wavegate.io/revert-of); nobody else gets through that way.
 frozen contains f if {
 	some f in input.freezes
 	count(f.covers) > 0
+	not revert_allowed(f)
+}
+
+revert_allowed(f) if {
+	f.allowReverts
+	input.request.revert
 }
 
 what(f) := sprintf("%s frozen by Freeze %s%s: %s", [where(f.covers), f.name, ticket(f), f.reason])

@@ -65,3 +65,21 @@ test_the_controller_is_never_exempt if {
 	inp := object.union(frozen_input(centralus_freeze, alice), {"request": {"isController": true}})
 	count(freeze.deny) == 1 with input as inp
 }
+
+controller := {"name": "system:serviceaccount:wavegate-system:wavegate-manager", "groups": []}
+
+revert_input(f, revert) := testdata.patched({
+	"object": {"regions": ["centralus"], "targets": ["centralus"]},
+	"freezes": [f],
+	"request": {"user": controller, "isController": true, "revert": revert},
+})
+
+test_a_revert_passes_only_a_freeze_that_allows_reverts if {
+	count(freeze.deny) == 0 with input as revert_input(object.union(centralus_freeze, {"allowReverts": true}), true)
+	count(freeze.warn) == 0 with input as revert_input(object.union(centralus_freeze, {"allowReverts": true}), true)
+	count(freeze.deny) == 1 with input as revert_input(object.union(centralus_freeze, {"allowReverts": false}), true)
+}
+
+test_the_controller_passes_no_freeze_with_a_patch_that_is_not_a_revert if {
+	count(freeze.deny) == 1 with input as revert_input(object.union(centralus_freeze, {"allowReverts": true}), false)
+}

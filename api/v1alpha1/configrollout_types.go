@@ -17,6 +17,8 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"time"
+
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -68,6 +70,79 @@ type SkipRegion struct {
 	// +kubebuilder:validation:XValidation:rule="self.trim().size() > 0",message="reason must say why the region is skipped"
 	Reason string `json:"reason"`
 }
+
+// HealthCheck is a Prometheus query that must stay within bounds in every
+// region a rollout changed (docs/spec.md section 9).
+// +kubebuilder:validation:XValidation:rule="has(self.min) || has(self.max)",message="set max (unhealthy above it), min (unhealthy below it), or both"
+type HealthCheck struct {
+	// name identifies the check in status, events and metrics.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// query is PromQL; {{ .Region }} is replaced by the region's name. It
+	// must return one sample.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	Query string `json:"query"`
+
+	// max: the region is unhealthy while the value is above it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Max *string `json:"max,omitempty"`
+
+	// min: the region is unhealthy while the value is below it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Min *string `json:"min,omitempty"`
+
+	// interval between two evaluations; at least 1s.
+	// +optional
+	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
+	Interval *metav1.Duration `json:"interval,omitempty"`
+
+	// failureThreshold is how many consecutive unhealthy evaluations make
+	// the region Unhealthy.
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	FailureThreshold *int32 `json:"failureThreshold,omitempty"`
+}
+
+// IntervalOrDefault is the check's interval, 30s when unset.
+func (c *HealthCheck) IntervalOrDefault() time.Duration {
+	if c.Interval == nil || c.Interval.Duration <= 0 {
+		return 30 * time.Second
+	}
+	return c.Interval.Duration
+}
+
+// ThresholdOrDefault is the check's failureThreshold, 2 when unset.
+func (c *HealthCheck) ThresholdOrDefault() int32 {
+	if c.FailureThreshold == nil || *c.FailureThreshold < 1 {
+		return 2
+	}
+	return *c.FailureThreshold
+}
+
+// UnhealthyAction is what a rollout does when a region it changed is unhealthy.
+// +kubebuilder:validation:Enum=Halt;Revert
+type UnhealthyAction string
+
+const (
+	// UnhealthyHalt stops the rollout: no further region is applied.
+	UnhealthyHalt UnhealthyAction = "Halt"
+	// UnhealthyRevert also restores, in every region the rollout changed,
+	// the values its patch replaced.
+	UnhealthyRevert UnhealthyAction = "Revert"
+)
 
 // ConfigRolloutSpec is one change rolled out wave by wave.
 type ConfigRolloutSpec struct {
@@ -128,6 +203,26 @@ type ConfigRolloutSpec struct {
 	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
 	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
+
+	// healthChecks are evaluated in every region the rollout applied, from
+	// its apply until the end of its wave's bake and again before the next
+	// wave. The plan's healthChecks apply as well.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	HealthChecks []HealthCheck `json:"healthChecks,omitempty"`
+
+	// onUnhealthy: Halt (default) stops the rollout; Revert also restores
+	// what the patch replaced in every region the rollout changed.
+	// +optional
+	// +kubebuilder:default=Halt
+	OnUnhealthy UnhealthyAction `json:"onUnhealthy,omitempty"`
+
+	// freezeOnUnhealthy also creates a Freeze for an unhealthy region, so
+	// every other change stops there too.
+	// +optional
+	FreezeOnUnhealthy bool `json:"freezeOnUnhealthy,omitempty"`
 }
 
 // PlanName is the WavePlan that orders the rollout: spec.planRef, else the
@@ -162,6 +257,11 @@ const (
 	// kind (docs/security.md: the rollout-targets ClusterRole). The rollout
 	// is Blocked until it may.
 	ReasonTargetNotPermitted = "TargetNotPermitted"
+	// ReasonUnhealthy: a region the rollout changed failed a health check.
+	ReasonUnhealthy = "Unhealthy"
+	// ReasonReverted: the rollout restored what it changed after a region
+	// turned unhealthy.
+	ReasonReverted = "Reverted"
 	// ReasonInvalidTarget: spec.target cannot be read (an apiVersion or a
 	// selector the API server would not accept).
 	ReasonInvalidTarget = "InvalidTarget"
@@ -192,6 +292,13 @@ const (
 	EventWaveCompleted = "WaveCompleted"
 	// EventRolloutComplete: every wave converged and baked.
 	EventRolloutComplete = "RolloutComplete"
+	// EventRegionUnhealthy: a health check failed failureThreshold times in
+	// a row in a region.
+	EventRegionUnhealthy = "RegionUnhealthy"
+	// EventRolloutHalted: a region turned unhealthy; no further region is applied.
+	EventRolloutHalted = "RolloutHalted"
+	// EventRolloutReverted: what the rollout changed was restored.
+	EventRolloutReverted = "RolloutReverted"
 	// EventPaused: spec.paused or a Freeze paused the rollout.
 	EventPaused = "Paused"
 	// EventResumed: the rollout goes on after a pause.
@@ -225,7 +332,7 @@ const (
 )
 
 // RegionState is what the controller observed of one region.
-// +kubebuilder:validation:Enum=Pending;Applied;Converged;Pinned;NotConverged;Missing;Frozen;Skipped
+// +kubebuilder:validation:Enum=Pending;Applied;Converged;Pinned;NotConverged;Missing;Frozen;Skipped;Unhealthy;Reverted
 type RegionState string
 
 // Region states.
@@ -246,7 +353,37 @@ const (
 	RegionFrozen RegionState = "Frozen"
 	// RegionSkipped: listed in spec.skipRegions.
 	RegionSkipped RegionState = "Skipped"
+	// RegionUnhealthy: a health check failed failureThreshold times in a row.
+	RegionUnhealthy RegionState = "Unhealthy"
+	// RegionReverted: what the patch replaced was restored.
+	RegionReverted RegionState = "Reverted"
 )
+
+// HealthStatus is the latest evaluation of one health check in one region.
+type HealthStatus struct {
+	// name of the check.
+	Name string `json:"name"`
+	// value is the last value read, or why none could be read.
+	// +optional
+	Value string `json:"value,omitempty"`
+	// failures counts consecutive unhealthy evaluations.
+	// +optional
+	Failures int32 `json:"failures,omitempty"`
+	// lastEvaluated is when the check was last evaluated.
+	// +optional
+	LastEvaluated *metav1.Time `json:"lastEvaluated,omitempty"`
+}
+
+// Replaced is what a patch replaced in one target, as a JSON merge patch
+// that restores it.
+type Replaced struct {
+	// target is "Kind namespace/name".
+	Target string `json:"target"`
+	// patch restores the values the rollout's patch replaced.
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	Patch apiextensionsv1.JSON `json:"patch"`
+}
 
 // RolloutRegionStatus is the observed state of one region of a rollout.
 type RolloutRegionStatus struct {
@@ -274,6 +411,16 @@ type RolloutRegionStatus struct {
 	// applied again, in its wave, before it counts as converged.
 	// +optional
 	AppliedRevision string `json:"appliedRevision,omitempty"`
+	// health is each health check's latest evaluation in the region.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Health []HealthStatus `json:"health,omitempty"`
+	// replaced is, per target, what the patch replaced (for Revert),
+	// recorded at apply time.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	Replaced []Replaced `json:"replaced,omitempty"`
 }
 
 // ConfigRolloutStatus is the observed progress of a rollout. All progress

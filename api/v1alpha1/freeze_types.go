@@ -71,6 +71,12 @@ type FreezeSpec struct {
 	// exemptions are this freeze's break-glass identities.
 	// +optional
 	Exemptions Exemptions `json:"exemptions,omitempty"`
+
+	// allowReverts lets a ConfigRollout's revert (onUnhealthy: Revert)
+	// restore what it changed in the frozen regions. Freezes created by
+	// freezeOnUnhealthy set it.
+	// +optional
+	AllowReverts bool `json:"allowReverts,omitempty"`
 }
 
 // Covers reports whether the freeze names region, directly or through "*".

@@ -71,6 +71,13 @@ type WavePlanSpec struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=50
 	Waves []Wave `json:"waves"`
+
+	// healthChecks apply to every rollout on the plan, beside its own.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	HealthChecks []HealthCheck `json:"healthChecks,omitempty"`
 }
 
 // WavePlanStatus is the observed state of a WavePlan.

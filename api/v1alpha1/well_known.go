@@ -22,10 +22,17 @@ import "strings"
 const (
 	// LabelRegion marks an object (or every object of a Namespace) as configuring one region.
 	LabelRegion = "wavegate.io/region"
+	// LabelRollout names the ConfigRollout that made an object, such as the
+	// Freeze of freezeOnUnhealthy.
+	LabelRollout = "wavegate.io/rollout"
 	// AnnotationRegions marks an object as configuring several regions at once: "r1,r2" or "*".
 	AnnotationRegions = "wavegate.io/regions"
 	// LabelProtection is "protected" or "deletable"; a missing label means protected.
 	LabelProtection = "wavegate.io/protection"
+	// AnnotationRevertOf marks the controller's patch that restores what a
+	// ConfigRollout changed (onUnhealthy: Revert); the gate lets it through a
+	// Freeze that allows reverts.
+	AnnotationRevertOf = "wavegate.io/revert-of"
 	// AnnotationRequires names ConfigRollouts that must have converged before a change.
 	AnnotationRequires = "wavegate.io/requires"
 	// AnnotationChangeID names a change; without it a hash of the payload identifies it.

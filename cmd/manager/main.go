@@ -90,6 +90,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.gracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long to wait for in-flight work on shutdown.")
 	fs.StringVar(&o.setup.PolicyDir, "policy-dir", "", "Directory of operators' own Rego policies, loaded beside the embedded ones and reloaded when they change.")
 	fs.StringVar(&o.setup.BreakGlassGroup, "break-glass-group", o.setup.BreakGlassGroup, "Group whose members may break every freeze and protected delete (audited).")
+	fs.StringVar(&o.setup.PrometheusURL, "prometheus-url", "",
+		"Prometheus that ConfigRollout health checks query, such as http://prometheus.monitoring:9090. Without it every health check is unknown, which halts a rollout that has checks.")
 	fs.BoolVar(&o.setup.DenyUnseenNamespaceContents, "deny-unseen-namespace-contents", false,
 		"Deny a human's Namespace delete while Wavegate may not list some kind (Secrets, by default) that could hold a protected object; without it such a delete is admitted with a warning naming those kinds.")
 	fs.StringVar(&o.setup.ControllerUser, "controller-user", o.setup.ControllerUser, "Wavegate's own controller identity, exempt from multi-region and change-velocity but never from freeze.")

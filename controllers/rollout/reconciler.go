@@ -27,6 +27,8 @@ import (
 	"sync"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,6 +44,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/access"
+	"github.com/wavegate/wavegate/internal/health"
 	"github.com/wavegate/wavegate/internal/metrics"
 	"github.com/wavegate/wavegate/internal/regions"
 )
@@ -71,6 +74,10 @@ type Reconciler struct {
 	// again, even when nothing it watches changes.
 	MaxRequeue time.Duration
 
+	// Health reads health-check values; nil means no Prometheus is
+	// configured, and every check is unknown (unhealthy).
+	Health health.Source
+
 	// MayTarget asks the API server whether Wavegate may get, list, watch
 	// and patch a target kind; nil means it may.
 	MayTarget access.Check
@@ -96,15 +103,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	p := step(ro, w)
-	if len(p.apply) > 0 {
-		// A patch is a side effect that a failed status write cannot take
-		// back. The cache may still hold the status from before our last
-		// write; a step taken on it would apply (and report) a region again.
-		if stale, err := r.stale(ctx, ro); err != nil || stale {
-			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, err
-		}
+	results, wait, err := r.act(ctx, ro, w, p)
+	if wait {
+		return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, err
 	}
-	results := r.applyRegions(ctx, ro, w, p.apply)
+	// A Freeze that could not be created is retried; what was patched is
+	// recorded first.
+	freezeErr := err
 	out := settle(ro, w, p, results)
 	ro.Status = out.status
 	// An unchanged status is not written: a thousand rollouts at rest cost
@@ -131,10 +136,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			retry = append(retry, fmt.Errorf("failed to patch region %s: %w", a.region, a.err))
 		}
 	}
-	if err := errors.Join(retry...); err != nil {
+	if err := errors.Join(append(retry, freezeErr)...); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: r.requeue(out.requeue)}, nil
+}
+
+// act carries out what the step chose: the patches of the regions to apply,
+// the reverts, and the Freezes of regions that turned unhealthy. wait says
+// to look again shortly without acting: a patch is a side effect that a
+// failed status write cannot take back, and the cache may still hold the
+// status from before our last write; a step taken on it would apply (and
+// report) a region again.
+func (r *Reconciler) act(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, w *world, p progress) ([]applied, bool, error) {
+	if len(p.apply)+len(p.revert) > 0 {
+		if stale, err := r.stale(ctx, ro); err != nil || stale {
+			return nil, true, err
+		}
+	}
+	results := r.applyRegions(ctx, ro, w, p.apply)
+	results = append(results, r.revertRegions(ctx, ro, p.revert)...)
+	// The Freeze goes before the status write: the gate then denies every
+	// other change in the region even if that write fails.
+	return results, false, r.freezeUnhealthy(ctx, ro, p.unhealthy)
 }
 
 // stale reports whether the API server holds a newer version of the rollout
@@ -182,6 +206,7 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 	if err != nil {
 		return nil, err
 	}
+	r.evaluate(ctx, ro, w)
 	w.targets, w.unreadable = targets, unreadable
 	w.observed = map[string]observed{}
 	if w.plan != nil {
@@ -362,10 +387,22 @@ func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.Conf
 			obj.SetGroupVersionKind(t.GroupVersionKind())
 			obj.SetNamespace(t.GetNamespace())
 			obj.SetName(t.GetName())
+			// What the patch replaces is recorded first, for a Revert.
+			var rep apiextensionsv1.JSON
+			if ro.Spec.OnUnhealthy == wavegatev1alpha1.UnhealthyRevert {
+				var err error
+				if rep, err = replacedBy(t, ro.Spec.Patch.Raw); err != nil {
+					a.err = fmt.Errorf("%s %s: %w", t.GetKind(), refOf(t), err)
+					break
+				}
+			}
 			if err := r.Patcher.Patch(ctx, obj, patch, client.FieldOwner(FieldManager)); err != nil {
 				// The region is not applied; the next step patches it again.
 				a.err = fmt.Errorf("%s %s: %w", t.GetKind(), refOf(t), err)
 				break
+			}
+			if rep.Raw != nil {
+				a.replaced = append(a.replaced, wavegatev1alpha1.Replaced{Target: t.GetKind() + " " + refOf(t), Patch: rep})
 			}
 		}
 		out = append(out, a)

@@ -74,6 +74,12 @@ type phaseInput struct {
 	started bool
 	// waiting are the current wave's regions not converged, "region (State)".
 	waiting []string
+	// unhealthy says which regions failed a health check; reverted, that
+	// every region the rollout changed was restored; revertHeld, which
+	// regions a Freeze keeps from being reverted.
+	unhealthy  string
+	reverted   []string
+	revertHeld []string
 }
 
 // verdict is a phase with the reason and message its conditions carry.
@@ -113,6 +119,15 @@ func phase(in phaseInput) verdict {
 // come before a pause.
 func stopped(in phaseInput) (verdict, bool) {
 	switch {
+	case in.unhealthy != "" && len(in.reverted) > 0:
+		return verdict{wavegatev1alpha1.PhaseFailed, wavegatev1alpha1.ReasonReverted,
+			fmt.Sprintf("%s; reverted in %s; fix the cause and edit spec.version or spec.patch to roll out again", in.unhealthy, strings.Join(in.reverted, ", "))}, true
+	case in.unhealthy != "":
+		msg := in.unhealthy + "; no further region is applied"
+		if len(in.revertHeld) > 0 {
+			msg += "; reverting, held in " + strings.Join(in.revertHeld, ", ")
+		}
+		return verdict{wavegatev1alpha1.PhaseBlocked, wavegatev1alpha1.ReasonUnhealthy, msg + "; fix the region and edit spec.version or spec.patch to roll out again"}, true
 	case in.failure != nil && in.failure.permanent:
 		return verdict{wavegatev1alpha1.PhaseFailed, in.failure.reason, in.failure.message}, true
 	case in.planMissing != "":

@@ -30,6 +30,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/convergence"
+	"github.com/wavegate/wavegate/internal/health"
 )
 
 // This file holds the wave logic: which regions a step patches, and how the
@@ -52,6 +53,10 @@ type world struct {
 	// deps are the rollouts of spec.dependsOn (absent when they do not exist).
 	deps  map[string]*wavegatev1alpha1.ConfigRollout
 	pairs func(region string) []string
+	// checks are the rollout's and its plan's health checks; health holds
+	// this step's evaluations, by region and check.
+	checks []wavegatev1alpha1.HealthCheck
+	health map[string]map[string]health.Verdict
 }
 
 // event is a Kubernetes Event to emit for a transition.
@@ -66,8 +71,11 @@ type event struct {
 type progress struct {
 	status  wavegatev1alpha1.ConfigRolloutStatus
 	apply   []string
+	revert  []string
 	events  []event
 	requeue time.Duration
+	// unhealthy are the regions that turned unhealthy in this step.
+	unhealthy []unhealthyRegion
 }
 
 // applied is what came of patching one region's targets.
@@ -75,6 +83,10 @@ type applied struct {
 	region string
 	// err is nil when every target of the region was patched.
 	err error
+	// replaced is, per target, what the patch replaced (for a revert).
+	replaced []wavegatev1alpha1.Replaced
+	// revert: this was a revert of the region, not an apply.
+	revert bool
 }
 
 // outcome is the status to write, the Events to emit and when to look again.
@@ -93,7 +105,8 @@ func step(ro *wavegatev1alpha1.ConfigRollout, w *world) progress {
 	if w.plan != nil && w.unreadable == nil {
 		s.run()
 	}
-	return progress{status: s.st, apply: s.apply, events: s.events, requeue: s.requeue}
+	revert, _ := s.toRevert()
+	return progress{status: s.st, apply: s.apply, revert: revert, events: s.events, requeue: s.requeue, unhealthy: s.unhealthy}
 }
 
 // settle records the regions whose patch the API server accepted, then
@@ -109,6 +122,10 @@ func settle(ro *wavegatev1alpha1.ConfigRollout, w *world, p progress, results []
 			}
 			continue
 		}
+		if a.revert {
+			s.markReverted(a.region)
+			continue
+		}
 		rs := s.findRegion(a.region)
 		if rs == nil {
 			continue
@@ -116,6 +133,7 @@ func settle(ro *wavegatev1alpha1.ConfigRollout, w *world, p progress, results []
 		rs.AppliedAt = &metav1.Time{Time: w.now}
 		rs.AppliedRevision = s.st.Revision
 		rs.State = wavegatev1alpha1.RegionApplied
+		rs.Replaced = keepFirst(rs.Replaced, a.replaced)
 		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventRegionApplied, "Applied version %s to region %s", ro.Spec.Version, a.region)
 	}
 	in := s.describe(failed)
@@ -164,6 +182,12 @@ func restart(st *wavegatev1alpha1.ConfigRolloutStatus, rev string) bool {
 			rs.AppliedRevision = prev
 		}
 		rs.AppliedAt, rs.ConvergedAt = nil, nil
+		// An edited change is judged afresh: health starts over, and a
+		// halted or reverted region may be applied again.
+		rs.Health = nil
+		if rs.State == wavegatev1alpha1.RegionUnhealthy || rs.State == wavegatev1alpha1.RegionReverted {
+			rs.State, rs.Message = wavegatev1alpha1.RegionPending, ""
+		}
 	}
 	return true
 }
@@ -176,6 +200,8 @@ type stepper struct {
 	apply   []string
 	events  []event
 	requeue time.Duration
+	// unhealthy are the regions that turned unhealthy in this step.
+	unhealthy []unhealthyRegion
 }
 
 func newStepper(ro *wavegatev1alpha1.ConfigRollout, w *world, st wavegatev1alpha1.ConfigRolloutStatus) *stepper {
@@ -195,6 +221,7 @@ func (s *stepper) run() {
 		s.emit(corev1.EventTypeNormal, wavegatev1alpha1.EventWaveStarted, "Wave %s started", s.w.plan.Spec.Waves[0].Name)
 	}
 	s.observeRegions()
+	s.recordHealth()
 	// Advance through waves that are done; a step never starts a wave whose
 	// predecessor has not converged and baked.
 	for s.advance() {
@@ -269,9 +296,10 @@ func (s *stepper) observeRegions() {
 	for i, wave := range s.waves {
 		for _, region := range wave {
 			rs := s.regionStatus(region)
-			prev := rs.State
+			prev, prevMessage := rs.State, rs.Message
 			rs.Wave = s.w.plan.Spec.Waves[i].Name
 			s.observeRegion(rs, i, current)
+			stickyHealth(rs, prev, prevMessage)
 			if rs.State != prev {
 				s.transitionEvent(rs)
 			}
@@ -363,8 +391,13 @@ func (s *stepper) advance() bool {
 		return false
 	}
 	s.st.CurrentWave = s.w.plan.Spec.Waves[s.waveIndex()].Name
-	if s.holdForFreeze() || s.ro.Spec.Paused {
+	if s.halted() || s.holdForFreeze() || s.ro.Spec.Paused {
 		return false
+	}
+	// While a wave's regions are applied, their checks are evaluated every
+	// interval.
+	if d := minInterval(s.w.checks); d > 0 {
+		s.requeueAfter(d)
 	}
 	regions := s.currentRegions()
 	if len(regions) == 0 {
@@ -411,6 +444,11 @@ func (s *stepper) bake() bool {
 	s.st.BakeUntil = &metav1.Time{Time: until}
 	if s.w.now.Before(until) {
 		s.requeueAfter(until.Sub(s.w.now))
+		return false
+	}
+	// The wave's regions are evaluated once more after the bake; the next
+	// wave starts only when every check passes there.
+	if !s.healthyAfter(until) {
 		return false
 	}
 	// Convergence was just observed for every region of the wave, at the end
@@ -548,6 +586,17 @@ func (s *stepper) requeueAfter(d time.Duration) {
 // describe gathers what the phase is decided from.
 func (s *stepper) describe(failed *failure) phaseInput {
 	in := phaseInput{failure: failed, specPaused: s.ro.Spec.Paused, target: targetName(s.ro)}
+	if s.halted() {
+		in.unhealthy = s.healthVerdict()
+		_, in.revertHeld = s.toRevert()
+		if s.reverted() {
+			for _, rs := range s.st.Regions {
+				if rs.State == wavegatev1alpha1.RegionReverted {
+					in.reverted = append(in.reverted, rs.Name)
+				}
+			}
+		}
+	}
 	if s.w.plan == nil {
 		in.planMissing = s.ro.Spec.PlanName()
 		return in

@@ -31,6 +31,7 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/access"
+	"github.com/wavegate/wavegate/internal/health"
 )
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-configrollout,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=configrollouts,verbs=create;update,versions=v1alpha1,name=vconfigrollout.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
@@ -84,6 +85,7 @@ func (v *configRolloutValidator) validate(ctx context.Context, _, cro *wavegatev
 	if err != nil {
 		return nil, err
 	}
+	errs = append(errs, health.Validate(field.NewPath("spec", "healthChecks"), cro.Spec.HealthChecks)...)
 	var warnings admission.Warnings
 	if len(cro.Spec.DependsOn) > 0 {
 		list := &wavegatev1alpha1.ConfigRolloutList{}

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/health"
 )
 
 // +kubebuilder:webhook:path=/validate-wavegate-io-v1alpha1-waveplan,mutating=false,failurePolicy=fail,sideEffects=None,groups=wavegate.io,resources=waveplans,verbs=create;update,versions=v1alpha1,name=vwaveplan.wavegate.io,admissionReviewVersions=v1,timeoutSeconds=5
@@ -49,7 +50,9 @@ func (v *wavePlanValidator) validate(ctx context.Context, _, wp *wavegatev1alpha
 	if err != nil {
 		return nil, err
 	}
-	return nil, invalid("WavePlan", wp.Name, validateWaves(inv, wp.Spec.Waves))
+	errs := validateWaves(inv, wp.Spec.Waves)
+	errs = append(errs, health.Validate(field.NewPath("spec", "healthChecks"), wp.Spec.HealthChecks)...)
+	return nil, invalid("WavePlan", wp.Name, errs)
 }
 
 // validateWaves is the pure part of WavePlan validation.

@@ -27,6 +27,7 @@ import (
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -228,6 +229,39 @@ func TestInvalidObjectsAreRejectedByTheAPIServer(t *testing.T) {
 			}),
 			field:   "spec.patch",
 			message: `Invalid value: 0: spec.patch in body should have at least 1 properties`,
+		},
+		{
+			name: "a health check that is not PromQL",
+			obj: Rollout("iv-promql", WithPlan("fx-plan"), func(r *wavegatev1alpha1.ConfigRollout) {
+				r.Spec.HealthChecks = []wavegatev1alpha1.HealthCheck{{Name: "errors", Query: `sum(rate(errors{region="{{ .Region }}"}[2m])`, Max: ptr.To("0.01")}}
+			}),
+			field:   "spec.healthChecks[0].query",
+			message: `Invalid value: "sum(rate(errors{region=\"{{ .Region }}\"}[2m])": not PromQL: 1:38: parse error: unclosed left parenthesis`,
+		},
+		{
+			name: "a health check without bounds",
+			obj: Rollout("iv-nobound", WithPlan("fx-plan"), func(r *wavegatev1alpha1.ConfigRollout) {
+				r.Spec.HealthChecks = []wavegatev1alpha1.HealthCheck{{Name: "errors", Query: "up"}}
+			}),
+			field:   "spec.healthChecks[0]",
+			message: `Invalid value: set max (unhealthy above it), min (unhealthy below it), or both`,
+		},
+		{
+			name: "a health check bound that is not a number",
+			obj: Rollout("iv-nan", WithPlan("fx-plan"), func(r *wavegatev1alpha1.ConfigRollout) {
+				r.Spec.HealthChecks = []wavegatev1alpha1.HealthCheck{{Name: "errors", Query: "up", Max: ptr.To("one percent")}}
+			}),
+			field:   "spec.healthChecks[0].max",
+			message: `Invalid value: "one percent": not a number; write a decimal number such as "0.01"`,
+		},
+		{
+			name: "a health check interval under a second",
+			obj: Rollout("iv-fast", WithPlan("fx-plan"), func(r *wavegatev1alpha1.ConfigRollout) {
+				r.Spec.HealthChecks = []wavegatev1alpha1.HealthCheck{{Name: "errors", Query: "up", Max: ptr.To("1"),
+					Interval: &metav1.Duration{Duration: 100 * time.Millisecond}}}
+			}),
+			field:   "spec.healthChecks[0].interval",
+			message: `Invalid value: "100ms": must be at least 1s`,
 		},
 		{
 			name:    "a rollout that depends on itself",

@@ -100,9 +100,9 @@ func (st *state) print(o *options) error {
 
 	rows = nil
 	for _, r := range st.Rollouts {
-		rows = append(rows, []string{r.Name, dash(string(r.Status.Phase)), dash(r.Status.CurrentWave), dash(r.Status.Convergence), blockers(&r)})
+		rows = append(rows, []string{r.Name, dash(string(r.Status.Phase)), dash(r.Status.CurrentWave), dash(r.Status.Convergence), unhealthy(&r), blockers(&r)})
 	}
-	section("ROLLOUTS", "NAME\tPHASE\tWAVE\tCONVERGED\tBLOCKERS", rows)
+	section("ROLLOUTS", "NAME\tPHASE\tWAVE\tCONVERGED\tUNHEALTHY\tBLOCKERS", rows)
 
 	rows = nil
 	for _, p := range st.Policies {
@@ -132,6 +132,23 @@ func blockers(r *wavegatev1alpha1.ConfigRollout) string {
 		}
 	}
 	return "-"
+}
+
+// unhealthy names the regions a health check halted, with the value that
+// tripped: "eastus error-rate=0.07".
+func unhealthy(r *wavegatev1alpha1.ConfigRollout) string {
+	var out []string
+	for _, rs := range r.Status.Regions {
+		if rs.State != wavegatev1alpha1.RegionUnhealthy && rs.State != wavegatev1alpha1.RegionReverted {
+			continue
+		}
+		for _, h := range rs.Health {
+			if h.Failures > 0 {
+				out = append(out, fmt.Sprintf("%s %s=%s", rs.Name, h.Name, h.Value))
+			}
+		}
+	}
+	return dash(strings.Join(out, ", "))
 }
 
 func frozenBy(freezes []wavegatev1alpha1.Freeze, region string) string {

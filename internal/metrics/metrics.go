@@ -54,7 +54,7 @@ var (
 	// RolloutRegions counts each rollout's regions by observed state.
 	RolloutRegions = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "wavegate_rollout_regions",
-		Help: "Regions of a ConfigRollout by observed state (Pending, Applied, Converged, Pinned, NotConverged, Missing, Frozen, Skipped).",
+		Help: "Regions of a ConfigRollout by observed state (Pending, Applied, Converged, Pinned, NotConverged, Missing, Frozen, Skipped, Unhealthy, Reverted).",
 	}, []string{"rollout", "state"})
 
 	// RolloutWaveIndex is the position of each rollout's current wave, from 0;
@@ -64,6 +64,12 @@ var (
 		Help: "Index of the current wave of a ConfigRollout, from 0; the number of waves once complete.",
 	}, []string{"rollout"})
 )
+
+// RolloutHealthValue is the last value each health check read in each region.
+var RolloutHealthValue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "wavegate_rollout_health_value",
+	Help: "Last value a ConfigRollout's health check read in a region (docs/spec.md section 9).",
+}, []string{"rollout", "region", "check"})
 
 // FreezeActive is 1 while a Freeze is in force, 0 once it expired.
 var FreezeActive = prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -76,6 +82,7 @@ var FreezeActive = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 var regionStates = []wavegatev1alpha1.RegionState{
 	wavegatev1alpha1.RegionPending, wavegatev1alpha1.RegionApplied, wavegatev1alpha1.RegionConverged, wavegatev1alpha1.RegionPinned,
 	wavegatev1alpha1.RegionNotConverged, wavegatev1alpha1.RegionMissing, wavegatev1alpha1.RegionFrozen, wavegatev1alpha1.RegionSkipped,
+	wavegatev1alpha1.RegionUnhealthy, wavegatev1alpha1.RegionReverted,
 }
 
 // RecordRollout exports a rollout's region states and wave index.
@@ -96,8 +103,9 @@ func RecordRollout(ro *wavegatev1alpha1.ConfigRollout) {
 func ForgetRollout(name string) {
 	RolloutRegions.DeletePartialMatch(prometheus.Labels{"rollout": name})
 	RolloutWaveIndex.DeleteLabelValues(name)
+	RolloutHealthValue.DeletePartialMatch(prometheus.Labels{"rollout": name})
 }
 
 func init() {
-	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex, FreezeActive)
+	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex, RolloutHealthValue, FreezeActive)
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/wavegate/wavegate/internal/access"
 	"github.com/wavegate/wavegate/internal/gate"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
+	"github.com/wavegate/wavegate/internal/health"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=changerecords,verbs=get;list;watch;create;update
@@ -58,6 +59,9 @@ type Options struct {
 	PolicyDir string
 	// BreakGlassGroup may break every freeze and protected delete.
 	BreakGlassGroup string
+	// PrometheusURL is where health checks are read; empty means none is
+	// configured, and every health check is unknown (unhealthy).
+	PrometheusURL string
 	// DenyUnseenNamespaceContents denies a human's Namespace delete while
 	// some kind that could hold a protected object cannot be listed.
 	DenyUnseenNamespaceContents bool
@@ -204,7 +208,16 @@ func setupRollouts(mgr ctrl.Manager, opts Options) error {
 	if patcher == nil {
 		patcher = mgr.GetClient()
 	}
+	var source health.Source = health.Unconfigured{}
+	if opts.PrometheusURL != "" {
+		p, err := health.NewPrometheus(opts.PrometheusURL, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		source = p
+	}
 	r := &rollout.Reconciler{
+		Health:     source,
 		Reader:     mgr.GetCache(),
 		Live:       mgr.GetAPIReader(),
 		Client:     mgr.GetClient(),

@@ -52,6 +52,9 @@ type Input struct {
 	Now          time.Time
 	Request      *Request
 	IsController bool
+	// Revert: Wavegate's controller restores what a ConfigRollout changed
+	// (its patch is marked wavegate.io/revert-of).
+	Revert bool
 	// IsKubernetes: the requester is one of Kubernetes' own controllers
 	// (webhookconfig.KubernetesControllers).
 	IsKubernetes bool
@@ -114,6 +117,7 @@ type FreezeFacts struct {
 	Covers               []string
 	ExemptUsers          []string
 	ExemptGroups         []string
+	AllowReverts         bool
 }
 
 // RolloutFacts is the convergence of a required rollout.
@@ -171,6 +175,8 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 		Now:          now,
 		Request:      req,
 		IsController: b.ControllerUser != "" && req.User == b.ControllerUser,
+		Revert: b.ControllerUser != "" && req.User == b.ControllerUser && req.Object != nil &&
+			req.Object.Annotations[wavegatev1alpha1.AnnotationRevertOf] != "",
 		IsKubernetes: webhookconfig.IsKubernetesController(req.User),
 		Finalizing:   req.Finalizing(),
 		BreakGlass:   b.BreakGlassGroup,
@@ -370,6 +376,7 @@ func (b *Builder) freezeFacts(in *Input, regions []string) []FreezeFacts {
 			Name: f.Name, Reason: f.Spec.Reason, Ticket: f.Spec.Ticket,
 			Covers:      covers(f.Spec.Regions, regions, in.targetsAll()),
 			ExemptUsers: f.Spec.Exemptions.Users, ExemptGroups: f.Spec.Exemptions.Groups,
+			AllowReverts: f.Spec.AllowReverts,
 		})
 	}
 	return out

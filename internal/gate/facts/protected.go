@@ -122,6 +122,9 @@ func (p *ProtectionScan) scan(ctx context.Context) {
 	}
 	var unseen []string
 	for gvr, kind := range kinds {
+		if ctx.Err() != nil {
+			return // shutting down
+		}
 		if p.isTracked(gvr) {
 			continue
 		}

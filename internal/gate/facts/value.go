@@ -37,6 +37,7 @@ func (in *Input) Value() ast.Value {
 			kv("dryRun", ast.BooleanTerm(req.DryRun)),
 			kv("user", obj(kv("name", ast.StringTerm(req.User)), kv("groups", strs(req.Groups)))),
 			kv("isController", ast.BooleanTerm(in.IsController)),
+			kv("revert", ast.BooleanTerm(in.Revert)),
 			kv("kubernetesController", ast.BooleanTerm(in.IsKubernetes)),
 			kv("finalizing", ast.BooleanTerm(in.Finalizing)),
 			kv("breakGlassGroup", ast.StringTerm(in.BreakGlass)),
@@ -87,6 +88,7 @@ func (in *Input) freezesValue() *ast.Term {
 			kv("covers", strs(f.Covers)),
 			kv("exemptUsers", strs(f.ExemptUsers)),
 			kv("exemptGroups", strs(f.ExemptGroups)),
+			kv("allowReverts", ast.BooleanTerm(f.AllowReverts)),
 		))
 	}
 	return ast.ArrayTerm(terms...)
@@ -198,7 +200,7 @@ func int64Term(n int64) *ast.Term {
 // otherwise allocate the same hundred key terms.
 var keyTerms = func() map[string]*ast.Term {
 	keys := []string{
-		"now", "request", "uid", "operation", "dryRun", "user", "name", "groups", "isController", "kubernetesController",
+		"now", "request", "uid", "operation", "dryRun", "user", "name", "groups", "isController", "revert", "allowReverts", "kubernetesController",
 		"finalizing", "breakGlassGroup", "subResource",
 		"object", "ref", "kind", "group", "resource", "namespace", "regions", "annotatedRegions", "targets",
 		"protection", "protectedInside", "unseenKinds", "unseenDenied", "requires", "change", "id", "short", "inventory", "size", "known",
