@@ -195,7 +195,7 @@ $(KWOKCTL):
 .PHONY: prometheus
 prometheus: $(PROMETHEUS) ## Build the Prometheus server (scrapes the test exporters of the health-gate suites).
 $(PROMETHEUS):
-	@echo "Building Prometheus from Go modules (cold: about 4 minutes on 2 cores)"
+	@echo "Building Prometheus from Go modules (cold: about 4 minutes on 2 idle cores, 20 or more on a busy machine)"
 	$(call go-install-tool,$(PROMETHEUS),github.com/prometheus/prometheus/cmd/prometheus,$(PROMETHEUS_VERSION))
 
 .PHONY: envtest-path
