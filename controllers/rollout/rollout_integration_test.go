@@ -56,9 +56,11 @@ func options() setup.Options {
 // The webhooks run for the whole package; each test runs its own controller,
 // so a test can stop and restart it.
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
+	code := testenv.Main(m, &env, func(mgr ctrl.Manager) error {
 		return setup.Webhooks(mgr, options())
-	}))
+	})
+	stopPrometheus()
+	os.Exit(code)
 }
 
 // startController runs the rollout controller as Wavegate's own identity
@@ -71,6 +73,14 @@ func startController(t testing.TB) (stop func()) {
 // shows that it reacts to watches, not timers.
 func startControllerWith(t testing.TB, maxRequeue time.Duration) (stop func()) {
 	t.Helper()
+	opts := options()
+	opts.MaxRequeue = maxRequeue
+	return runController(t, opts)
+}
+
+// runController runs the controllers with opts, as Wavegate's own identity.
+func runController(t testing.TB, opts setup.Options) (stop func()) {
+	t.Helper()
 	g := NewWithT(t)
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: env.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
@@ -82,9 +92,7 @@ func startControllerWith(t testing.TB, maxRequeue time.Duration) (stop func()) {
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: controllerUser, Groups: []string{"system:masters"}}
 	patcher, err := client.New(cfg, client.Options{Scheme: env.Scheme})
 	g.Expect(err).NotTo(HaveOccurred())
-	opts := options()
 	opts.RolloutPatcher = patcher
-	opts.MaxRequeue = maxRequeue
 	g.Expect(setup.Controllers(mgr, opts)).To(Succeed())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
