@@ -145,7 +145,7 @@ func TestReplayOfTheRegionalOutage(t *testing.T) {
 	g.Expect(code).To(Equal(0))
 	g.Expect(out).To(ContainSubstring("FREEZES"))
 	g.Expect(out).To(MatchRegexp(`inc-global\s+every region\s+yes\s+1\s+-\s+never\s+Global incident`))
-	g.Expect(out).To(MatchRegexp(`inflight\s+Paused\s+w1\s+1/2\s+Frozen: paused by Freeze`))
+	g.Expect(out).To(MatchRegexp(`inflight\s+Paused\s+w1\s+1/2\s+-\s+Frozen: paused by Freeze`))
 	g.Expect(out).To(MatchRegexp(`centralus\s+-\s+-\s+inc-centralus,inc-global`))
 	t.Logf("wavegate status:\n%s", out)
 
