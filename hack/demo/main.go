@@ -26,6 +26,7 @@ limitations under the License.
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -77,7 +78,10 @@ func run(replay bool) error {
 	d := &demo{root: testenv.RepoRoot(), bins: bins}
 	dir := filepath.Join(d.root, "bin", "demo")
 	step("starting a real cluster (kwokctl, binary runtime: kube-apiserver, etcd, kube-controller-manager, kube-scheduler, kwok)")
-	if d.cluster, err = realcluster.Create(ctx, bins, "wavegate-demo", dir, quiet{}); err != nil {
+	// WAVEGATE_DEMO_NAME lets two worktrees run the demo (or make e2e, which
+	// runs its test) side by side: kwokctl's clusters share one namespace of names.
+	name := cmp.Or(os.Getenv("WAVEGATE_DEMO_NAME"), "wavegate-demo")
+	if d.cluster, err = realcluster.Create(ctx, bins, name, dir, quiet{}); err != nil {
 		return err
 	}
 	defer func() {
