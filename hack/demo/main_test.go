@@ -32,11 +32,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
@@ -63,7 +65,19 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	stdout, err := cmd.StdoutPipe()
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(cmd.Start()).To(Succeed())
-	defer func() { _ = cmd.Process.Kill() }()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	// A failing test stops the demo as Ctrl-C does, so that it removes the
+	// cluster, the manager replicas and Prometheus; Kill only when it hangs.
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(2 * time.Minute):
+			_ = cmd.Process.Kill()
+		}
+	}()
 
 	ready := make(chan struct{})
 	var mu sync.Mutex
@@ -75,7 +89,7 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 			lines = append(lines, s.Text())
 			mu.Unlock()
 			t.Log(s.Text())
-			if strings.HasPrefix(s.Text(), "Ready:") {
+			if strings.HasPrefix(s.Text(), "Press Ctrl-C to stop") {
 				close(ready)
 			}
 		}
@@ -83,7 +97,7 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	select {
 	case <-ready:
 	case <-time.After(5 * time.Minute):
-		t.Fatal("the demo did not print Ready: within 5 minutes")
+		t.Fatal("the demo did not print its Ready: message within 5 minutes")
 	}
 	mu.Lock()
 	output := strings.Join(lines, "\n")
@@ -103,6 +117,7 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	promURL := regexp.MustCompile(`Prometheus: (http://127.0.0.1:\d+)`).FindStringSubmatch(output)
 	g.Expect(promURL).To(HaveLen(2), "the demo names its Prometheus")
 
+	ctrllog.SetLogger(logr.Discard())
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(testenv.RepoRoot(), "bin", "demo", "kubeconfig"))
 	g.Expect(err).NotTo(HaveOccurred())
 	c, err := client.New(cfg, client.Options{Scheme: testenv.NewScheme()})
@@ -125,11 +140,9 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	g.Expect(string(body)).To(ContainSubstring(`"0.07"`))
 
 	g.Expect(cmd.Process.Signal(os.Interrupt)).To(Succeed())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
-		g.Expect(err).NotTo(HaveOccurred(), "Ctrl-C stops the demo cleanly")
+	case <-exited:
+		g.Expect(waitErr).NotTo(HaveOccurred(), "Ctrl-C stops the demo cleanly")
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the demo did not stop within two minutes of Ctrl-C")
 	}
