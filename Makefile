@@ -124,15 +124,15 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 ##@ Demo
 
 .PHONY: demo
-demo: cluster-tools prometheus build ## Run Wavegate on a real local cluster, roll out wave by wave, replay the four outages, and stay up until Ctrl-C.
+demo: cluster-tools prometheus build ## Run Wavegate on a real local cluster with Prometheus, roll out wave by wave, replay the four outages, show a health gate halt, revert and freeze, and stay up until Ctrl-C.
 	@echo "Building the demo (a first run also builds the Kubernetes control plane, kwok and the tools from Go modules: 15 to 25 minutes on 2 cores)"
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
 	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo
 
 .PHONY: dev
-dev: cluster-tools prometheus build ## Like demo, without the rollout and the replays: a real local cluster with Wavegate and the samples.
+dev: cluster-tools prometheus build ## Like demo, without the replays and the health gate: a real local cluster with Wavegate, Prometheus and the samples.
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
-	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo --replay=false
+	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo --replay=false --health=false
 
 ##@ Build
 

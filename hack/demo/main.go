@@ -22,10 +22,14 @@ limitations under the License.
 // Deployment out wave by wave with short bakes until the pinned failover
 // pair blocks it, then (unless --replay=false, as in make dev) replays the
 // four outages of docs/spec.md section 1 as kubectl commands with the verdicts the
-// API server returned. It stays up until Ctrl-C, then removes the cluster.
+// API server returned, and (unless --health=false, as in make dev) rolls a
+// setting out with a health check that a real Prometheus answers: a region's
+// error ratio rises, and the rollout halts, reverts and freezes the region.
+// It stays up until Ctrl-C, then removes the cluster.
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -41,14 +45,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/test/promtest"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
 func main() {
 	replay := flag.Bool("replay", true, "Replay the four outages after the rollout (make dev sets false).")
+	health := flag.Bool("health", true, "Show a rollout that a region's error ratio halts, reverts and freezes (make dev sets false).")
 	flag.Parse()
-	if err := run(*replay); err != nil {
+	if err := run(*replay, *health); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}
@@ -66,18 +72,29 @@ type demo struct {
 	bins     realcluster.Binaries
 	cluster  *realcluster.Cluster
 	wavegate *realcluster.Wavegate
+	// exporter serves wavegate_test_error_ratio{region} for every sample
+	// region, which prom scrapes and the manager's health checks query.
+	exporter *promtest.Exporter
+	prom     *promtest.Server
 }
 
-func run(replay bool) error {
+func run(replay, health bool) error {
 	ctx := context.Background()
 	bins, err := realcluster.BinariesFromEnv()
+	if err != nil {
+		return err
+	}
+	promBinary, err := promtest.BinaryFromEnv()
 	if err != nil {
 		return err
 	}
 	d := &demo{root: testenv.RepoRoot(), bins: bins}
 	dir := filepath.Join(d.root, "bin", "demo")
 	step("starting a real cluster (kwokctl, binary runtime: kube-apiserver, etcd, kube-controller-manager, kube-scheduler, kwok)")
-	if d.cluster, err = realcluster.Create(ctx, bins, "wavegate-demo", dir, quiet{}); err != nil {
+	// WAVEGATE_DEMO_NAME lets two worktrees run the demo (or make e2e, which
+	// runs its test) side by side: kwokctl's clusters share one namespace of names.
+	name := cmp.Or(os.Getenv("WAVEGATE_DEMO_NAME"), "wavegate-demo")
+	if d.cluster, err = realcluster.Create(ctx, bins, name, dir, quiet{}); err != nil {
 		return err
 	}
 	defer func() {
@@ -92,9 +109,17 @@ func run(replay bool) error {
 		return err
 	}
 	step("cluster ready in %.1fs, with a fake node in each of %d regions", d.cluster.Started.Seconds(), len(regions))
-	step("installing Wavegate from the rendered Helm chart; starting 2 manager replicas as ServiceAccount %s/%s",
-		realcluster.Namespace, realcluster.ServiceAccount)
-	if d.wavegate, err = realcluster.Install(ctx, d.cluster, bins, 2, quiet{}); err != nil {
+	if err := d.startPrometheus(ctx, promBinary, filepath.Join(dir, "prometheus"), regions); err != nil {
+		return err
+	}
+	defer func() {
+		step("stopping Prometheus")
+		d.prom.Stop()
+		_ = d.exporter.Close()
+	}()
+	step("installing Wavegate from the rendered Helm chart (manager.prometheusURL=%s); starting 2 manager replicas as ServiceAccount %s/%s",
+		d.prom.URL(), realcluster.Namespace, realcluster.ServiceAccount)
+	if d.wavegate, err = realcluster.Install(ctx, d.cluster, bins, 2, quiet{}, "manager.prometheusURL="+d.prom.URL()); err != nil {
 		return err
 	}
 	defer func() {
@@ -114,6 +139,11 @@ func run(replay bool) error {
 	}
 	if replay {
 		if err := d.replayOutages(ctx); err != nil {
+			return err
+		}
+	}
+	if health {
+		if err := d.healthGate(ctx); err != nil {
 			return err
 		}
 	}
@@ -240,7 +270,6 @@ func (d *demo) replayOutages(ctx context.Context) error {
 		fmt.Printf("\n== %s\n$ kubectl apply -f %s\n", inc.title, file)
 		fmt.Println(indent(d.kubectl(ctx, "apply", "-f", filepath.Join(d.root, file))))
 	}
-	fmt.Println()
 	return nil
 }
 
@@ -268,8 +297,10 @@ Ready: Wavegate is running on a real local cluster (2 replicas, installed from c
   bin/wavegate status
   bin/wavegate pause --region eastus --reason "demo: stop eastus for a while"
 Manager logs: %s/wavegate-manager-*/manager.log
+Prometheus: %s (the managers' --prometheus-url) scrapes %s{region="<region>"}, %g in every region
+  the demo left alone; a ConfigRollout's healthChecks can query it.
 Press Ctrl-C to stop; the cluster is deleted.
-`, rel, logs)
+`, rel, logs, d.prom.URL(), promtest.ErrorRatio, healthyRatio)
 }
 
 func orNone(s string) string {

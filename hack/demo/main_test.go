@@ -21,29 +21,37 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
 
-// TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind runs what `make dev`
-// runs (make e2e passes the binaries' paths), waits for the rollout to stop
-// at the pinned pair, applies a denied and an allowed change through
-// bin/demo/kubeconfig, stops it with Ctrl-C and checks that the cluster and
-// the manager replicas are gone.
-func TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
+// TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind runs what `make dev`
+// runs (make e2e passes the binaries' paths) plus the demo's health gate:
+// it waits for the rollout to stop at the pinned pair and for the checked
+// rollout to be halted, reverted and frozen by the error ratio that the
+// demo's Prometheus reports, applies a denied and an allowed change through
+// bin/demo/kubeconfig, stops it with Ctrl-C and checks that the cluster, the
+// manager replicas and Prometheus are gone.
+func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	if _, err := realcluster.BinariesFromEnv(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,31 +65,59 @@ func TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	stdout, err := cmd.StdoutPipe()
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(cmd.Start()).To(Succeed())
-	defer func() { _ = cmd.Process.Kill() }()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	// A failing test stops the demo as Ctrl-C does, so that it removes the
+	// cluster, the manager replicas and Prometheus; Kill only when it hangs.
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(2 * time.Minute):
+			_ = cmd.Process.Kill()
+		}
+	}()
 
 	ready := make(chan struct{})
+	var mu sync.Mutex
 	var lines []string
 	go func() {
 		s := bufio.NewScanner(stdout)
 		for s.Scan() {
+			mu.Lock()
 			lines = append(lines, s.Text())
+			mu.Unlock()
 			t.Log(s.Text())
-			if strings.HasPrefix(s.Text(), "Ready:") {
+			if strings.HasPrefix(s.Text(), "Press Ctrl-C to stop") {
 				close(ready)
 			}
 		}
 	}()
 	select {
 	case <-ready:
-	case <-time.After(4 * time.Minute):
-		t.Fatal("make dev did not print Ready: within 4 minutes")
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the demo did not print its Ready: message within 5 minutes")
 	}
-	g.Expect(strings.Join(lines, "\n")).To(And(
+	mu.Lock()
+	output := strings.Join(lines, "\n")
+	mu.Unlock()
+	g.Expect(output).To(And(
 		ContainSubstring("wave broad-1"),
 		ContainSubstring("Blocked: PinnedBuild"),
 		Not(ContainSubstring("== 1. One global configuration")),
-	), "make dev rolls out to the pinned pair and does not replay the outages")
+	), "the demo rolls out to the pinned pair and, with --replay=false, does not replay the outages")
+	g.Expect(output).To(And(
+		MatchRegexp(`installing Wavegate from the rendered Helm chart \(manager.prometheusURL=http://127.0.0.1:\d+\)`),
+		ContainSubstring("Failed: Reverted: region westcentralus is unhealthy: health check error-rate: 0.07 above max 0.01 (2 evaluations in a row); reverted in eastus2euap, westcentralus"),
+		MatchRegexp(`RegionUnhealthy[\s\S]*RolloutHalted[\s\S]*RolloutReverted`),
+		ContainSubstring("[wavegate:freeze] region westcentralus is frozen by Freeze unhealthy-msi-token-cache-westcentralus"),
+		MatchRegexp(`msi-token-cache +Failed +pilot +0/3 +westcentralus error-rate=0.07 +Reverted:`),
+	), "the checked rollout is halted by the error ratio Prometheus reports, reverted and frozen, and wavegate status shows it")
+	promURL := regexp.MustCompile(`Prometheus: (http://127.0.0.1:\d+)`).FindStringSubmatch(output)
+	g.Expect(promURL).To(HaveLen(2), "the demo names its Prometheus")
 
+	ctrllog.SetLogger(logr.Discard())
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(testenv.RepoRoot(), "bin", "demo", "kubeconfig"))
 	g.Expect(err).NotTo(HaveOccurred())
 	c, err := client.New(cfg, client.Options{Scheme: testenv.NewScheme()})
@@ -94,13 +130,19 @@ func TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	allowed := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "dev-test", Name: "fine",
 		Labels: map[string]string{"wavegate.io/region": "eastus"}}}
 	g.Expect(c.Create(ctx, allowed)).To(Succeed())
+	settings := &corev1.ConfigMap{}
+	g.Expect(c.Get(ctx, client.ObjectKey{Namespace: "identity-westcentralus", Name: "msi-token-settings"}, settings)).To(Succeed())
+	g.Expect(settings.Data).To(HaveKeyWithValue("tokenCache", "memory"), "the revert restored the value the rollout replaced")
+	resp, err := http.Get(promURL[1] + "/api/v1/query?query=wavegate_test_error_ratio%7Bregion%3D%22westcentralus%22%7D")
+	g.Expect(err).NotTo(HaveOccurred(), "the demo's Prometheus answers while it is up")
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	g.Expect(string(body)).To(ContainSubstring(`"0.07"`))
 
 	g.Expect(cmd.Process.Signal(os.Interrupt)).To(Succeed())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
-		g.Expect(err).NotTo(HaveOccurred(), "Ctrl-C stops the demo cleanly")
+	case <-exited:
+		g.Expect(waitErr).NotTo(HaveOccurred(), "Ctrl-C stops the demo cleanly")
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the demo did not stop within two minutes of Ctrl-C")
 	}
@@ -108,4 +150,8 @@ func TestMakeDevComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	g.Expect(c.List(short, &corev1.NamespaceList{})).NotTo(Succeed(), "the cluster's API server still answers after Ctrl-C")
+	if resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(promURL[1] + "/-/ready"); err == nil {
+		_ = resp.Body.Close()
+		t.Fatal("Prometheus still answers after Ctrl-C")
+	}
 }
