@@ -416,6 +416,11 @@ type RolloutRegionStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Health []HealthStatus `json:"health,omitempty"`
+	// revertedAt is when what the patch replaced was restored (Revert).
+	// The region that turned unhealthy stays Unhealthy; the others become
+	// Reverted.
+	// +optional
+	RevertedAt *metav1.Time `json:"revertedAt,omitempty"`
 	// replaced is, per target, what the patch replaced (for Revert),
 	// recorded at apply time.
 	// +optional

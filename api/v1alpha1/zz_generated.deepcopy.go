@@ -792,6 +792,10 @@ func (in *RolloutRegionStatus) DeepCopyInto(out *RolloutRegionStatus) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.RevertedAt != nil {
+		in, out := &in.RevertedAt, &out.RevertedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.Replaced != nil {
 		in, out := &in.Replaced, &out.Replaced
 		*out = make([]Replaced, len(*in))

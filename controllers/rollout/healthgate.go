@@ -184,7 +184,7 @@ func (s *stepper) toRevert() (regions, held []string) {
 		return nil, nil
 	}
 	for _, rs := range s.st.Regions {
-		if len(rs.Replaced) == 0 || rs.State == wavegatev1alpha1.RegionReverted {
+		if len(rs.Replaced) == 0 || rs.RevertedAt != nil {
 			continue
 		}
 		if f := s.freezeWithoutReverts(rs.Name); f != "" {
@@ -210,10 +210,10 @@ func (s *stepper) freezeWithoutReverts(region string) string {
 func (s *stepper) reverted() bool {
 	any := false
 	for _, rs := range s.st.Regions {
-		if len(rs.Replaced) > 0 && rs.State != wavegatev1alpha1.RegionReverted {
+		if len(rs.Replaced) > 0 && rs.RevertedAt == nil {
 			return false
 		}
-		any = any || rs.State == wavegatev1alpha1.RegionReverted
+		any = any || rs.RevertedAt != nil
 	}
 	return any
 }
@@ -223,7 +223,7 @@ func (s *stepper) reverted() bool {
 func (s *stepper) healthVerdict() string {
 	var parts []string
 	for _, rs := range s.st.Regions {
-		if rs.State == wavegatev1alpha1.RegionUnhealthy || (rs.State == wavegatev1alpha1.RegionReverted && strings.HasPrefix(rs.Message, unhealthyPrefix)) {
+		if rs.State == wavegatev1alpha1.RegionUnhealthy {
 			parts = append(parts, fmt.Sprintf("region %s is unhealthy: %s", rs.Name, rs.Message))
 		}
 	}
@@ -296,10 +296,10 @@ func (s *stepper) markReverted(region string) {
 	if rs == nil {
 		return
 	}
-	if !strings.HasPrefix(rs.Message, unhealthyPrefix) {
-		rs.Message = "reverted: what the rollout changed here was restored"
+	rs.RevertedAt = &metav1.Time{Time: s.w.now}
+	if rs.State != wavegatev1alpha1.RegionUnhealthy {
+		rs.State, rs.Message = wavegatev1alpha1.RegionReverted, "reverted: what the rollout changed here was restored"
 	}
-	rs.State = wavegatev1alpha1.RegionReverted
 	if s.reverted() {
 		s.emit(corev1.EventTypeWarning, wavegatev1alpha1.EventRolloutReverted, "Reverted every region the rollout changed")
 	}

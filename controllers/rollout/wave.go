@@ -591,7 +591,7 @@ func (s *stepper) describe(failed *failure) phaseInput {
 		_, in.revertHeld = s.toRevert()
 		if s.reverted() {
 			for _, rs := range s.st.Regions {
-				if rs.State == wavegatev1alpha1.RegionReverted {
+				if rs.RevertedAt != nil {
 					in.reverted = append(in.reverted, rs.Name)
 				}
 			}
