@@ -31,13 +31,16 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/enqueue"
 	"github.com/wavegate/wavegate/internal/metrics"
 )
 
@@ -163,8 +166,53 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wavegatev1alpha1.Freeze{}).
-		// A rollout paused or released by any Freeze changes that Freeze's count.
-		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(
-			enqueue.All(r.Reader, func() client.ObjectList { return &wavegatev1alpha1.FreezeList{} }))).
+		Watches(&wavegatev1alpha1.ConfigRollout{}, recountPausing{delay: recountDelay}).
 		Complete(r)
+}
+
+// recountDelay gathers the rollouts a Freeze pauses or releases into one
+// recount: a Freeze of a region with a thousand rollouts would otherwise be
+// recounted, and its status written, for nearly every one of them while they
+// pause, and those writes compete with the rollouts' own.
+const recountDelay = time.Second
+
+// recountPausing enqueues, after delay, the Freezes whose count a rollout
+// change may move: the one that paused it before and the one that pauses it
+// now. A Freeze already waiting is not delayed further, so the count is at
+// most delay behind.
+type recountPausing struct{ delay time.Duration }
+
+var _ handler.EventHandler = recountPausing{}
+
+func (h recountPausing) Create(_ context.Context, e ctrlevent.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.add(q, pausedBy(e.Object))
+}
+
+func (h recountPausing) Update(_ context.Context, e ctrlevent.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	if before, after := pausedBy(e.ObjectOld), pausedBy(e.ObjectNew); before != after {
+		h.add(q, before)
+		h.add(q, after)
+	}
+}
+
+func (h recountPausing) Delete(_ context.Context, e ctrlevent.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.add(q, pausedBy(e.Object))
+}
+
+func (h recountPausing) Generic(_ context.Context, e ctrlevent.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.add(q, pausedBy(e.Object))
+}
+
+func (h recountPausing) add(q workqueue.TypedRateLimitingInterface[reconcile.Request], freeze string) {
+	if freeze != "" {
+		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Name: freeze}}, h.delay)
+	}
+}
+
+// pausedBy is the Freeze that pauses a rollout, or "".
+func pausedBy(o client.Object) string {
+	if ro, ok := o.(*wavegatev1alpha1.ConfigRollout); ok {
+		return ro.Status.PausedBy
+	}
+	return ""
 }
