@@ -24,6 +24,7 @@ package freeze
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -166,47 +167,71 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wavegatev1alpha1.Freeze{}).
-		Watches(&wavegatev1alpha1.ConfigRollout{}, recountPausing{delay: recountDelay}).
+		Watches(&wavegatev1alpha1.ConfigRollout{}, &recountPausing{every: recountEvery, next: map[string]time.Time{}}).
 		Complete(r)
 }
 
-// recountDelay gathers the rollouts a Freeze pauses or releases into one
-// recount: a Freeze of a region with a thousand rollouts would otherwise be
-// recounted, and its status written, for nearly every one of them while they
-// pause, and those writes compete with the rollouts' own.
-const recountDelay = time.Second
+// recountEvery bounds how often one Freeze is recounted while its rollouts
+// pause: a Freeze of a region with a thousand rollouts would otherwise be
+// recounted, and its status written, for nearly every one of them, and those
+// writes compete with the rollouts' own.
+const recountEvery = 250 * time.Millisecond
 
-// recountPausing enqueues, after delay, the Freezes whose count a rollout
-// change may move: the one that paused it before and the one that pauses it
-// now. A Freeze already waiting is not delayed further, so the count is at
-// most delay behind.
-type recountPausing struct{ delay time.Duration }
+// recountPausing enqueues the Freezes whose count a rollout change may move:
+// the one that paused it before and the one that pauses it now. The first
+// change is counted at once (`wavegate pause` reports the count as soon as
+// it settles); further changes within recountEvery are gathered into one
+// recount at the end of that interval.
+type recountPausing struct {
+	every time.Duration
+	mu    sync.Mutex
+	next  map[string]time.Time // Freeze -> when it may be recounted at once again
+}
 
-var _ handler.EventHandler = recountPausing{}
+var _ handler.EventHandler = &recountPausing{}
 
-func (h recountPausing) Create(_ context.Context, e ctrlevent.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+func (h *recountPausing) Create(_ context.Context, e ctrlevent.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 	h.add(q, pausedBy(e.Object))
 }
 
-func (h recountPausing) Update(_ context.Context, e ctrlevent.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+func (h *recountPausing) Update(_ context.Context, e ctrlevent.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 	if before, after := pausedBy(e.ObjectOld), pausedBy(e.ObjectNew); before != after {
 		h.add(q, before)
 		h.add(q, after)
 	}
 }
 
-func (h recountPausing) Delete(_ context.Context, e ctrlevent.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+func (h *recountPausing) Delete(_ context.Context, e ctrlevent.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 	h.add(q, pausedBy(e.Object))
 }
 
-func (h recountPausing) Generic(_ context.Context, e ctrlevent.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+func (h *recountPausing) Generic(_ context.Context, e ctrlevent.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 	h.add(q, pausedBy(e.Object))
 }
 
-func (h recountPausing) add(q workqueue.TypedRateLimitingInterface[reconcile.Request], freeze string) {
-	if freeze != "" {
-		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Name: freeze}}, h.delay)
+func (h *recountPausing) add(q workqueue.TypedRateLimitingInterface[reconcile.Request], freeze string) {
+	if freeze == "" {
+		return
 	}
+	req := reconcile.Request{NamespacedName: types.NamespacedName{Name: freeze}}
+	now := time.Now()
+	h.mu.Lock()
+	at, waiting := h.next[freeze]
+	if !waiting || !now.Before(at) {
+		h.next[freeze] = now.Add(h.every)
+		// Forget intervals that have ended, so deleted Freezes do not pile up.
+		for name, t := range h.next {
+			if now.After(t) {
+				delete(h.next, name)
+			}
+		}
+		h.mu.Unlock()
+		q.Add(req)
+		return
+	}
+	h.mu.Unlock()
+	// The workqueue keeps one pending add per Freeze, at its earliest time.
+	q.AddAfter(req, at.Sub(now))
 }
 
 // pausedBy is the Freeze that pauses a rollout, or "".
