@@ -121,6 +121,15 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 	fi
 	@echo "Generated files are up to date."
 
+##@ Benchmarks
+
+# BENCH_FLAGS go to hack/bench: -decide-count, -decide-benchtime, -freeze-count.
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: envtest ## Run the decision and freeze-propagation benchmarks; the last line is decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=… (n/a: not measured).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)
+
 ##@ Demo
 
 .PHONY: demo

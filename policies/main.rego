@@ -30,7 +30,7 @@ deny contains v if {
 
 deny contains v if {
 	judged
-	count(input.object.targets) > 0
+	multi_target
 	some v in rules.multi_region.deny
 }
 
@@ -88,7 +88,14 @@ warn contains v if {
 warn contains v if {
 	judged
 	input.request.operation != "DELETE"
+	not input.object.newProtection in {"", "deletable", "protected"}
 	some v in rules.protected_delete.warn
 }
+
+# multi_target: the object targets every region or more than one, the only
+# objects multi-region can deny.
+multi_target if count(input.object.targets) > 1
+
+multi_target if "*" in input.object.targets
 
 decision := {"deny": deny, "warn": warn}

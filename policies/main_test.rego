@@ -46,3 +46,12 @@ test_the_decision_judges_an_automation_lowering_protection_and_warns_about_a_typ
 	some w in main.decision.warn with input as typo
 	w.rule == "protected-delete"
 }
+
+test_the_decision_judges_an_object_targeting_every_region_or_several if {
+	every_region := testdata.patched({"object": {"targets": ["*"], "annotatedRegions": ["*"]}})
+	some v in main.decision.deny with input as every_region
+	v.rule == "multi-region"
+	two := testdata.patched({"object": {"targets": ["eastus", "westus"], "annotatedRegions": ["westus"]}})
+	some w in main.decision.deny with input as two
+	w.rule == "multi-region"
+}

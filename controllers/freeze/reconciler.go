@@ -24,6 +24,7 @@ package freeze
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,13 +32,16 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/internal/enqueue"
 	"github.com/wavegate/wavegate/internal/metrics"
 )
 
@@ -163,8 +167,77 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wavegatev1alpha1.Freeze{}).
-		// A rollout paused or released by any Freeze changes that Freeze's count.
-		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(
-			enqueue.All(r.Reader, func() client.ObjectList { return &wavegatev1alpha1.FreezeList{} }))).
+		Watches(&wavegatev1alpha1.ConfigRollout{}, &recountPausing{every: recountEvery, next: map[string]time.Time{}}).
 		Complete(r)
+}
+
+// recountEvery bounds how often one Freeze is recounted while its rollouts
+// pause: a Freeze of a region with a thousand rollouts would otherwise be
+// recounted, and its status written, for nearly every one of them, and those
+// writes compete with the rollouts' own.
+const recountEvery = 250 * time.Millisecond
+
+// recountPausing enqueues the Freezes whose count a rollout change may move:
+// the one that paused it before and the one that pauses it now. The first
+// change is counted at once (`wavegate pause` reports the count as soon as
+// it settles); further changes within recountEvery are gathered into one
+// recount at the end of that interval.
+type recountPausing struct {
+	every time.Duration
+	mu    sync.Mutex
+	next  map[string]time.Time // Freeze -> when it may be recounted at once again
+}
+
+var _ handler.EventHandler = &recountPausing{}
+
+func (h *recountPausing) Create(_ context.Context, e ctrlevent.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.add(q, pausedBy(e.Object))
+}
+
+func (h *recountPausing) Update(_ context.Context, e ctrlevent.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	if before, after := pausedBy(e.ObjectOld), pausedBy(e.ObjectNew); before != after {
+		h.add(q, before)
+		h.add(q, after)
+	}
+}
+
+func (h *recountPausing) Delete(_ context.Context, e ctrlevent.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.add(q, pausedBy(e.Object))
+}
+
+func (h *recountPausing) Generic(_ context.Context, e ctrlevent.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.add(q, pausedBy(e.Object))
+}
+
+func (h *recountPausing) add(q workqueue.TypedRateLimitingInterface[reconcile.Request], freeze string) {
+	if freeze == "" {
+		return
+	}
+	req := reconcile.Request{NamespacedName: types.NamespacedName{Name: freeze}}
+	now := time.Now()
+	h.mu.Lock()
+	at, waiting := h.next[freeze]
+	if !waiting || !now.Before(at) {
+		h.next[freeze] = now.Add(h.every)
+		// Forget intervals that have ended, so deleted Freezes do not pile up.
+		for name, t := range h.next {
+			if now.After(t) {
+				delete(h.next, name)
+			}
+		}
+		h.mu.Unlock()
+		q.Add(req)
+		return
+	}
+	h.mu.Unlock()
+	// The workqueue keeps one pending add per Freeze, at its earliest time.
+	q.AddAfter(req, at.Sub(now))
+}
+
+// pausedBy is the Freeze that pauses a rollout, or "".
+func pausedBy(o client.Object) string {
+	if ro, ok := o.(*wavegatev1alpha1.ConfigRollout); ok {
+		return ro.Status.PausedBy
+	}
+	return ""
 }

@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -69,7 +70,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// A rollout's own status writes need no second look; spec changes do.
 		For(&wavegatev1alpha1.ConfigRollout{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&wavegatev1alpha1.Freeze{}, all).
+		// A Freeze's count of paused rollouts moves as they pause; only its
+		// spec and whether it is active can move a rollout.
+		Watches(&wavegatev1alpha1.Freeze{}, all, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, freezeActiveChanged))).
 		Watches(&wavegatev1alpha1.WavePlan{}, all).
 		Watches(&wavegatev1alpha1.Region{}, all).
 		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(r.dependents)).
@@ -97,6 +100,14 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		}
 	}))
 }
+
+// freezeActiveChanged passes a Freeze update that turns it active or
+// inactive.
+var freezeActiveChanged = predicate.Funcs{UpdateFunc: func(e ctrlevent.UpdateEvent) bool {
+	before, ok1 := e.ObjectOld.(*wavegatev1alpha1.Freeze)
+	after, ok2 := e.ObjectNew.(*wavegatev1alpha1.Freeze)
+	return !ok1 || !ok2 || before.Status.Active != after.Status.Active
+}}
 
 // sweepInterval is how often unused target informers are looked for.
 const sweepInterval = time.Minute

@@ -30,7 +30,9 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/wavegate/wavegate/internal/replica"
@@ -98,54 +100,100 @@ func (e *Engine) Reload(ctx context.Context, modules map[string]string) error {
 }
 
 // Decide evaluates the policies against one input.
+//
+// The evaluation is set up to cost as little as the rules allow: no
+// goroutine per call to watch ctx (OPA starts one unless it is given a
+// cancel; context.AfterFunc only spends one once ctx is done), no metrics,
+// and the result read as the ast.Value it already is rather than converted
+// to Go maps first.
 func (e *Engine) Decide(ctx context.Context, input ast.Value) (Decision, error) {
 	e.mu.RLock()
 	q := e.query
 	e.mu.RUnlock()
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel),
+		rego.EvalMetrics(noMetrics), rego.EvalGenerateJSON(keepTerm))
 	if err != nil {
 		return Decision{}, fmt.Errorf("policy evaluation failed: %w", err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return Decision{}, errors.New("policy evaluation returned no decision")
 	}
-	out, ok := rs[0].Expressions[0].Value.(map[string]any)
+	t, ok := rs[0].Expressions[0].Value.(*ast.Term)
 	if !ok {
-		return Decision{}, fmt.Errorf("policy evaluation returned %T, not a decision object", rs[0].Expressions[0].Value)
+		return Decision{}, fmt.Errorf("policy evaluation returned %T, not a term", rs[0].Expressions[0].Value)
 	}
-	deny, err := verdicts(out["deny"])
+	out, ok := t.Value.(ast.Object)
+	if !ok {
+		return Decision{}, fmt.Errorf("policy evaluation returned %s, not a decision object", ast.ValueName(t.Value))
+	}
+	deny, err := verdicts(out.Get(denyKey))
 	if err != nil {
 		return Decision{}, err
 	}
-	warn, err := verdicts(out["warn"])
+	warn, err := verdicts(out.Get(warnKey))
 	if err != nil {
 		return Decision{}, err
 	}
 	return Decision{Deny: deny, Warn: warn}, nil
 }
 
-// verdicts reads a set of {rule, msg} objects, sorted for stable messages.
-func verdicts(v any) ([]Verdict, error) {
-	items, ok := v.([]any)
-	if !ok && v != nil {
-		return nil, fmt.Errorf("policy evaluation returned %T for a verdict set", v)
+// noMetrics is shared by every evaluation: the gate keeps its own metrics.
+var noMetrics = metrics.NoOp()
+
+// keepTerm hands the result over as the term the evaluator produced.
+func keepTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+var (
+	denyKey       = ast.StringTerm("deny")
+	warnKey       = ast.StringTerm("warn")
+	ruleKey       = ast.StringTerm("rule")
+	msgKey        = ast.StringTerm("msg")
+	breakGlassKey = ast.StringTerm("breakGlass")
+)
+
+// verdicts reads a set (or array) of {rule, msg} objects, sorted for stable
+// messages. A missing set is empty.
+func verdicts(t *ast.Term) ([]Verdict, error) {
+	if t == nil {
+		return []Verdict{}, nil
+	}
+	var items []*ast.Term
+	switch v := t.Value.(type) {
+	case ast.Set:
+		items = v.Slice()
+	case *ast.Array:
+		for i := range v.Len() {
+			items = append(items, v.Elem(i))
+		}
+	default:
+		return nil, fmt.Errorf("policy evaluation returned %s for a verdict set", ast.ValueName(t.Value))
 	}
 	out := make([]Verdict, 0, len(items))
 	for _, item := range items {
-		m, ok := item.(map[string]any)
+		m, ok := item.Value.(ast.Object)
 		if !ok {
-			return nil, fmt.Errorf("policy evaluation returned a verdict of type %T", item)
+			return nil, fmt.Errorf("policy evaluation returned a verdict of type %s", ast.ValueName(item.Value))
 		}
-		rule, _ := m["rule"].(string)
-		msg, _ := m["msg"].(string)
+		rule, msg := str(m.Get(ruleKey)), str(m.Get(msgKey))
 		if rule == "" || msg == "" {
 			return nil, fmt.Errorf("policy evaluation returned a verdict without rule or msg: %v", m)
 		}
-		bg, _ := m["breakGlass"].(string)
-		out = append(out, Verdict{Rule: rule, Msg: msg, BreakGlass: bg})
+		out = append(out, Verdict{Rule: rule, Msg: msg, BreakGlass: str(m.Get(breakGlassKey))})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Msg < out[j].Msg })
 	return out, nil
+}
+
+// str is a string term's value, "" for anything else.
+func str(t *ast.Term) string {
+	if t == nil {
+		return ""
+	}
+	s, _ := t.Value.(ast.String)
+	return string(s)
 }
 
 // Modules returns the embedded policies plus the .rego files of extraDir

@@ -34,14 +34,14 @@ func (in *Input) Value() ast.Value {
 		kv("request", obj(
 			kv("uid", ast.StringTerm(req.UID)),
 			kv("operation", ast.StringTerm(req.Operation)),
-			kv("dryRun", ast.BooleanTerm(req.DryRun)),
+			kv("dryRun", ast.InternedTerm(req.DryRun)),
 			kv("user", obj(kv("name", ast.StringTerm(req.User)), kv("groups", strs(req.Groups)))),
-			kv("isController", ast.BooleanTerm(in.IsController)),
-			kv("revert", ast.BooleanTerm(in.Revert)),
-			kv("kubernetesController", ast.BooleanTerm(in.IsKubernetes)),
-			kv("finalizing", ast.BooleanTerm(in.Finalizing)),
+			kv("isController", ast.InternedTerm(in.IsController)),
+			kv("revert", ast.InternedTerm(in.Revert)),
+			kv("kubernetesController", ast.InternedTerm(in.IsKubernetes)),
+			kv("finalizing", ast.InternedTerm(in.Finalizing)),
 			kv("breakGlassGroup", ast.StringTerm(in.BreakGlass)),
-			kv("automation", ast.BooleanTerm(in.AutomationIdentity)),
+			kv("automation", ast.InternedTerm(in.AutomationIdentity)),
 		)),
 		kv("object", obj(
 			kv("ref", ast.StringTerm(req.Ref())),
@@ -58,11 +58,11 @@ func (in *Input) Value() ast.Value {
 			kv("newProtection", ast.StringTerm(in.NewProtection)),
 			kv("protectedInside", strs(in.ProtectedInside)),
 			kv("unseenKinds", strs(in.UnseenKinds)),
-			kv("unseenDenied", ast.BooleanTerm(in.UnseenDenied)),
+			kv("unseenDenied", ast.InternedTerm(in.UnseenDenied)),
 			kv("requires", strs(in.Requires)),
 			kv("change", obj(kv("id", ast.StringTerm(in.ChangeID)), kv("short", ast.StringTerm(in.ChangeShort)))),
 		)),
-		kv("inventory", obj(kv("size", ast.IntNumberTerm(in.InventorySize)), kv("regions", in.inventoryValue()))),
+		kv("inventory", obj(kv("size", ast.InternedTerm(in.InventorySize)), kv("regions", in.inventoryValue()))),
 		kv("freezes", in.freezesValue()),
 		kv("rollouts", in.rolloutsValue()),
 		kv("automation", in.automationValue()),
@@ -73,12 +73,15 @@ func (in *Input) Value() ast.Value {
 func (in *Input) inventoryValue() *ast.Term {
 	items := make([][2]*ast.Term, 0, len(in.Known))
 	for r, known := range in.Known {
-		items = append(items, kv(r, obj(kv("known", ast.BooleanTerm(known)))))
+		items = append(items, kv(r, obj(kv("known", ast.InternedTerm(known)))))
 	}
 	return obj(items...)
 }
 
 func (in *Input) freezesValue() *ast.Term {
+	if len(in.Freezes) == 0 {
+		return ast.InternedEmptyArray
+	}
 	terms := make([]*ast.Term, 0, len(in.Freezes))
 	for _, f := range in.Freezes {
 		terms = append(terms, obj(
@@ -88,29 +91,35 @@ func (in *Input) freezesValue() *ast.Term {
 			kv("covers", strs(f.Covers)),
 			kv("exemptUsers", strs(f.ExemptUsers)),
 			kv("exemptGroups", strs(f.ExemptGroups)),
-			kv("allowReverts", ast.BooleanTerm(f.AllowReverts)),
+			kv("allowReverts", ast.InternedTerm(f.AllowReverts)),
 		))
 	}
 	return ast.ArrayTerm(terms...)
 }
 
 func (in *Input) rolloutsValue() *ast.Term {
+	if len(in.Rollouts) == 0 {
+		return ast.InternedEmptyObject
+	}
 	items := make([][2]*ast.Term, 0, len(in.Rollouts))
 	for name, rf := range in.Rollouts {
 		regions := make([]*ast.Term, 0, len(rf.Regions))
 		for _, r := range rf.Regions {
 			regions = append(regions, obj(
 				kv("region", ast.StringTerm(r.Region)),
-				kv("converged", ast.BooleanTerm(r.Converged)),
+				kv("converged", ast.InternedTerm(r.Converged)),
 				kv("detail", ast.StringTerm(r.Detail)),
 			))
 		}
-		items = append(items, kv(name, obj(kv("exists", ast.BooleanTerm(rf.Exists)), kv("regions", ast.ArrayTerm(regions...)))))
+		items = append(items, kv(name, obj(kv("exists", ast.InternedTerm(rf.Exists)), kv("regions", ast.ArrayTerm(regions...)))))
 	}
 	return obj(items...)
 }
 
 func (in *Input) automationValue() *ast.Term {
+	if len(in.Automation) == 0 {
+		return ast.InternedEmptyArray
+	}
 	terms := make([]*ast.Term, 0, len(in.Automation))
 	for _, p := range in.Automation {
 		resources := make([]*ast.Term, 0, len(p.Scope.Resources))
@@ -119,18 +128,18 @@ func (in *Input) automationValue() *ast.Term {
 		}
 		terms = append(terms, obj(
 			kv("name", ast.StringTerm(p.Name)),
-			kv("observed", ast.BooleanTerm(p.Observed)),
-			kv("ready", ast.BooleanTerm(p.Ready)),
+			kv("observed", ast.InternedTerm(p.Observed)),
+			kv("ready", ast.InternedTerm(p.Ready)),
 			kv("readyMessage", ast.StringTerm(p.ReadyMessage)),
-			kv("untaggedCount", ast.IntNumberTerm(int(p.UntaggedCount))),
+			kv("untaggedCount", ast.InternedTerm(int(p.UntaggedCount))),
 			kv("uncoveredRegions", strs(p.UncoveredRegions)),
 			kv("scope", obj(
 				kv("regions", strs(p.Scope.Regions)),
 				kv("namespaces", strs(p.Scope.Namespaces)),
 				kv("resources", ast.ArrayTerm(resources...)),
 			)),
-			kv("deletionsLastHour", ast.IntNumberTerm(p.DeletionsLastHour)),
-			kv("maxDeletionsPerHour", ast.IntNumberTerm(int(p.MaxDeletionsPerHour))),
+			kv("deletionsLastHour", ast.InternedTerm(p.DeletionsLastHour)),
+			kv("maxDeletionsPerHour", ast.InternedTerm(int(p.MaxDeletionsPerHour))),
 		))
 	}
 	return ast.ArrayTerm(terms...)
@@ -142,7 +151,7 @@ func (in *Input) velocityValue() *ast.Term {
 	for _, e := range v.Entering {
 		entering = append(entering, obj(
 			kv("region", ast.StringTerm(e.Region)),
-			kv("waveIndex", ast.IntNumberTerm(e.WaveIndex)),
+			kv("waveIndex", ast.InternedTerm(e.WaveIndex)),
 			kv("pairs", strs(e.Pairs)),
 		))
 	}
@@ -151,7 +160,7 @@ func (in *Input) velocityValue() *ast.Term {
 		reached = append(reached, obj(
 			kv("region", ast.StringTerm(r.Region)),
 			kv("wave", ast.StringTerm(r.Wave)),
-			kv("waveIndex", ast.IntNumberTerm(r.WaveIndex)),
+			kv("waveIndex", ast.InternedTerm(r.WaveIndex)),
 			kv("at", nanos(r.At)),
 			kv("ago", ast.StringTerm(Human(in.Now.Sub(r.At)))),
 			kv("bakeNs", int64Term(r.Bake.Nanoseconds())),
@@ -160,7 +169,7 @@ func (in *Input) velocityValue() *ast.Term {
 	}
 	return obj(
 		kv("plan", ast.StringTerm(v.Plan)),
-		kv("planFound", ast.BooleanTerm(v.PlanFound)),
+		kv("planFound", ast.InternedTerm(v.PlanFound)),
 		kv("entering", ast.ArrayTerm(entering...)),
 		kv("reached", ast.ArrayTerm(reached...)),
 	)
@@ -187,7 +196,7 @@ func Human(d time.Duration) string {
 // nanos is a time as nanoseconds since the epoch; 0 for the zero time.
 func nanos(t time.Time) *ast.Term {
 	if t.IsZero() {
-		return ast.IntNumberTerm(0)
+		return ast.InternedTerm(0)
 	}
 	return int64Term(t.UnixNano())
 }
@@ -226,7 +235,13 @@ func kv(k string, v *ast.Term) [2]*ast.Term {
 
 func obj(items ...[2]*ast.Term) *ast.Term { return ast.ObjectTerm(items...) }
 
+// strs is a list of strings as an array. Booleans, small numbers and empty
+// arrays are OPA's interned terms throughout: they are never changed, and
+// each would otherwise be one more allocation per request.
 func strs(ss []string) *ast.Term {
+	if len(ss) == 0 {
+		return ast.InternedEmptyArray
+	}
 	terms := make([]*ast.Term, len(ss))
 	for i, s := range ss {
 		terms[i] = ast.StringTerm(s)

@@ -1,0 +1,137 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command bench runs the benchmarks behind SPEC §7's quality bars and prints
+// one machine-readable line last:
+//
+//	decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=…
+//
+// Every figure is read from the custom metrics the benchmarks report
+// (b.ReportMetric), never computed here; a figure no benchmark measured is
+// n/a. The benchmarks' own output is passed through above the line.
+//
+//	KUBEBUILDER_ASSETS=$(make -s envtest-path) go run ./hack/bench
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	decideCount := flag.Int("decide-count", 5, "runs of BenchmarkDecide; the median of their p99s is reported")
+	decideTime := flag.String("decide-benchtime", "1s", "-benchtime of each BenchmarkDecide run")
+	freezeCount := flag.Int("freeze-count", 1, "runs of BenchmarkFreezePropagation (each builds 1,000 rollouts); the median is reported")
+	flag.Parse()
+
+	decide, err := run("./internal/gate/facts/", "^BenchmarkDecide$", *decideTime, *decideCount)
+	if err != nil {
+		fail(err)
+	}
+	freeze, err := run("./controllers/freeze/", "^BenchmarkFreezePropagation$", "1x", *freezeCount)
+	if err != nil {
+		fail(err)
+	}
+
+	std := "BenchmarkDecide/regions=100/rollouts=1000/freezes=50/policies=50"
+	big := "BenchmarkDecide/regions=1000/rollouts=10000/freezes=500/policies=500"
+	fmt.Printf("# decide p50/p99 µs (median of %d): standard %s/%s, 10x %s/%s; freeze: all paused %s s, status-write floor %s s, first denial p99 %s ms\n",
+		*decideCount,
+		decide.median(std, "p50-µs"), decide.median(std, "p99-µs"),
+		decide.median(big, "p50-µs"), decide.median(big, "p99-µs"),
+		freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"),
+		freeze.median("BenchmarkFreezePropagation", "s-floor-1000-status-writes"),
+		freeze.median("BenchmarkFreezePropagation", "ms-to-denial-p99"))
+	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=n/a webhook_ratio=n/a heap_100k_mib=n/a\n",
+		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+// results holds every value each benchmark reported, by benchmark name
+// (without the -GOMAXPROCS suffix) and unit.
+type results map[string]map[string][]float64
+
+// run runs one package's benchmark, passing its output through, and
+// collects the metrics it reports.
+func run(pkg, bench, benchtime string, count int) (results, error) {
+	args := []string{"test", "-run=NONE", "-bench=" + bench, "-benchtime=" + benchtime,
+		"-count=" + strconv.Itoa(count), "-timeout=30m", pkg}
+	fmt.Fprintln(os.Stderr, "+ go", strings.Join(args, " "))
+	cmd := exec.Command("go", args...) //nolint:gosec // go test with flags built here from fixed names and numbers
+	var out bytes.Buffer
+	cmd.Stdout = io.MultiWriter(os.Stdout, &out)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go test %s: %w", pkg, err)
+	}
+	return parse(&out), nil
+}
+
+// parse reads benchmark lines: name, iterations, then value-unit pairs.
+func parse(r io.Reader) results {
+	res := results{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i]
+			}
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			if res[name] == nil {
+				res[name] = map[string][]float64{}
+			}
+			res[name][f[i+1]] = append(res[name][f[i+1]], v)
+		}
+	}
+	return res
+}
+
+// median is the median of a metric over the runs, or n/a when none
+// reported it.
+func (r results) median(name, unit string) string {
+	vs := append([]float64(nil), r[name][unit]...)
+	if len(vs) == 0 {
+		return "n/a"
+	}
+	sort.Float64s(vs)
+	m := vs[len(vs)/2]
+	if len(vs)%2 == 0 {
+		m = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+	}
+	return strconv.FormatFloat(m, 'f', -1, 64)
+}
