@@ -23,6 +23,10 @@ limitations under the License.
 // (b.ReportMetric), never computed here; a figure no benchmark measured is
 // n/a. The benchmarks' own output is passed through above the line.
 //
+// heap_100k_mib comes from hack/heap (the manager's heap with 100,000
+// gated objects over 10,000 namespaces, about 2 minutes on 2 cores); with
+// BENCH_HEAP=0 (or -heap=false) it is skipped and printed n/a.
+//
 //	KUBEBUILDER_ASSETS=$(make -s envtest-path) go run ./hack/bench
 package main
 
@@ -43,6 +47,8 @@ func main() {
 	decideCount := flag.Int("decide-count", 5, "runs of BenchmarkDecide; the median of their p99s is reported")
 	decideTime := flag.String("decide-benchtime", "1s", "-benchtime of each BenchmarkDecide run")
 	freezeCount := flag.Int("freeze-count", 1, "runs of BenchmarkFreezePropagation (each builds 1,000 rollouts); the median is reported")
+	heap := flag.Bool("heap", os.Getenv("BENCH_HEAP") != "0", "also run hack/heap (about 2 minutes); BENCH_HEAP=0 turns it off")
+	heapFlags := flag.String("heap-flags", "", "flags for hack/heap, such as -objects=50000 (extrapolated to 100k)")
 	flag.Parse()
 
 	decide, err := run("./internal/gate/facts/", "^BenchmarkDecide$", *decideTime, *decideCount)
@@ -54,6 +60,13 @@ func main() {
 		fail(err)
 	}
 
+	heapMiB := "n/a"
+	if *heap {
+		if heapMiB, err = runHeap(*heapFlags); err != nil {
+			fail(err)
+		}
+	}
+
 	std := "BenchmarkDecide/regions=100/rollouts=1000/freezes=50/policies=50"
 	big := "BenchmarkDecide/regions=1000/rollouts=10000/freezes=500/policies=500"
 	fmt.Printf("# decide p50/p99 µs (median of %d): standard %s/%s, 10x %s/%s; freeze: all paused %s s, status-write floor %s s, first denial p99 %s ms\n",
@@ -63,8 +76,8 @@ func main() {
 		freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"),
 		freeze.median("BenchmarkFreezePropagation", "s-floor-1000-status-writes"),
 		freeze.median("BenchmarkFreezePropagation", "ms-to-denial-p99"))
-	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=n/a webhook_ratio=n/a heap_100k_mib=n/a\n",
-		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"))
+	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=n/a webhook_ratio=n/a heap_100k_mib=%s\n",
+		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), heapMiB)
 }
 
 func fail(err error) {
@@ -90,6 +103,32 @@ func run(pkg, bench, benchtime string, count int) (results, error) {
 		return nil, fmt.Errorf("go test %s: %w", pkg, err)
 	}
 	return parse(&out), nil
+}
+
+// runHeap runs hack/heap, passing its output through, and returns the
+// value of the heap_100k_mib= line it prints last.
+func runHeap(flags string) (string, error) {
+	args := append([]string{"run", "./hack/heap"}, strings.Fields(flags)...)
+	fmt.Fprintln(os.Stderr, "+ go", strings.Join(args, " "))
+	cmd := exec.Command("go", args...) //nolint:gosec // go run of a fixed package with the caller's flags
+	var out bytes.Buffer
+	cmd.Stdout = io.MultiWriter(os.Stdout, &out)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go run ./hack/heap: %w", err)
+	}
+	const prefix = "heap_100k_mib="
+	value := ""
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), prefix); ok {
+			value = v
+		}
+	}
+	if _, err := strconv.ParseFloat(value, 64); err != nil {
+		return "", fmt.Errorf("hack/heap printed no %snumber line", prefix)
+	}
+	return value, nil
 }
 
 // parse reads benchmark lines: name, iterations, then value-unit pairs.
