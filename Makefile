@@ -115,6 +115,7 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 	if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet ./...
 	go vet -tags e2e ./internal/test/e2e/... ./hack/demo/...
+	@if git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- ':!bin'; then echo "merge conflict markers are committed (above)"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "Generated files are stale; run 'make generate manifests' and commit:"; \
 		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; \
