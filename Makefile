@@ -129,8 +129,12 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: envtest ## Run the decision and freeze-propagation benchmarks; the last line is decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=… (n/a: not measured).
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)
+bench: envtest ## Run the decision and freeze-propagation benchmarks; the last line is decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=… (n/a: not measured; BENCH_WEBHOOK=1 after make build cluster-tools adds hack/webhookload).
+	$(REAL_CLUSTER_ENV) KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)
+
+.PHONY: webhookload
+webhookload: cluster-tools build ## Measure the webhook as the API server sees it on a real cluster: last line webhook_p99_ms=… webhook_ratio=….
+	$(REAL_CLUSTER_ENV) go run ./hack/webhookload $(WEBHOOKLOAD_FLAGS)
 
 ##@ Demo
 

@@ -27,6 +27,11 @@ limitations under the License.
 // gated objects over 10,000 namespaces, about 2 minutes on 2 cores); with
 // BENCH_HEAP=0 (or -heap=false) it is skipped and printed n/a.
 //
+// webhook_p99_ms and webhook_ratio come from hack/webhookload, which starts
+// a real local cluster (kwok) and so needs the real cluster's binaries in
+// the environment (make bench passes them); it runs only with
+// BENCH_WEBHOOK=1 (or -webhook), about 2 minutes, and is n/a otherwise.
+//
 //	KUBEBUILDER_ASSETS=$(make -s envtest-path) go run ./hack/bench
 package main
 
@@ -48,6 +53,8 @@ func main() {
 	decideTime := flag.String("decide-benchtime", "1s", "-benchtime of each BenchmarkDecide run")
 	freezeCount := flag.Int("freeze-count", 1, "runs of BenchmarkFreezePropagation (each builds 1,000 rollouts); the median is reported")
 	heap := flag.Bool("heap", os.Getenv("BENCH_HEAP") != "0", "also run hack/heap (about 2 minutes); BENCH_HEAP=0 turns it off")
+	webhook := flag.Bool("webhook", os.Getenv("BENCH_WEBHOOK") == "1", "also run hack/webhookload on a real cluster (about 2 minutes); BENCH_WEBHOOK=1 turns it on")
+	webhookFlags := flag.String("webhook-flags", "", "flags for hack/webhookload, such as -duration=10s")
 	heapFlags := flag.String("heap-flags", "", "flags for hack/heap, such as -objects=50000 (extrapolated to 100k)")
 	flag.Parse()
 
@@ -67,6 +74,15 @@ func main() {
 		}
 	}
 
+	webhookP99, webhookRatio := "n/a", "n/a"
+	if *webhook {
+		vals, err := runLast("./hack/webhookload", *webhookFlags, "webhook_p99_ms", "webhook_ratio")
+		if err != nil {
+			fail(err)
+		}
+		webhookP99, webhookRatio = vals[0], vals[1]
+	}
+
 	std := "BenchmarkDecide/regions=100/rollouts=1000/freezes=50/policies=50"
 	big := "BenchmarkDecide/regions=1000/rollouts=10000/freezes=500/policies=500"
 	fmt.Printf("# decide p50/p99 µs (median of %d): standard %s/%s, 10x %s/%s; freeze: all paused %s s, status-write floor %s s, first denial p99 %s ms\n",
@@ -76,8 +92,8 @@ func main() {
 		freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"),
 		freeze.median("BenchmarkFreezePropagation", "s-floor-1000-status-writes"),
 		freeze.median("BenchmarkFreezePropagation", "ms-to-denial-p99"))
-	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=n/a webhook_ratio=n/a heap_100k_mib=%s\n",
-		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), heapMiB)
+	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=%s webhook_ratio=%s heap_100k_mib=%s\n",
+		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), webhookP99, webhookRatio, heapMiB)
 }
 
 func fail(err error) {
@@ -129,6 +145,44 @@ func runHeap(flags string) (string, error) {
 		return "", fmt.Errorf("hack/heap printed no %snumber line", prefix)
 	}
 	return value, nil
+}
+
+// runLast runs a command package, passing its output through, and returns
+// the values of the keys in the last line that holds the first key
+// (key=value pairs, as in the bench line).
+func runLast(pkg, flags string, keys ...string) ([]string, error) {
+	args := append([]string{"run", pkg}, strings.Fields(flags)...)
+	fmt.Fprintln(os.Stderr, "+ go", strings.Join(args, " "))
+	cmd := exec.Command("go", args...) //nolint:gosec // go run of a fixed package with the caller's flags
+	var out bytes.Buffer
+	cmd.Stdout = io.MultiWriter(os.Stdout, &out)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go run %s: %w", pkg, err)
+	}
+	var last map[string]string
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		kv := map[string]string{}
+		for _, f := range strings.Fields(sc.Text()) {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				kv[k] = v
+			}
+		}
+		if _, ok := kv[keys[0]]; ok {
+			last = kv
+		}
+	}
+	if last == nil {
+		return nil, fmt.Errorf("%s printed no %s= line", pkg, keys[0])
+	}
+	vals := make([]string, len(keys))
+	for i, k := range keys {
+		if vals[i] = last[k]; vals[i] == "" {
+			vals[i] = "n/a"
+		}
+	}
+	return vals, nil
 }
 
 // parse reads benchmark lines: name, iterations, then value-unit pairs.
