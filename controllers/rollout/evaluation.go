@@ -89,12 +89,12 @@ func dueChecks(ro *wavegatev1alpha1.ConfigRollout, w *world) map[string][]wavega
 	if idx >= len(waves) {
 		return nil
 	}
-	if (&stepper{st: st}).halted() {
+	if halted(st) {
 		return nil
 	}
 	out := map[string][]wavegatev1alpha1.HealthCheck{}
 	for _, region := range waves[idx] {
-		rs := regionOf(st, region)
+		rs := regionIn(st.Regions, region)
 		if rs == nil || rs.AppliedAt == nil || rs.State == wavegatev1alpha1.RegionSkipped {
 			continue
 		}
@@ -116,10 +116,11 @@ func due(c wavegatev1alpha1.HealthCheck, h *wavegatev1alpha1.HealthStatus, bakeU
 	return bakeUntil != nil && !now.Before(bakeUntil.Time) && h.LastEvaluated.Time.Before(bakeUntil.Time)
 }
 
-func regionOf(st wavegatev1alpha1.ConfigRolloutStatus, region string) *wavegatev1alpha1.RolloutRegionStatus {
-	for i := range st.Regions {
-		if st.Regions[i].Name == region {
-			return &st.Regions[i]
+// regionIn returns the status entry of a region, or nil.
+func regionIn(regions []wavegatev1alpha1.RolloutRegionStatus, region string) *wavegatev1alpha1.RolloutRegionStatus {
+	for i := range regions {
+		if regions[i].Name == region {
+			return &regions[i]
 		}
 	}
 	return nil
@@ -141,7 +142,7 @@ func (r *Reconciler) revertRegions(ctx context.Context, ro *wavegatev1alpha1.Con
 	out := make([]applied, 0, len(regions))
 	for _, region := range regions {
 		a := applied{region: region, revert: true}
-		rs := regionOf(ro.Status, region)
+		rs := regionIn(ro.Status.Regions, region)
 		for _, rep := range rs.Replaced {
 			if err := r.revertTarget(ctx, ro, rep); err != nil {
 				a.err = fmt.Errorf("revert of %s: %w", rep.Target, err)

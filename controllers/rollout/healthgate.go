@@ -67,10 +67,8 @@ func minInterval(checks []wavegatev1alpha1.HealthCheck) time.Duration {
 
 // healthEntry returns the region's status entry for a check, creating it.
 func healthEntry(rs *wavegatev1alpha1.RolloutRegionStatus, name string) *wavegatev1alpha1.HealthStatus {
-	for i := range rs.Health {
-		if rs.Health[i].Name == name {
-			return &rs.Health[i]
-		}
+	if h := healthOf(rs, name); h != nil {
+		return h
 	}
 	rs.Health = append(rs.Health, wavegatev1alpha1.HealthStatus{Name: name})
 	return &rs.Health[len(rs.Health)-1]
@@ -129,7 +127,7 @@ func (s *stepper) markUnhealthy(rs *wavegatev1alpha1.RolloutRegionStatus) {
 	}
 	why := s.w.health[rs.Name][c.Name].Why
 	rs.State = wavegatev1alpha1.RegionUnhealthy
-	rs.Message = fmt.Sprintf("%s%s: %s (%d evaluations in a row)", unhealthyPrefix, c.Name, why, h.Failures)
+	rs.Message = fmt.Sprintf("health check %s: %s (%d evaluations in a row)", c.Name, why, h.Failures)
 	s.unhealthy = append(s.unhealthy, unhealthyRegion{region: rs.Name, check: c.Name, why: why})
 	s.emit(corev1.EventTypeWarning, wavegatev1alpha1.EventRegionUnhealthy, "Region %s is unhealthy: %s", rs.Name, rs.Message)
 	s.emit(corev1.EventTypeWarning, wavegatev1alpha1.EventRolloutHalted, "Halted: region %s is unhealthy (%s); no further region is applied", rs.Name, rs.Message)
@@ -142,8 +140,12 @@ type unhealthyRegion struct {
 
 // halted: a region turned unhealthy (and may since have been reverted);
 // no further region is applied for this revision.
-func (s *stepper) halted() bool {
-	for _, rs := range s.st.Regions {
+func (s *stepper) halted() bool { return halted(s.st) }
+
+// halted reports whether a region of st turned unhealthy (and may since
+// have been reverted).
+func halted(st wavegatev1alpha1.ConfigRolloutStatus) bool {
+	for _, rs := range st.Regions {
 		if rs.State == wavegatev1alpha1.RegionUnhealthy || rs.State == wavegatev1alpha1.RegionReverted {
 			return true
 		}
@@ -153,12 +155,10 @@ func (s *stepper) halted() bool {
 
 // stickyHealth keeps a region Unhealthy or Reverted whatever is observed:
 // only an edit of the change (a new revision) starts it over.
-func stickyHealth(rs *wavegatev1alpha1.RolloutRegionStatus, prev wavegatev1alpha1.RegionState, prevMessage string) bool {
+func stickyHealth(rs *wavegatev1alpha1.RolloutRegionStatus, prev wavegatev1alpha1.RegionState, prevMessage string) {
 	if prev == wavegatev1alpha1.RegionUnhealthy || prev == wavegatev1alpha1.RegionReverted {
 		rs.State, rs.Message = prev, prevMessage
-		return true
 	}
-	return false
 }
 
 // healthyAfter reports whether every check passed in every region of the
@@ -167,8 +167,8 @@ func stickyHealth(rs *wavegatev1alpha1.RolloutRegionStatus, prev wavegatev1alpha
 func (s *stepper) healthyAfter(t time.Time) bool {
 	for _, rs := range s.currentRegions() {
 		for _, c := range s.w.checks {
-			h := healthEntry(rs, c.Name)
-			if h.LastEvaluated == nil || h.LastEvaluated.Time.Before(t) || h.Failures > 0 {
+			h := healthOf(rs, c.Name)
+			if h == nil || h.LastEvaluated == nil || h.LastEvaluated.Time.Before(t) || h.Failures > 0 {
 				return false
 			}
 		}
@@ -229,9 +229,6 @@ func (s *stepper) healthVerdict() string {
 	}
 	return strings.Join(parts, "; ")
 }
-
-// unhealthyPrefix starts the message of a region that turned unhealthy.
-const unhealthyPrefix = "health check "
 
 // maxReplaced bounds what is recorded per target for a revert.
 const maxReplaced = 4096

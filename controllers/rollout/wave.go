@@ -281,12 +281,7 @@ func (s *stepper) regionStatus(region string) *wavegatev1alpha1.RolloutRegionSta
 
 // findRegion returns the status entry of a region, or nil.
 func (s *stepper) findRegion(region string) *wavegatev1alpha1.RolloutRegionStatus {
-	for i := range s.st.Regions {
-		if s.st.Regions[i].Name == region {
-			return &s.st.Regions[i]
-		}
-	}
-	return nil
+	return regionIn(s.st.Regions, region)
 }
 
 // observeRegions sets every region's state from what is observed now.
