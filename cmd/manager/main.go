@@ -142,6 +142,7 @@ func newScheme() *runtime.Scheme {
 func managerOptions(opts options, servers *transport.Servers) ctrl.Options {
 	return ctrl.Options{
 		Scheme: newScheme(),
+		Cache:  setup.CacheOptions(),
 		Metrics: metricsserver.Options{
 			BindAddress:    opts.metricsAddr,
 			SecureServing:  true,

@@ -29,7 +29,6 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -242,7 +241,7 @@ func (r *Reconciler) resources(ap *wavegatev1alpha1.AutomationPolicy) []schema.G
 
 // namespaceLabels are the labels of every Namespace, by name.
 func (r *Reconciler) namespaceLabels(ctx context.Context) (map[string]map[string]string, error) {
-	list := &corev1.NamespaceList{}
+	list := regions.NamespaceList()
 	if err := r.Reader.List(ctx, list); err != nil {
 		return nil, err
 	}
@@ -321,7 +320,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&wavegatev1alpha1.AutomationPolicy{}).
 		Watches(&wavegatev1alpha1.Region{}, all).
-		Watches(&corev1.Namespace{}, all).
+		Watches(regions.Namespace(), all).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
 		Build(r)
 	if err != nil {

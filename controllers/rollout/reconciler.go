@@ -29,13 +29,13 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -275,15 +275,14 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	if err := r.ensureWatch(gvk); err != nil {
 		return nil, nil, err
 	}
-	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	if ns := ro.Spec.Target.Namespace; ns != "" {
 		opts = append(opts, client.InNamespace(ns))
 	}
-	if err := r.Reader.List(ctx, list, opts...); err != nil {
+	items, err := listTargets(ctx, r.Reader, r.scheme(), gvk, opts...)
+	if err != nil {
 		return nil, nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
 	}
-	targets, err := r.byRegion(ctx, ro, list.Items)
+	targets, err := r.byRegion(ctx, ro, items)
 	return targets, nil, err
 }
 
@@ -332,7 +331,7 @@ func (r *Reconciler) byRegion(ctx context.Context, ro *wavegatev1alpha1.ConfigRo
 		var nsLabels map[string]string
 		if regions.Label(t.GetLabels()) == "" && t.GetNamespace() != "" {
 			if _, ok := nsRegion[t.GetNamespace()]; !ok {
-				ns := &corev1.Namespace{}
+				ns := regions.Namespace()
 				if err := r.Reader.Get(ctx, client.ObjectKey{Name: t.GetNamespace()}, ns); err != nil && !apierrors.IsNotFound(err) {
 					return nil, err
 				}
@@ -353,6 +352,15 @@ func targetGVK(ro *wavegatev1alpha1.ConfigRollout) (schema.GroupVersionKind, err
 		return schema.GroupVersionKind{}, fmt.Errorf("invalid spec.target.apiVersion %q: %w", ro.Spec.Target.APIVersion, err)
 	}
 	return gv.WithKind(ro.Spec.Target.Kind), nil
+}
+
+// scheme is the scheme of the client, which decides which target kinds are
+// cached typed.
+func (r *Reconciler) scheme() *runtime.Scheme {
+	if r.Client == nil {
+		return nil
+	}
+	return r.Client.Scheme()
 }
 
 // ensureWatch starts watching a target kind the first time a rollout names it.

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -84,7 +83,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		return err
 	}
 	r.watchTarget = func(gvk schema.GroupVersionKind) error {
-		return c.Watch(source.Kind(mgr.GetCache(), client.Object(targetObject(gvk)), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
+		return c.Watch(source.Kind(mgr.GetCache(), targetObject(mgr.GetScheme(), gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
 	}
 	// The leader stops watching a target kind once no rollout names it.
 	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
@@ -112,12 +111,6 @@ var freezeActiveChanged = predicate.Funcs{UpdateFunc: func(e ctrlevent.UpdateEve
 // sweepInterval is how often unused target informers are looked for.
 const sweepInterval = time.Minute
 
-func targetObject(gvk schema.GroupVersionKind) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(gvk)
-	return u
-}
-
 // stopUnusedWatches removes the informer of every target kind no rollout
 // names any more: an informer holds every object of its kind in memory, so
 // one left behind by a deleted rollout would cost memory for as long as the
@@ -138,7 +131,7 @@ func (r *Reconciler) stopUnusedWatches(ctx context.Context, informers cache.Info
 		gvk := k.(schema.GroupVersionKind)
 		if !used[gvk] {
 			r.watching.Delete(gvk)
-			errs = append(errs, informers.RemoveInformer(ctx, targetObject(gvk)))
+			errs = append(errs, informers.RemoveInformer(ctx, targetObject(r.scheme(), gvk)))
 		}
 		return true
 	})

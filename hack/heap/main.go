@@ -44,6 +44,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -51,7 +52,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -82,6 +82,7 @@ type config struct {
 	regions    int
 	workers    int
 	timeout    time.Duration
+	profile    string
 }
 
 func main() {
@@ -91,6 +92,7 @@ func main() {
 	flag.IntVar(&c.regions, "regions", 100, "Regions in the inventory")
 	flag.IntVar(&c.workers, "workers", 32, "concurrent creators")
 	flag.DurationVar(&c.timeout, "sync-timeout", 10*time.Minute, "how long the manager may take to sync")
+	flag.StringVar(&c.profile, "heap-profile", "", "write a pprof heap profile of the full reading to this file")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "heap:", err)
@@ -130,7 +132,7 @@ func run(c config) (err error) {
 
 	// Baseline: the same manager on the cluster with the inventory and the
 	// rollout but none of the namespaces and objects.
-	base, err := measure(ctx, cfg, 0, c.timeout)
+	base, err := measure(ctx, cfg, 0, c.timeout, "")
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
@@ -144,7 +146,7 @@ func run(c config) (err error) {
 	created := time.Since(t)
 	progress("created %d namespaces and %d ConfigMaps in %s", c.namespaces, c.objects, created.Round(time.Second))
 
-	full, err := measure(ctx, cfg, c.objects, c.timeout)
+	full, err := measure(ctx, cfg, c.objects, c.timeout, c.profile)
 	if err != nil {
 		return err
 	}
@@ -275,10 +277,11 @@ type reading struct {
 
 // measure runs the manager until its caches, the gate's facts and the
 // rollout's target informer have synced, reads the heap and stops it.
-func measure(parent context.Context, cfg *rest.Config, want int, timeout time.Duration) (reading, error) {
+func measure(parent context.Context, cfg *rest.Config, want int, timeout time.Duration, profile string) (reading, error) {
 	start := time.Now()
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 testenv.NewScheme(),
+		Cache:                  setup.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		// The baseline's manager registered the same controllers in this process.
@@ -322,10 +325,8 @@ func measure(parent context.Context, cfg *rest.Config, want int, timeout time.Du
 		if !gate.Synced() {
 			return false, nil
 		}
-		targets := &unstructured.UnstructuredList{}
-		targets.SetAPIVersion("v1")
-		targets.SetKind("ConfigMapList")
-		// The cache the rollout controller reads, so no second informer.
+		// The typed cache the rollout controller reads, so no second informer.
+		targets := &corev1.ConfigMapList{}
 		if err := mgr.GetCache().List(ctx, targets, client.MatchingLabels{targetLabel: "true"}); err != nil {
 			return false, nil //nolint:nilerr // the informer is starting: poll again
 		}
@@ -347,6 +348,11 @@ func measure(parent context.Context, cfg *rest.Config, want int, timeout time.Du
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	r := reading{inuse: ms.HeapInuse, alloc: ms.HeapAlloc, sys: ms.Sys, synced: synced}
+	if profile != "" {
+		if err := writeHeapProfile(profile); err != nil {
+			return reading{}, errors.Join(err, stop())
+		}
+	}
 	if err := stop(); err != nil {
 		return reading{}, fmt.Errorf("the manager failed: %w", err)
 	}
@@ -354,6 +360,18 @@ func measure(parent context.Context, cfg *rest.Config, want int, timeout time.Du
 	runtime.GC()
 	runtime.GC()
 	return r, nil
+}
+
+// writeHeapProfile writes what is live now, for go tool pprof.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	return f.Close()
 }
 
 func progress(format string, args ...any) {

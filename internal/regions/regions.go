@@ -21,6 +21,9 @@ import (
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
@@ -127,4 +130,19 @@ func (p *Pairs) Paired(a, b string) bool {
 		}
 	}
 	return false
+}
+
+// Namespace is an empty metadata-only Namespace: its region is in its
+// labels, so this is all Wavegate caches of a Namespace.
+func Namespace() *metav1.PartialObjectMetadata {
+	ns := &metav1.PartialObjectMetadata{}
+	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	return ns
+}
+
+// NamespaceList is an empty metadata-only list of Namespaces.
+func NamespaceList() *metav1.PartialObjectMetadataList {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
+	return list
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -50,6 +51,13 @@ import (
 // AutomationPolicy names no scope.resources. Protected objects are tracked in
 // every kind Wavegate may list (facts.ProtectionScan), not only these.
 const DefaultAutomationScanResources = webhookconfig.DefaultResources
+
+// CacheOptions are the manager cache's options. Every informer drops
+// managedFields as it stores an object: nothing in Wavegate reads them, and
+// they are often the larger half of a small object such as a ConfigMap.
+func CacheOptions() cache.Options {
+	return cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+}
 
 // Options configures what the manager runs.
 type Options struct {

@@ -21,12 +21,13 @@ import (
 	"fmt"
 	"sync"
 
-	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // Feed keeps an Index current from a manager's informer cache.
@@ -65,7 +66,7 @@ func (f *Feed) WatchAll(ctx context.Context, c cache.Cache, ix *Index) error {
 		watch(&wavegatev1alpha1.ConfigRollout{}, ix.SetConfigRollout, ix.DeleteConfigRollout),
 		watch(&wavegatev1alpha1.AutomationPolicy{}, ix.SetAutomationPolicy, ix.DeleteAutomationPolicy),
 		watch(&wavegatev1alpha1.ChangeRecord{}, ix.SetChangeRecord, ix.DeleteChangeRecord),
-		watch(&corev1.Namespace{}, func(ns *corev1.Namespace) { ix.SetNamespace(ns.Name, ns.Labels) }, ix.DeleteNamespace),
+		watch(regions.Namespace(), func(ns *metav1.PartialObjectMetadata) { ix.SetNamespace(ns.Name, ns.Labels) }, ix.DeleteNamespace),
 	)
 }
 

@@ -205,6 +205,10 @@ func (p *ProtectionScan) isTracked(gvr schema.GroupVersionResource) bool {
 func (p *ProtectionScan) track(ctx context.Context, gvr schema.GroupVersionResource, kind string) {
 	inf := metadatainformer.NewFilteredMetadataInformer(p.Metadata, gvr, metav1.NamespaceAll, 0, toolscache.Indexers{},
 		func(o *metav1.ListOptions) { o.LabelSelector = selector }).Informer()
+	if err := inf.SetTransform(slim(wavegatev1alpha1.LabelProtection)); err != nil {
+		p.Log.Error(err, "Could not set the informer's transform", "resource", gvr.GroupResource().String())
+		return
+	}
 	if _, err := inf.AddEventHandler(protectedHandler(kind, p.Index)); err != nil {
 		p.Log.Error(err, "Could not watch a kind for protected objects", "resource", gvr.GroupResource().String())
 		return
@@ -224,6 +228,31 @@ func (p *ProtectionScan) stopAll() {
 	defer p.mu.Unlock()
 	for _, t := range p.tracked {
 		t.stop()
+	}
+}
+
+// slim is the transform of a metadata-only informer that feeds a fact: it
+// keeps an object's identity and the labels named, and drops the rest
+// before the informer stores it. Annotations (a last-applied-configuration
+// is often kilobytes) and managedFields are most of an object's metadata,
+// and no fact reads them.
+func slim(labels ...string) toolscache.TransformFunc {
+	return func(o any) (any, error) {
+		m, ok := o.(*metav1.PartialObjectMetadata)
+		if !ok {
+			return o, nil
+		}
+		out := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta}
+		out.Name, out.Namespace, out.UID, out.ResourceVersion = m.Name, m.Namespace, m.UID, m.ResourceVersion
+		for _, k := range labels {
+			if v, ok := m.Labels[k]; ok {
+				if out.Labels == nil {
+					out.Labels = make(map[string]string, len(labels))
+				}
+				out.Labels[k] = v
+			}
+		}
+		return out, nil
 	}
 }
 

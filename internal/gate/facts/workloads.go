@@ -51,7 +51,11 @@ func (f *Feed) WatchWorkloads(cfg *rest.Config, ix *Index) (manager.Runnable, er
 	})
 	for _, resource := range webhookconfig.ScaledWorkloads {
 		gvr := schema.GroupVersionResource{Group: webhookconfig.ScaledWorkloadsGroup, Version: "v1", Resource: resource}
-		reg, err := factory.ForResource(gvr).Informer().AddEventHandler(workloadHandler(gvr.GroupResource(), ix))
+		inf := factory.ForResource(gvr).Informer()
+		if err := inf.SetTransform(slim(wavegatev1alpha1.LabelRegion)); err != nil {
+			return nil, err
+		}
+		reg, err := inf.AddEventHandler(workloadHandler(gvr.GroupResource(), ix))
 		if err != nil {
 			return nil, fmt.Errorf("failed to watch %s: %w", gvr.GroupResource(), err)
 		}
