@@ -257,6 +257,11 @@ const (
 	// kind (docs/security.md: the rollout-targets ClusterRole). The rollout
 	// is Blocked until it may.
 	ReasonTargetNotPermitted = "TargetNotPermitted"
+	// ReasonClusterNotConnected: a region of the step is a cluster of its
+	// own (Region spec.cluster) that the hub does not reach; its targets
+	// can be neither read nor patched, so the rollout waits rather than
+	// skip the region.
+	ReasonClusterNotConnected = "ClusterNotConnected"
 	// ReasonUnhealthy: a region the rollout changed failed a health check.
 	ReasonUnhealthy = "Unhealthy"
 	// ReasonReverted: the rollout restored what it changed after a region

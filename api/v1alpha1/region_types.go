@@ -39,6 +39,40 @@ type RegionSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	Cloud string `json:"cloud,omitempty"`
+
+	// cluster says that the region is a Kubernetes cluster of its own, and
+	// how to reach it. Without it the region is this cluster's objects that
+	// carry the region's label (or whose Namespace does).
+	// +optional
+	Cluster *RegionCluster `json:"cluster,omitempty"`
+}
+
+// RegionCluster says how the hub reaches a regional cluster.
+type RegionCluster struct {
+	// kubeconfigSecretRef names the Secret in the hub that holds a
+	// kubeconfig for the region's cluster, as Argo CD cluster Secrets and
+	// Cluster API kubeconfig Secrets do. Its namespace must be one the
+	// manager may read Secrets in (the chart's hub.kubeconfigNamespace,
+	// by default the release namespace).
+	KubeconfigSecretRef SecretKeyRef `json:"kubeconfigSecretRef"`
+}
+
+// SecretKeyRef names one key of a Secret.
+type SecretKeyRef struct {
+	// namespace of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace"`
+	// name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// key in the Secret's data that holds the kubeconfig; "value" (the
+	// Cluster API convention) when unset.
+	// +optional
+	// +kubebuilder:default=value
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key,omitempty"`
 }
 
 // Reasons of a Region's Ready condition.
@@ -52,6 +86,24 @@ const (
 	ReasonPairPending = "PairPending"
 	// ReasonPairConflict: the pair names a third region as its own pair.
 	ReasonPairConflict = "PairConflict"
+)
+
+// ConditionConnected is True while the hub reaches a region's cluster
+// (spec.cluster). A Region without spec.cluster has no such condition.
+const ConditionConnected = "Connected"
+
+// Reasons of a Region's Connected condition.
+const (
+	// ReasonReachable: the region's API server answered.
+	ReasonReachable = "Reachable"
+	// ReasonKubeconfigNotFound: the Secret or its key does not exist.
+	ReasonKubeconfigNotFound = "KubeconfigNotFound"
+	// ReasonKubeconfigNotPermitted: the manager may not read the Secret.
+	ReasonKubeconfigNotPermitted = "KubeconfigNotPermitted"
+	// ReasonInvalidKubeconfig: the key does not hold a usable kubeconfig.
+	ReasonInvalidKubeconfig = "InvalidKubeconfig"
+	// ReasonUnreachable: the region's API server did not answer.
+	ReasonUnreachable = "Unreachable"
 )
 
 // RegionStatus is the observed state of a Region.
@@ -69,6 +121,21 @@ type RegionStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// cluster is what the hub last saw of the region's cluster; set only
+	// for a Region with spec.cluster.
+	// +optional
+	Cluster *RegionClusterStatus `json:"cluster,omitempty"`
+}
+
+// RegionClusterStatus is what the hub last saw of a regional cluster.
+type RegionClusterStatus struct {
+	// serverVersion is the version the region's API server reported.
+	// +optional
+	ServerVersion string `json:"serverVersion,omitempty"`
+	// lastContact is when the region's API server last answered the hub.
+	// +optional
+	LastContact *metav1.Time `json:"lastContact,omitempty"`
 }
 
 // Region is one region of the inventory. A region name that has no Region
@@ -81,6 +148,7 @@ type RegionStatus struct {
 // +kubebuilder:printcolumn:name="Pair",type=string,JSONPath=`.spec.pairedRegion`
 // +kubebuilder:printcolumn:name="Cloud",type=string,JSONPath=`.spec.cloud`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Connected",type=string,JSONPath=`.status.conditions[?(@.type=="Connected")].status`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="!has(self.spec) || !has(self.spec.pairedRegion) || self.spec.pairedRegion != self.metadata.name",message="spec.pairedRegion must name another region, not this one",fieldPath=".spec.pairedRegion",reason=FieldValueInvalid
 type Region struct {

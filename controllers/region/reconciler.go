@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/clusters"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=regions,verbs=get;list;watch
@@ -46,12 +47,20 @@ type Reconciler struct {
 	Reader client.Reader
 	Client client.Client
 	Now    func() time.Time
+	// Clusters connects to regions that are clusters of their own; nil
+	// means this manager does not (Connected is then not reported).
+	Clusters *clusters.Registry
+	// ProbeInterval is how often a regional cluster is probed; 30s when zero.
+	ProbeInterval time.Duration
 }
 
 // Reconcile sets a Region's Ready condition and observedGeneration.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	rg := &wavegatev1alpha1.Region{}
 	if err := r.Reader.Get(ctx, req.NamespacedName, rg); err != nil {
+		if apierrors.IsNotFound(err) && r.Clusters != nil {
+			r.Clusters.Forget(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	var pair *wavegatev1alpha1.Region
@@ -67,13 +76,52 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	before := rg.DeepCopy()
 	rg.Status = status(rg, pair, r.Now())
+	var result ctrl.Result
+	if r.Clusters != nil {
+		result = r.probe(ctx, rg)
+	}
 	if equality.Semantic.DeepEqual(before.Status, rg.Status) {
-		return ctrl.Result{}, nil
+		return result, nil
 	}
 	if err := r.Client.Status().Patch(ctx, rg, client.MergeFrom(before)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("failed to patch the status of Region %s: %w", rg.Name, err)
 	}
-	return ctrl.Result{}, nil
+	return result, nil
+}
+
+// probe reports in status whether the hub reaches the region's cluster, and
+// asks to be called again to probe it again.
+func (r *Reconciler) probe(ctx context.Context, rg *wavegatev1alpha1.Region) ctrl.Result {
+	if rg.Spec.Cluster == nil {
+		r.Clusters.Forget(rg.Name)
+		meta.RemoveStatusCondition(&rg.Status.Conditions, wavegatev1alpha1.ConditionConnected)
+		rg.Status.Cluster = nil
+		return ctrl.Result{}
+	}
+	connected(rg, r.Clusters.Probe(ctx, rg), r.Now())
+	every := r.ProbeInterval
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	return ctrl.Result{RequeueAfter: every}
+}
+
+// connected sets the Connected condition and status.cluster from a probe.
+// lastContact moves only when the cluster answered.
+func connected(rg *wavegatev1alpha1.Region, h clusters.Health, now time.Time) {
+	c := metav1.Condition{Type: wavegatev1alpha1.ConditionConnected, ObservedGeneration: rg.Generation,
+		Status: metav1.ConditionFalse, Reason: h.Reason, Message: h.Message, LastTransitionTime: metav1.Time{Time: now}}
+	st := rg.Status.Cluster
+	if st == nil {
+		st = &wavegatev1alpha1.RegionClusterStatus{}
+	}
+	if h.Connected {
+		c.Status = metav1.ConditionTrue
+		st.ServerVersion = h.ServerVersion
+		st.LastContact = &metav1.Time{Time: now.Truncate(time.Second)}
+	}
+	meta.SetStatusCondition(&rg.Status.Conditions, c)
+	rg.Status.Cluster = st
 }
 
 // status returns a Region's status given its pair (nil when the pair does

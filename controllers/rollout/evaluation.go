@@ -138,13 +138,13 @@ func healthOf(rs *wavegatev1alpha1.RolloutRegionStatus, name string) *wavegatev1
 // revertRegions restores, in each region, what the rollout's patch replaced,
 // as the controller identity. The patch is marked wavegate.io/revert-of so
 // the gate lets it through a Freeze that allows reverts.
-func (r *Reconciler) revertRegions(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, regions []string) []applied {
+func (r *Reconciler) revertRegions(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, w *world, regions []string) []applied {
 	out := make([]applied, 0, len(regions))
 	for _, region := range regions {
 		a := applied{region: region, revert: true}
 		rs := regionIn(ro.Status.Regions, region)
 		for _, rep := range rs.Replaced {
-			if err := r.revertTarget(ctx, ro, rep); err != nil {
+			if err := r.revertTarget(ctx, w.patcherFor(region, r.Patcher), ro, rep); err != nil {
 				a.err = fmt.Errorf("revert of %s: %w", rep.Target, err)
 				break
 			}
@@ -154,7 +154,7 @@ func (r *Reconciler) revertRegions(ctx context.Context, ro *wavegatev1alpha1.Con
 	return out
 }
 
-func (r *Reconciler) revertTarget(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, rep wavegatev1alpha1.Replaced) error {
+func (r *Reconciler) revertTarget(ctx context.Context, patcher client.Client, ro *wavegatev1alpha1.ConfigRollout, rep wavegatev1alpha1.Replaced) error {
 	var patch map[string]any
 	if err := json.Unmarshal(rep.Patch.Raw, &patch); err != nil {
 		return err
@@ -182,7 +182,7 @@ func (r *Reconciler) revertTarget(ctx context.Context, ro *wavegatev1alpha1.Conf
 	ns, name := splitRef(rep.Target)
 	obj.SetNamespace(ns)
 	obj.SetName(name)
-	return r.Patcher.Patch(ctx, obj, client.RawPatch(types.MergePatchType, raw), client.FieldOwner(FieldManager))
+	return patcher.Patch(ctx, obj, client.RawPatch(types.MergePatchType, raw), client.FieldOwner(FieldManager))
 }
 
 // splitRef reads "namespace/name" (or "name") out of "Kind namespace/name".

@@ -41,9 +41,11 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/access"
+	"github.com/wavegate/wavegate/internal/clusters"
 	"github.com/wavegate/wavegate/internal/health"
 	"github.com/wavegate/wavegate/internal/metrics"
 	"github.com/wavegate/wavegate/internal/regions"
@@ -82,8 +84,15 @@ type Reconciler struct {
 	// and patch a target kind; nil means it may.
 	MayTarget access.Check
 
+	// Clusters are the connections to regions that are clusters of their
+	// own; nil: every region is in this cluster.
+	Clusters *clusters.Registry
+
 	watching    sync.Map // GroupVersionKind -> struct{}
 	watchTarget func(gvk schema.GroupVersionKind) error
+	// watchingRegional: a target kind watched in a regional cluster's cache.
+	watchingRegional sync.Map
+	watchSource      func(source.Source) error
 }
 
 // Reconcile fetches a rollout, gathers what it needs, takes one step,
@@ -155,7 +164,7 @@ func (r *Reconciler) act(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout
 		}
 	}
 	results := r.applyRegions(ctx, ro, w, p.apply)
-	results = append(results, r.revertRegions(ctx, ro, p.revert)...)
+	results = append(results, r.revertRegions(ctx, ro, w, p.revert)...)
 	// The Freeze goes before the status write: the gate then denies every
 	// other change in the region even if that write fails.
 	return results, false, r.freezeUnhealthy(ctx, ro, p.unhealthy)
@@ -205,6 +214,12 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 	targets, unreadable, err := r.targets(ctx, ro)
 	if err != nil {
 		return nil, err
+	}
+	if unreadable == nil {
+		w.patchers = map[string]client.Client{}
+		if unreadable, err = r.regionalTargets(ctx, ro, inventory.Items, w.plan, targets, w.patchers); err != nil {
+			return nil, err
+		}
 	}
 	r.evaluate(ctx, ro, w)
 	w.targets, w.unreadable = targets, unreadable
@@ -404,7 +419,7 @@ func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.Conf
 					break
 				}
 			}
-			if err := r.Patcher.Patch(ctx, obj, patch, client.FieldOwner(FieldManager)); err != nil {
+			if err := w.patcherFor(region, r.Patcher).Patch(ctx, obj, patch, client.FieldOwner(FieldManager)); err != nil {
 				// The region is not applied; the next step patches it again.
 				a.err = fmt.Errorf("%s %s: %w", t.GetKind(), refOf(t), err)
 				break

@@ -82,6 +82,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err != nil {
 		return err
 	}
+	r.watchSource = c.Watch
 	r.watchTarget = func(gvk schema.GroupVersionKind) error {
 		return c.Watch(source.Kind(mgr.GetCache(), targetObject(mgr.GetScheme(), gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
 	}

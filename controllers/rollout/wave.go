@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/convergence"
@@ -57,6 +58,17 @@ type world struct {
 	// this step's evaluations, by region and check.
 	checks []wavegatev1alpha1.HealthCheck
 	health map[string]map[string]health.Verdict
+	// patchers patch the targets of regions that are clusters of their
+	// own, by region; every other region's targets are patched locally.
+	patchers map[string]client.Client
+}
+
+// patcherFor is the client that patches a region's targets.
+func (w *world) patcherFor(region string, local client.Client) client.Client {
+	if c, ok := w.patchers[region]; ok {
+		return c
+	}
+	return local
 }
 
 // event is a Kubernetes Event to emit for a transition.

@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/wavegate/wavegate/controllers/automationpolicy"
@@ -39,6 +40,7 @@ import (
 	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/controllers/webhook"
 	"github.com/wavegate/wavegate/internal/access"
+	"github.com/wavegate/wavegate/internal/clusters"
 	"github.com/wavegate/wavegate/internal/gate"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/health"
@@ -163,7 +165,17 @@ func Webhooks(mgr ctrl.Manager, opts Options) error {
 // Controllers registers the reconcilers; they run on the elected leader only.
 func Controllers(mgr ctrl.Manager, opts Options) error {
 	opts = opts.withDefaults()
-	if err := setupRollouts(mgr, opts); err != nil {
+	// One connection per regional cluster, shared by the Region controller
+	// (which probes it) and the rollout controller (which patches through it).
+	regional := &clusters.Registry{Secrets: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), CacheOptions: CacheOptions()}
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		<-ctx.Done()
+		regional.Stop()
+		return nil
+	})); err != nil {
+		return err
+	}
+	if err := setupRollouts(mgr, opts, regional); err != nil {
 		return err
 	}
 	fr := &freeze.Reconciler{
@@ -173,7 +185,7 @@ func Controllers(mgr ctrl.Manager, opts Options) error {
 	if err := fr.SetupWithManager(context.Background(), mgr); err != nil {
 		return fmt.Errorf("failed to set up the Freeze controller: %w", err)
 	}
-	rg := &region.Reconciler{Reader: mgr.GetCache(), Client: mgr.GetClient(), Now: opts.Now}
+	rg := &region.Reconciler{Reader: mgr.GetCache(), Client: mgr.GetClient(), Now: opts.Now, Clusters: regional}
 	if err := rg.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("failed to set up the Region controller: %w", err)
 	}
@@ -211,7 +223,7 @@ func AutomationIdentities(mgr ctrl.Manager, opts Options) error {
 }
 
 // setupRollouts registers the ConfigRollout controller.
-func setupRollouts(mgr ctrl.Manager, opts Options) error {
+func setupRollouts(mgr ctrl.Manager, opts Options, regional *clusters.Registry) error {
 	patcher := opts.RolloutPatcher
 	if patcher == nil {
 		patcher = mgr.GetClient()
@@ -226,6 +238,7 @@ func setupRollouts(mgr ctrl.Manager, opts Options) error {
 	}
 	r := &rollout.Reconciler{
 		Health:     source,
+		Clusters:   regional,
 		Reader:     mgr.GetCache(),
 		Live:       mgr.GetAPIReader(),
 		Client:     mgr.GetClient(),

@@ -42,6 +42,14 @@ func Region(name string, opts ...Option[wavegatev1alpha1.Region]) *wavegatev1alp
 	return build(&wavegatev1alpha1.Region{ObjectMeta: metav1.ObjectMeta{Name: name}}, opts)
 }
 
+// InCluster makes a Region a cluster of its own, reached through the
+// kubeconfig under key "value" of Secret namespace/name.
+func InCluster(namespace, name string) Option[wavegatev1alpha1.Region] {
+	return func(r *wavegatev1alpha1.Region) {
+		r.Spec.Cluster = &wavegatev1alpha1.RegionCluster{KubeconfigSecretRef: wavegatev1alpha1.SecretKeyRef{Namespace: namespace, Name: name}}
+	}
+}
+
 // PairedWith sets a Region's failover pair.
 func PairedWith(pair string) Option[wavegatev1alpha1.Region] {
 	return func(r *wavegatev1alpha1.Region) { r.Spec.PairedRegion = pair }

@@ -1,0 +1,152 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/clusters"
+	"github.com/wavegate/wavegate/internal/regions"
+)
+
+// Regions that are clusters of their own (Region spec.cluster): their
+// targets are found, watched and patched in that cluster, through the
+// connection the Region controller keeps (clusters.Registry). Every object
+// there belongs to the region unless its own region label names another.
+
+// regionalReadTimeout bounds the first read of a regional cluster's targets
+// (its informer syncing); an unreachable cluster must not hold a worker.
+const regionalReadTimeout = 10 * time.Second
+
+// regionalTargets replaces, for every region of the plan that is a cluster,
+// what the local list found with the targets in that cluster. A region whose
+// cluster is not reached makes the rollout wait, naming the region: it is
+// never skipped.
+func (r *Reconciler) regionalTargets(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, inventory []wavegatev1alpha1.Region,
+	plan *wavegatev1alpha1.WavePlan, targets map[string][]*unstructured.Unstructured, patchers map[string]client.Client) (*failure, error) {
+	inPlan := planRegions(plan)
+	for i := range inventory {
+		rg := &inventory[i]
+		if rg.Spec.Cluster == nil {
+			continue
+		}
+		// Objects of this cluster labelled with a region that is a cluster
+		// of its own are not that region's targets.
+		delete(targets, rg.Name)
+		if !inPlan[rg.Name] {
+			continue
+		}
+		c, h := r.cluster(rg.Name)
+		if c == nil {
+			return &failure{reason: wavegatev1alpha1.ReasonClusterNotConnected,
+				message: fmt.Sprintf("region %s is a cluster the hub does not reach (%s: %s); the rollout waits for it rather than skip it", rg.Name, h.Reason, h.Message)}, nil
+		}
+		found, f := r.listRegional(ctx, c, ro)
+		if f != nil {
+			return f, nil
+		}
+		targets[rg.Name] = found
+		patchers[rg.Name] = c.Client
+	}
+	return nil, nil
+}
+
+func (r *Reconciler) cluster(region string) (*clusters.Cluster, clusters.Health) {
+	if r.Clusters == nil {
+		return nil, clusters.Health{Reason: wavegatev1alpha1.ReasonUnreachable, Message: "this manager does not connect to regional clusters"}
+	}
+	return r.Clusters.Get(region)
+}
+
+func planRegions(plan *wavegatev1alpha1.WavePlan) map[string]bool {
+	out := map[string]bool{}
+	if plan == nil {
+		return out
+	}
+	for _, w := range plan.Spec.Waves {
+		for _, region := range w.Regions {
+			out[region] = true
+		}
+	}
+	return out
+}
+
+// listRegional lists the rollout's targets in a regional cluster, through
+// that cluster's cache, and watches them there so a change (a pin, a
+// finished workload rollout) moves the rollout at once.
+func (r *Reconciler) listRegional(ctx context.Context, c *clusters.Cluster, ro *wavegatev1alpha1.ConfigRollout) ([]*unstructured.Unstructured, *failure) {
+	gvk, opts, invalid := listOptions(ro)
+	if invalid != nil {
+		return nil, invalid
+	}
+	if err := r.watchRegional(c, gvk); err != nil {
+		return nil, notReadable(c.Region, gvk, err)
+	}
+	if ns := ro.Spec.Target.Namespace; ns != "" {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	ctx, cancel := context.WithTimeout(ctx, regionalReadTimeout)
+	defer cancel()
+	items, err := listTargets(ctx, c.Cache, r.scheme(), gvk, opts...)
+	if err != nil {
+		return nil, notReadable(c.Region, gvk, err)
+	}
+	var out []*unstructured.Unstructured
+	for i := range items {
+		t := &items[i]
+		if name := ro.Spec.Target.Name; name != "" && t.GetName() != name {
+			continue
+		}
+		if own := regions.Label(t.GetLabels()); own != "" && own != c.Region {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func notReadable(region string, gvk schema.GroupVersionKind, err error) *failure {
+	return &failure{reason: wavegatev1alpha1.ReasonClusterNotConnected,
+		message: fmt.Sprintf("the %s targets in region %s's cluster cannot be read: %v; the rollout waits for them rather than skip the region", gvk.Kind, region, err)}
+}
+
+// watchRegional watches a target kind in a regional cluster, once per
+// connection: a kubeconfig that changes brings a new cache and a new watch.
+func (r *Reconciler) watchRegional(c *clusters.Cluster, gvk schema.GroupVersionKind) error {
+	type key struct {
+		cluster *clusters.Cluster
+		gvk     schema.GroupVersionKind
+	}
+	if _, loaded := r.watchingRegional.LoadOrStore(key{c, gvk}, struct{}{}); loaded || r.watchSource == nil {
+		return nil
+	}
+	src := source.Kind(c.Cache, targetObject(r.scheme(), gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk)))
+	if err := r.watchSource(src); err != nil {
+		r.watchingRegional.Delete(key{c, gvk})
+		return err
+	}
+	return nil
+}
