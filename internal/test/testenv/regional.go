@@ -34,7 +34,7 @@ type Regional struct {
 	// Kubeconfig reaches the regional cluster as a member of system:masters
 	// (the identity a hub's kubeconfig Secret would hold).
 	Kubeconfig []byte
-	env *envtest.Environment
+	env        *envtest.Environment
 }
 
 // StartRegional starts a regional cluster with the CRDs under crdDirs.
