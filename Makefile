@@ -54,9 +54,11 @@ manifests: controller-gen ## Generate CRDs, RBAC and webhook configuration under
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
 	go run ./hack/gen-gate-webhook config/webhook/gate.yaml
+	go run ./hack/gen-gate-webhook -agent config/agent/gate.yaml
 	rm -f charts/wavegate/crds/*.yaml && cp config/crd/bases/*.yaml charts/wavegate/crds/
 	cp config/rbac/role.yaml config/rbac/aggregated.yaml config/rbac/user_roles.yaml config/admissionpolicy/policies.yaml \
 		config/webhook/manifests.yaml config/webhook/gate.yaml charts/wavegate/files/
+	cp config/agent/gate.yaml charts/wavegate/files/gate-agent.yaml
 
 .PHONY: fmt
 fmt: golangci-lint ## Format the code (gofmt and goimports, as lint checks them).

@@ -18,6 +18,7 @@ limitations under the License.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -26,7 +27,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -35,6 +38,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/hub"
 	"github.com/wavegate/wavegate/internal/logging"
 	"github.com/wavegate/wavegate/internal/readiness"
 	"github.com/wavegate/wavegate/internal/setup"
@@ -67,6 +71,8 @@ type options struct {
 	setup                   setup.Options
 	certs                   certOptions
 	tls                     transport.Options
+	hubKubeconfig           string
+	hubStaleness            time.Duration
 }
 
 func parseFlags(args []string) (options, error) {
@@ -97,6 +103,11 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.setup.ControllerUser, "controller-user", o.setup.ControllerUser, "Wavegate's own controller identity, exempt from multi-region and change-velocity but never from freeze.")
 	fs.DurationVar(&o.setup.ChangeRecordRetention, "change-record-retention", 7*24*time.Hour, "How long a change's record is kept after its newest entry; change-velocity judges the change by it until then.")
 	fs.StringVar(&o.setup.AutomationScanResources, "automation-scan-resources", o.setup.AutomationScanResources, "Resources (resource[.group], comma-separated) scanned for untagged objects when an AutomationPolicy names no scope.resources. Protected objects are tracked in every kind Wavegate may list.")
+	fs.StringVar(&o.hubKubeconfig, "hub-kubeconfig", "",
+		"Kubeconfig of the hub. With it the manager is an agent: the gate of one regional cluster, judging by the hub's Regions, WavePlans, ConfigRollouts, Freezes and AutomationPolicies and writing change records there. Needs --region.")
+	fs.StringVar(&o.setup.Region, "region", "", "An agent's region: every namespaced object of its cluster that names no region belongs to it.")
+	fs.DurationVar(&o.hubStaleness, "hub-staleness", hub.DefaultStaleness,
+		"How long an agent judges on its cached copy of the hub after the hub last answered; past it, gated changes are denied (the hub's Freezes are unknown).")
 	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -105,10 +116,31 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("invalid leader election timing: want 0 < --leader-elect-retry-period (%s) < --leader-elect-renew-deadline (%s) < --leader-elect-lease-duration (%s)",
 			o.retryPeriod, o.renewDeadline, o.leaseDuration)
 	}
+	if err := o.validateAgent(); err != nil {
+		return o, err
+	}
 	if o.webhookPort < 1 || o.webhookPort > 65535 {
 		return o, fmt.Errorf("invalid --webhook-port %d: use a port from 1 to 65535", o.webhookPort)
 	}
 	return o, nil
+}
+
+// validateAgent checks the agent flags: both or neither of --hub-kubeconfig
+// and --region.
+func (o options) validateAgent() error {
+	switch {
+	case o.hubKubeconfig == "" && o.setup.Region == "":
+		return nil
+	case o.hubKubeconfig == "":
+		return fmt.Errorf("--region %s needs --hub-kubeconfig: an agent judges by its hub's state", o.setup.Region)
+	case o.setup.Region == "":
+		return errors.New("--hub-kubeconfig needs --region: the region this cluster is, such as --region eastus")
+	case len(validation.IsDNS1123Label(o.setup.Region)) > 0:
+		return fmt.Errorf("invalid --region %q: a region name is a DNS label (%s)", o.setup.Region, strings.Join(validation.IsDNS1123Label(o.setup.Region), "; "))
+	case o.hubStaleness <= 0:
+		return fmt.Errorf("invalid --hub-staleness %s: use a positive duration such as 5m", o.hubStaleness)
+	}
+	return nil
 }
 
 func main() {
@@ -135,6 +167,24 @@ func newScheme() *runtime.Scheme {
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(wavegatev1alpha1.AddToScheme(s))
 	return s
+}
+
+// controllers registers a hub's controllers, or an agent's connection to its
+// hub (and then opts.setup.Hub is set, for the webhooks registered later).
+func controllers(mgr ctrl.Manager, opts *options) error {
+	if opts.hubKubeconfig == "" {
+		return setup.Controllers(mgr, opts.setup)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", opts.hubKubeconfig)
+	if err != nil {
+		return fmt.Errorf("failed to read --hub-kubeconfig %s: %w", opts.hubKubeconfig, err)
+	}
+	h, err := hub.New(cfg, mgr.GetScheme(), setup.CacheOptions(), opts.hubStaleness)
+	if err != nil {
+		return err
+	}
+	opts.setup.Hub = h
+	return setup.AgentControllers(mgr, opts.setup)
 }
 
 // managerOptions are the manager's options; every TLS server it runs (the
@@ -180,7 +230,7 @@ func run(opts options) error {
 		return fmt.Errorf("failed to create the manager: %w", err)
 	}
 
-	if err := setup.Controllers(mgr, opts.setup); err != nil {
+	if err := controllers(mgr, &opts); err != nil {
 		return err
 	}
 	// The webhooks are registered once a certificate is on disk: with

@@ -25,10 +25,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
@@ -53,29 +55,42 @@ type AutomationIdentities struct {
 	Client client.Client
 	// Name is the gate's ValidatingWebhookConfiguration.
 	Name string
+	// Policies, for an agent, is the hub's cache, where the
+	// AutomationPolicies are; nil: Reader.
+	Policies cache.Cache
 }
 
 // SetupWithManager watches AutomationPolicies and the gate's configuration,
 // so a configuration applied again (an upgrade) is brought up to date too.
 func (r *AutomationIdentities) SetupWithManager(mgr ctrl.Manager) error {
 	name := r.Name
-	only := types.NamespacedName{Name: name}
-	return ctrl.NewControllerManagedBy(mgr).
+	only := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
+	})
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("gate-automation-identities").
 		For(&admissionregistrationv1.ValidatingWebhookConfiguration{},
-			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == name }))).
-		Watches(&wavegatev1alpha1.AutomationPolicy{}, handler.EnqueueRequestsFromMapFunc(
-			func(context.Context, client.Object) []reconcile.Request {
-				return []reconcile.Request{{NamespacedName: only}}
-			})).
-		Complete(r)
+			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == name })))
+	if r.Policies != nil {
+		b = b.WatchesRawSource(source.Kind(r.Policies, client.Object(&wavegatev1alpha1.AutomationPolicy{}), only))
+	} else {
+		b = b.Watches(&wavegatev1alpha1.AutomationPolicy{}, only)
+	}
+	return b.Complete(r)
+}
+
+func (r *AutomationIdentities) policies() client.Reader {
+	if r.Policies != nil {
+		return r.Policies
+	}
+	return r.Reader
 }
 
 // Reconcile writes the identities of every AutomationPolicy into the
 // configuration's delete-automation entry when they differ.
 func (r *AutomationIdentities) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
 	list := &wavegatev1alpha1.AutomationPolicyList{}
-	if err := r.Reader.List(ctx, list); err != nil {
+	if err := r.policies().List(ctx, list); err != nil {
 		return ctrl.Result{}, fmt.Errorf("failed to list AutomationPolicies: %w", err)
 	}
 	policies := make([]*wavegatev1alpha1.AutomationPolicy, len(list.Items))

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,8 +49,11 @@ const GatePath = webhookconfig.Path
 // response, with metrics, Events for break-glass and a log line per denial.
 // It decides nothing itself.
 type GateHandler struct {
-	Gate     *gate.Gate
-	Synced   func() bool
+	Gate   *gate.Gate
+	Synced func() bool
+	// Stale, for an agent, says why its copy of the hub's state can no
+	// longer be trusted (nil while it can); nil on a hub.
+	Stale    func() error
 	Recorder events.EventRecorder
 	Log      logr.Logger
 }
@@ -78,6 +82,9 @@ func (h *GateHandler) handle(ctx context.Context, req admission.Request) (admiss
 	if err != nil {
 		return h.undecidable(req, err), engine.Decision{}
 	}
+	if dec, stale := h.stale(r); stale {
+		return denied(dec), dec
+	}
 	dec, in, err := h.Gate.Judge(ctx, r)
 	if err != nil {
 		return h.undecidable(req, err), engine.Decision{}
@@ -88,6 +95,24 @@ func (h *GateHandler) handle(ctx context.Context, req admission.Request) (admiss
 	}
 	return h.allowed(r, in, dec), dec
 }
+
+// stale denies every request but a break-glass one while an agent's copy
+// of its hub is too old to judge by: the hub's Freezes are unknown.
+func (h *GateHandler) stale(r *facts.Request) (engine.Decision, bool) {
+	if h.Stale == nil {
+		return engine.Decision{}, false
+	}
+	err := h.Stale()
+	if err == nil || slices.Contains(r.Groups, h.Gate.Facts.BreakGlassGroup) {
+		return engine.Decision{}, false
+	}
+	h.Log.Info("Admission denied: the hub is unreachable", "user", r.User, "operation", r.Operation, "object", r.Ref(), "verdict", "denied")
+	return engine.Decision{Deny: []engine.Verdict{{Rule: RuleHubUnreachable, Msg: err.Error()}}}, true
+}
+
+// RuleHubUnreachable names the denials of an agent that cannot trust its
+// copy of the hub's state.
+const RuleHubUnreachable = "hub-unreachable"
 
 // allowed admits the request with the rules' warnings; a break-glass
 // admission also gets an audit annotation, an Event (not on a dry run) and a

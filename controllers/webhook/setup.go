@@ -20,6 +20,7 @@ import (
 	"errors"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
@@ -28,8 +29,7 @@ import (
 
 // SetupValidators registers the typed validating webhooks for every Wavegate
 // kind with the manager's webhook server.
-func SetupValidators(mgr ctrl.Manager, now Clock) error {
-	reader := mgr.GetAPIReader()
+func SetupValidators(mgr ctrl.Manager, reader client.Reader, now Clock) error {
 	return errors.Join(
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Region{}).
 			WithValidator(NewRegionValidator(reader)).Complete(),

@@ -15,11 +15,13 @@ limitations under the License.
 */
 
 // Command gen-gate-webhook writes the admission gate's
-// ValidatingWebhookConfiguration to config/webhook/gate.yaml. `make manifests`
-// runs it, and `make verify` fails when the file is stale.
+// ValidatingWebhookConfiguration to config/webhook/gate.yaml, and with
+// -agent the configuration of an agent's cluster (config/agent/gate.yaml).
+// `make manifests` runs it, and `make verify` fails when a file is stale.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -29,9 +31,11 @@ import (
 )
 
 func main() {
+	agent := flag.Bool("agent", false, "write the configuration of an agent's cluster")
+	flag.Parse()
 	out := "config/webhook/gate.yaml"
-	if len(os.Args) > 1 {
-		out = os.Args[1]
+	if flag.NArg() > 0 {
+		out = flag.Arg(0)
 	}
 	// The Service's "system" namespace and "webhook-service" name are rewritten
 	// by kustomize, like the configuration controller-gen generates beside it.
@@ -40,6 +44,7 @@ func main() {
 		ServiceNamespace: "system",
 		Service:          "webhook-service",
 		Path:             webhookconfig.Path,
+		Agent:            *agent,
 	})
 	// kustomize's namePrefix (config/default) makes it webhookconfig.Name.
 	cfg.Name = "gate"

@@ -28,12 +28,14 @@ import (
 	"k8s.io/client-go/metadata"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/wavegate/wavegate/internal/access"
 	"github.com/wavegate/wavegate/internal/gate/engine"
 	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/gate/records"
+	"github.com/wavegate/wavegate/internal/hub"
 )
 
 // Options configure a gate that runs in a manager.
@@ -51,6 +53,12 @@ type Options struct {
 	// ScanInterval is how often the protection scan looks again at which
 	// kinds are served and which Wavegate may list. Default 30s.
 	ScanInterval time.Duration
+	// Hub, for an agent, is where Regions, WavePlans, ConfigRollouts,
+	// Freezes, AutomationPolicies and change records are read and written;
+	// nil on a hub, which reads its own cluster.
+	Hub *hub.Hub
+	// Region is an agent's region (see facts.Builder.DefaultRegion).
+	Region string
 }
 
 // ForManager builds the gate that the webhook serves: the engine with its
@@ -74,7 +82,19 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 	}
 	ix := facts.NewIndex()
 	feed := &facts.Feed{}
-	if err := feed.WatchAll(ctx, mgr.GetCache(), ix); err != nil {
+	// The inventory and the change records are the hub's; the Namespaces
+	// and what they hold are this cluster's.
+	var inventory cluster.Cluster = mgr
+	if o.Hub != nil {
+		inventory = o.Hub
+		if err := feed.WatchLocalFreezes(ctx, mgr.GetCache(), ix); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := feed.WatchInventory(ctx, inventory.GetCache(), ix); err != nil {
+		return nil, nil, err
+	}
+	if err := feed.WatchNamespaces(ctx, mgr.GetCache(), ix); err != nil {
 		return nil, nil, err
 	}
 	protected, err := protectionScan(mgr, ix, o.ScanInterval)
@@ -92,9 +112,10 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 		}
 	}
 	return &Gate{
-		Engine:  eng,
-		Facts:   &facts.Builder{Index: ix, Now: o.Now, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup, DenyUnseen: o.DenyUnseen},
-		Records: &records.Store{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Cache: ix, Retain: time.Hour},
+		Engine: eng,
+		Facts: &facts.Builder{Index: ix, Now: o.Now, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup,
+			DenyUnseen: o.DenyUnseen, DefaultRegion: o.Region},
+		Records: &records.Store{Reader: inventory.GetAPIReader(), Writer: inventory.GetClient(), Cache: ix, Retain: time.Hour},
 		Namespace: func(ctx context.Context, name string) (map[string]string, error) {
 			ns := &corev1.Namespace{}
 			if err := mgr.GetAPIReader().Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {

@@ -44,6 +44,7 @@ import (
 	"github.com/wavegate/wavegate/internal/gate"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/health"
+	"github.com/wavegate/wavegate/internal/hub"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=changerecords,verbs=get;list;watch;create;update
@@ -95,6 +96,13 @@ type Options struct {
 	// AddReadyz registers a readiness check; nil means mgr.AddReadyzCheck.
 	// The manager sets it when it registers the webhooks after it started.
 	AddReadyz func(name string, check healthz.Checker) error
+	// Hub makes the manager an agent: the gate of one regional cluster,
+	// judging by the hub's state (and its own cluster's Freezes) and
+	// writing change records to the hub. nil: the manager is a hub.
+	Hub *hub.Hub
+	// Region is an agent's region: every namespaced object of its cluster
+	// that names no region belongs to it.
+	Region string
 }
 
 // Defaults returns the options the manager's flags default to.
@@ -156,7 +164,12 @@ func Manager(mgr ctrl.Manager, opts Options) error {
 // Webhooks registers the typed validators and the admission gate.
 func Webhooks(mgr ctrl.Manager, opts Options) error {
 	opts = opts.withDefaults()
-	if err := webhook.SetupValidators(mgr, opts.Now); err != nil {
+	// The inventory a Wavegate object is validated against is the hub's.
+	var inventory client.Reader = mgr.GetAPIReader()
+	if opts.Hub != nil {
+		inventory = opts.Hub.GetAPIReader()
+	}
+	if err := webhook.SetupValidators(mgr, inventory, opts.Now); err != nil {
 		return fmt.Errorf("failed to register the validating webhooks: %w", err)
 	}
 	return setupGate(mgr, opts)
@@ -286,16 +299,41 @@ func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error
 	g, synced, err := gate.ForManager(mgr, gate.Options{
 		Now: opts.Now, PolicyDir: opts.PolicyDir, ControllerUser: opts.ControllerUser,
 		BreakGlassGroup: opts.BreakGlassGroup, DenyUnseen: opts.DenyUnseenNamespaceContents,
+		Hub: opts.Hub, Region: opts.Region,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &webhook.GateHandler{
+	h := &webhook.GateHandler{
 		Gate:     g,
 		Synced:   synced,
 		Recorder: mgr.GetEventRecorder("wavegate-gate"),
 		Log:      mgr.GetLogger().WithName("gate"),
-	}, nil
+	}
+	if opts.Hub != nil {
+		h.Stale = func() error { return opts.Hub.Stale(opts.Region) }
+	}
+	return h, nil
+}
+
+// AgentControllers registers what an agent runs besides its webhooks (which
+// Webhooks registers, as on a hub): the connection to its hub and, on the
+// leader, the controller that keeps the gate's delete-automation identities
+// current from the hub's AutomationPolicies. An agent runs no rollout,
+// Region, Freeze or AutomationPolicy controller: those run on the hub.
+func AgentControllers(mgr ctrl.Manager, opts Options) error {
+	opts = opts.withDefaults()
+	if opts.Hub == nil || opts.Region == "" {
+		return errors.New("an agent needs its hub (--hub-kubeconfig) and its region (--region)")
+	}
+	if err := mgr.Add(opts.Hub); err != nil {
+		return err
+	}
+	ai := &webhook.AutomationIdentities{Reader: mgr.GetCache(), Client: mgr.GetClient(), Name: opts.GateConfiguration, Policies: opts.Hub.GetCache()}
+	if err := ai.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("failed to set up the delete-automation identities of the gate: %w", err)
+	}
+	return nil
 }
 
 // ServeGate registers g on srv at the gate's path, as the manager serves it,

@@ -59,6 +59,15 @@ func (f *Feed) Track(synced func() bool) {
 // WatchAll feeds ix with Regions, WavePlans, Freezes, ConfigRollouts,
 // AutomationPolicies, ChangeRecords and Namespace region labels.
 func (f *Feed) WatchAll(ctx context.Context, c cache.Cache, ix *Index) error {
+	if err := f.WatchInventory(ctx, c, ix); err != nil {
+		return err
+	}
+	return f.WatchNamespaces(ctx, c, ix)
+}
+
+// WatchInventory feeds the index with Wavegate's own kinds from c: the
+// cluster's own cache, or an agent's hub.
+func (f *Feed) WatchInventory(ctx context.Context, c cache.Cache, ix *Index) error {
 	return f.watchEach(ctx, c,
 		watch(&wavegatev1alpha1.Region{}, ix.SetRegion, ix.DeleteRegion),
 		watch(&wavegatev1alpha1.WavePlan{}, ix.SetWavePlan, ix.DeleteWavePlan),
@@ -66,9 +75,32 @@ func (f *Feed) WatchAll(ctx context.Context, c cache.Cache, ix *Index) error {
 		watch(&wavegatev1alpha1.ConfigRollout{}, ix.SetConfigRollout, ix.DeleteConfigRollout),
 		watch(&wavegatev1alpha1.AutomationPolicy{}, ix.SetAutomationPolicy, ix.DeleteAutomationPolicy),
 		watch(&wavegatev1alpha1.ChangeRecord{}, ix.SetChangeRecord, ix.DeleteChangeRecord),
-		watch(regions.Namespace(), func(ns *metav1.PartialObjectMetadata) { ix.SetNamespace(ns.Name, ns.Labels) }, ix.DeleteNamespace),
 	)
 }
+
+// WatchNamespaces feeds the index with the Namespaces' region labels.
+func (f *Feed) WatchNamespaces(ctx context.Context, c cache.Cache, ix *Index) error {
+	return f.watchEach(ctx, c,
+		watch(regions.Namespace(), func(ns *metav1.PartialObjectMetadata) { ix.SetNamespace(ns.Name, ns.Labels) }, ix.DeleteNamespace))
+}
+
+// WatchLocalFreezes feeds the index with the Freezes of an agent's own
+// cluster, beside its hub's: a Freeze created there (wavegate pause
+// --context <regional>) stops changes even while the hub is unreachable.
+// They are indexed as local/<name>, so they never replace a hub Freeze of
+// the same name.
+func (f *Feed) WatchLocalFreezes(ctx context.Context, c cache.Cache, ix *Index) error {
+	return f.watchEach(ctx, c, watch(&wavegatev1alpha1.Freeze{},
+		func(frz *wavegatev1alpha1.Freeze) {
+			local := frz.DeepCopy()
+			local.Name = LocalFreezeName(frz.Name)
+			ix.SetFreeze(local)
+		},
+		func(name string) { ix.DeleteFreeze(LocalFreezeName(name)) }))
+}
+
+// LocalFreezeName is how an agent names a Freeze of its own cluster.
+func LocalFreezeName(name string) string { return "local/" + name }
 
 // watcher binds one kind to the Index's setter and deleter.
 type watcher struct {

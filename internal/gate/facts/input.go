@@ -44,6 +44,10 @@ type Builder struct {
 	// be seen (Index.Unseen); otherwise the delete is admitted with a
 	// warning naming those kinds.
 	DenyUnseen bool
+	// DefaultRegion is an agent's region: a namespaced object of its
+	// cluster whose own and whose Namespace's labels name no region
+	// belongs to it. Empty on a hub, where such an object is in no region.
+	DefaultRegion string
 }
 
 // Input is the policy input of one request, and apart from it (Record) what
@@ -324,7 +328,10 @@ func (b *Builder) regionOf(req *Request, o *Object) string {
 	if req.NamespaceLabels != nil {
 		nsRegion = regions.Label(req.NamespaceLabels)
 	}
-	return regions.Resolve(own, nsRegion)
+	if r := regions.Resolve(own, nsRegion); r != "" || req.Namespace == "" || req.IsNamespace() {
+		return r
+	}
+	return b.DefaultRegion
 }
 
 func (in *Input) targetsAll() bool {

@@ -53,6 +53,8 @@ const (
 	WebhookDeleteAutomation     = "delete-automation.gate.wavegate.io"
 	WebhookProtectionUnknown    = "protection-unknown.gate.wavegate.io"
 	WebhookProtectionLowered    = "protection-lowered.gate.wavegate.io"
+	WebhookAgentRegion          = "agent-region.gate.wavegate.io"
+	WebhookAgentDelete          = "agent-delete.gate.wavegate.io"
 	AutomationConditionName     = "automation-identities"
 	kubernetesControllersName   = "not-kubernetes-controllers"
 	finalizingConditionName     = "not-finalizing"
@@ -81,6 +83,10 @@ type Options struct {
 	// AutomationPolicies; nil until Wavegate has read them, when every delete
 	// is sent to the gate (fail closed).
 	Automation *Automation
+	// Agent is the configuration of an agent's cluster, where every
+	// namespaced object that names no region belongs to the agent's region:
+	// its creates, updates and deletes are gated too.
+	Agent bool
 }
 
 // Configuration returns the gate's webhook configuration.
@@ -101,53 +107,75 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 	notNamespaces := condition("not-namespaces", "!(request.resource.group == '' && request.resource.resource == 'namespaces')")
 	deniable := condition(deniableDeleteConditionName, deniableDelete)
 	notDeniable := condition("not-"+deniableDeleteConditionName, "!"+deniableDelete)
+	namespaced := condition("namespaced", "has(request.namespace) && request.namespace != ''")
+	webhooks := []admissionregistrationv1.ValidatingWebhook{
+		// Objects with their own region label; the selector matches when
+		// the old or the new object has it, so removing the label is gated.
+		o.webhook(WebhookRegionLabel, createUpdate, rule("*", every),
+			&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists}}},
+			o.namespaces(), notFinalizing),
+		// Objects in a Namespace with a region label (and no label of their
+		// own). The namespace selector does not filter cluster-scoped
+		// objects, so the condition keeps them out.
+		o.webhook(WebhookRegionNamespace, createUpdate, rule("*", every), nil,
+			o.namespaces(regionNamespace), namespaced,
+			condition("no-own-region-label", notOwnLabel), notFinalizing),
+		// Objects annotated with several regions, or with requires.
+		o.webhook(WebhookRegionAnnotation, createUpdate, rule("*", every), nil, o.namespaces(),
+			condition("annotated", fmt.Sprintf("%s || %s", annotated("object"), annotated("oldObject"))),
+			condition("no-own-region-label", notOwnLabel), notFinalizing),
+		// Scaling anything in a Namespace with a region label.
+		o.webhook(WebhookScaleNamespace, update, rule("*", scale), nil, o.namespaces(regionNamespace)),
+		// Scaling a workload elsewhere: the Scale object carries no labels,
+		// so the gate looks the workload's region label up itself.
+		o.webhook(WebhookScale, update, rule(ScaledWorkloadsGroup, workloadScale), nil, o.namespaces(noRegionNamespace)),
+		// Deletes of objects that name a region or are protected.
+		o.webhook(WebhookDelete, deleteOnly, rule("*", every), nil, o.namespaces(), notNamespaces, deniable),
+		// Deletes of other objects in a Namespace with a region label.
+		o.webhook(WebhookDeleteNamespace, deleteOnly, rule("*", every), nil, o.namespaces(regionNamespace),
+			namespaced, notNamespaces, notDeniable),
+		// Deletes of Namespaces: they may hold protected objects.
+		o.webhook(WebhookDeleteNamespaceKind, deleteOnly, rule("", []string{"namespaces"}), nil, o.namespaces()),
+		// Deletes of anything else by delete automation, whose identities
+		// the AutomationPolicies name; Wavegate keeps this condition current.
+		o.webhook(WebhookDeleteAutomation, deleteOnly, rule("*", every), nil, o.namespaces(noRegionNamespace),
+			notNamespaces, notDeniable, condition(AutomationConditionName, o.Automation.Condition())),
+		// Creates and updates that no region entry sends (so no request
+		// is judged twice), of objects whose protection value is neither
+		// protected nor deletable: the gate warns about the typo.
+		o.webhook(WebhookProtectionUnknown, createUpdate, rule("*", every), nil, o.namespaces(noRegionNamespace),
+			notRegional, condition("protection-unknown", protectionUnknown), notFinalizing),
+		// The same for delete automation lowering an object's protection
+		// (to deletable, or to untagged from protected): the gate denies.
+		o.webhook(WebhookProtectionLowered, update, rule("*", every), nil, o.namespaces(noRegionNamespace),
+			notRegional, condition("protection-lowered", protectionLowered), notFinalizing,
+			condition(AutomationConditionName, o.Automation.Condition())),
+	}
+	if o.Agent {
+		// The agent entries send every namespaced request outside a region;
+		// the entries that would send some of them as well keep to the rest,
+		// so no request is judged (and recorded) twice.
+		for i := range webhooks {
+			switch webhooks[i].Name {
+			case WebhookDeleteAutomation, WebhookProtectionUnknown, WebhookProtectionLowered:
+				webhooks[i].MatchConditions = append(webhooks[i].MatchConditions,
+					condition("not-agent-namespaced", "!has(request.namespace) || request.namespace == ''"))
+			}
+		}
+		webhooks = append(webhooks,
+			// Creates and updates of namespaced objects that name no region
+			// by label or annotation: on an agent's cluster they are the
+			// agent's region's.
+			o.webhook(WebhookAgentRegion, createUpdate, rule("*", every), nil, o.namespaces(noRegionNamespace),
+				namespaced, notRegional, notFinalizing),
+			// Deletes of the same objects (protected ones go to delete.gate).
+			o.webhook(WebhookAgentDelete, deleteOnly, rule("*", every), nil, o.namespaces(noRegionNamespace),
+				namespaced, notNamespaces, notDeniable))
+	}
 	return &admissionregistrationv1.ValidatingWebhookConfiguration{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingWebhookConfiguration"},
 		ObjectMeta: metav1.ObjectMeta{Name: Name},
-		Webhooks: []admissionregistrationv1.ValidatingWebhook{
-			// Objects with their own region label; the selector matches when
-			// the old or the new object has it, so removing the label is gated.
-			o.webhook(WebhookRegionLabel, createUpdate, rule("*", every),
-				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists}}},
-				o.namespaces(), notFinalizing),
-			// Objects in a Namespace with a region label (and no label of their
-			// own). The namespace selector does not filter cluster-scoped
-			// objects, so the condition keeps them out.
-			o.webhook(WebhookRegionNamespace, createUpdate, rule("*", every), nil,
-				o.namespaces(regionNamespace),
-				condition("namespaced", "has(request.namespace) && request.namespace != ''"),
-				condition("no-own-region-label", notOwnLabel), notFinalizing),
-			// Objects annotated with several regions, or with requires.
-			o.webhook(WebhookRegionAnnotation, createUpdate, rule("*", every), nil, o.namespaces(),
-				condition("annotated", fmt.Sprintf("%s || %s", annotated("object"), annotated("oldObject"))),
-				condition("no-own-region-label", notOwnLabel), notFinalizing),
-			// Scaling anything in a Namespace with a region label.
-			o.webhook(WebhookScaleNamespace, update, rule("*", scale), nil, o.namespaces(regionNamespace)),
-			// Scaling a workload elsewhere: the Scale object carries no labels,
-			// so the gate looks the workload's region label up itself.
-			o.webhook(WebhookScale, update, rule(ScaledWorkloadsGroup, workloadScale), nil, o.namespaces(noRegionNamespace)),
-			// Deletes of objects that name a region or are protected.
-			o.webhook(WebhookDelete, deleteOnly, rule("*", every), nil, o.namespaces(), notNamespaces, deniable),
-			// Deletes of other objects in a Namespace with a region label.
-			o.webhook(WebhookDeleteNamespace, deleteOnly, rule("*", every), nil, o.namespaces(regionNamespace),
-				condition("namespaced", "has(request.namespace) && request.namespace != ''"), notNamespaces, notDeniable),
-			// Deletes of Namespaces: they may hold protected objects.
-			o.webhook(WebhookDeleteNamespaceKind, deleteOnly, rule("", []string{"namespaces"}), nil, o.namespaces()),
-			// Deletes of anything else by delete automation, whose identities
-			// the AutomationPolicies name; Wavegate keeps this condition current.
-			o.webhook(WebhookDeleteAutomation, deleteOnly, rule("*", every), nil, o.namespaces(noRegionNamespace),
-				notNamespaces, notDeniable, condition(AutomationConditionName, o.Automation.Condition())),
-			// Creates and updates that no region entry sends (so no request
-			// is judged twice), of objects whose protection value is neither
-			// protected nor deletable: the gate warns about the typo.
-			o.webhook(WebhookProtectionUnknown, createUpdate, rule("*", every), nil, o.namespaces(noRegionNamespace),
-				notRegional, condition("protection-unknown", protectionUnknown), notFinalizing),
-			// The same for delete automation lowering an object's protection
-			// (to deletable, or to untagged from protected): the gate denies.
-			o.webhook(WebhookProtectionLowered, update, rule("*", every), nil, o.namespaces(noRegionNamespace),
-				notRegional, condition("protection-lowered", protectionLowered), notFinalizing,
-				condition(AutomationConditionName, o.Automation.Condition())),
-		},
+		Webhooks:   webhooks,
 	}
 }
 

@@ -281,3 +281,51 @@ func TestProtectionTyposAndAutomationLoweringProtectionReachTheGateOnce(t *testi
 		})
 	}
 }
+
+// TestOnAnAgentsClusterEveryNamespacedChangeReachesTheGateOnce: on an
+// agent's cluster an object that names no region is the agent's region's,
+// so its creates, updates and deletes are gated, each by one entry only (a
+// request judged twice would be recorded twice).
+func TestOnAnAgentsClusterEveryNamespacedChangeReachesTheGateOnce(t *testing.T) {
+	const bot = "system:serviceaccount:auto:cleaner"
+	automation := &Automation{Users: []string{bot}}
+	plain := object(nil, nil)
+	typo := object(map[string]string{"wavegate.io/protection": "Protected"}, nil)
+	protected := object(map[string]string{"wavegate.io/protection": "protected"}, nil)
+	deletable := object(map[string]string{"wavegate.io/protection": "deletable"}, nil)
+	req := func(op, user string, obj, old map[string]any) Request {
+		return Request{Operation: op, Version: "v1", Resource: "configmaps", Namespace: "app", Name: "x", User: user, Object: obj, OldObject: old}
+	}
+	cases := []struct {
+		name       string
+		a          Request
+		agent, hub int
+	}{
+		{name: "a create", a: req("CREATE", "alice", plain, nil), agent: 1, hub: 0},
+		{name: "an update", a: req("UPDATE", "alice", plain, plain), agent: 1, hub: 0},
+		{name: "a create with a protection typo", a: req("CREATE", "alice", typo, nil), agent: 1, hub: 1},
+		{name: "automation lowering protection", a: req("UPDATE", bot, deletable, protected), agent: 1, hub: 1},
+		{name: "a human's delete", a: req("DELETE", "alice", nil, plain), agent: 1, hub: 0},
+		{name: "automation's delete", a: req("DELETE", bot, nil, plain), agent: 1, hub: 1},
+		{name: "a delete of a protected object", a: req("DELETE", "alice", nil, protected), agent: 1, hub: 1},
+		{name: "a Kubernetes controller's update", a: req("UPDATE", "system:kube-controller-manager", plain, plain), agent: 0, hub: 0},
+	}
+	count := func(cfg *admissionregistrationv1.ValidatingWebhookConfiguration, r Request) int {
+		n := 0
+		for i := range cfg.Webhooks {
+			if matchesWebhook(&cfg.Webhooks[i], r) {
+				n++
+			}
+		}
+		return n
+	}
+	agent := Configuration(Options{Namespace: "wavegate-system", Automation: automation, Agent: true})
+	hub := Configuration(Options{Namespace: "wavegate-system", Automation: automation})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			g.Expect(count(agent, tc.a)).To(Equal(tc.agent), "on an agent's cluster")
+			g.Expect(count(hub, tc.a)).To(Equal(tc.hub), "on a hub")
+		})
+	}
+}

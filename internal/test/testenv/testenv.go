@@ -37,8 +37,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -97,6 +99,24 @@ func Start(setups ...Setup) (*Env, error) {
 
 // StartWithLogger is Start with the logger controller-runtime uses.
 func StartWithLogger(logger logr.Logger, setups ...Setup) (*Env, error) {
+	return start(logger, []string{filepath.Join(RepoRoot(), "config", "webhook")}, setups)
+}
+
+// StartAgentCluster is Start for a regional cluster whose gate is an agent:
+// the webhook configuration installed is the agent's (config/agent).
+func StartAgentCluster(setups ...Setup) (*Env, error) {
+	logger, err := logging.New(logging.FormatConsole, "error")
+	if err != nil {
+		return nil, err
+	}
+	root := RepoRoot()
+	return start(logger, []string{
+		filepath.Join(root, "config", "webhook", "manifests.yaml"),
+		filepath.Join(root, "config", "agent", "gate.yaml"),
+	}, setups)
+}
+
+func start(logger logr.Logger, webhookPaths []string, setups []Setup) (*Env, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run the integration tests with 'make test', " +
 			"which builds kube-apiserver and etcd into bin/k8s and points KUBEBUILDER_ASSETS at them")
@@ -107,9 +127,7 @@ func StartWithLogger(logger logr.Logger, setups ...Setup) (*Env, error) {
 	e.env = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
-		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join(root, "config", "webhook")},
-		},
+		WebhookInstallOptions: envtest.WebhookInstallOptions{Paths: webhookPaths},
 	}
 	cfg, err := e.env.Start()
 	if err != nil {
@@ -147,6 +165,8 @@ func (e *Env) startManager(setups []Setup) error {
 		Scheme:                 e.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		// Several managers (a hub's and its agents') may run in one process.
+		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir,
 		}),
