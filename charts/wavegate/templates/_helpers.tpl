@@ -15,6 +15,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 wavegate-gate,wavegate-validating-webhook-configuration
 {{- end }}
 
+{{/* hub or agent; an agent must name its region. */}}
+{{- define "wavegate.mode" -}}
+{{- if not (has .Values.mode (list "hub" "agent")) -}}
+{{- fail (printf "mode: %q is neither hub nor agent" .Values.mode) -}}
+{{- end -}}
+{{- if and (eq .Values.mode "agent") (not .Values.agent.region) -}}
+{{- fail "mode agent needs agent.region: the region this cluster is, such as --set agent.region=eastus" -}}
+{{- end -}}
+{{- .Values.mode -}}
+{{- end }}
+
 {{/* Non-empty when the webhook server authenticates the API server by client certificate. */}}
 {{- define "wavegate.clientCA" -}}
 {{- if and .Values.webhook.clientCA.secretName .Values.webhook.clientCA.configMapName -}}

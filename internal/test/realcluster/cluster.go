@@ -215,6 +215,17 @@ func (c *Cluster) connect(ctx context.Context) error {
 	return err
 }
 
+// Stop stops the cluster's processes (an outage of its control plane); its
+// state stays, for Start.
+func (c *Cluster) Stop(ctx context.Context) error {
+	return c.kwokctl(ctx, "stop", "cluster", "--name", c.Name)
+}
+
+// Start starts a stopped cluster again.
+func (c *Cluster) Start(ctx context.Context) error {
+	return c.kwokctl(ctx, "start", "cluster", "--name", c.Name)
+}
+
 // Delete stops the cluster and removes its state.
 func (c *Cluster) Delete(ctx context.Context) error {
 	return c.kwokctl(ctx, "delete", "cluster", "--name", c.Name)

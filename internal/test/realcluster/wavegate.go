@@ -75,6 +75,18 @@ type Wavegate struct {
 // that run as the chart's ServiceAccount. It returns once every replica is
 // ready. Manager logs go to files under the cluster's Dir.
 func Install(ctx context.Context, c *Cluster, bins Binaries, replicas int, out io.Writer, set ...string) (*Wavegate, error) {
+	return install(ctx, c, bins, replicas, out, nil, set)
+}
+
+// InstallAgent is Install with the chart in agent mode for region: the
+// manager processes reach their hub with the kubeconfig file hubKubeconfig
+// (where the chart would mount the Secret).
+func InstallAgent(ctx context.Context, c *Cluster, bins Binaries, replicas int, out io.Writer, region, hubKubeconfig string, set ...string) (*Wavegate, error) {
+	set = append([]string{"mode=agent", "agent.region=" + region}, set...)
+	return install(ctx, c, bins, replicas, out, []string{"--hub-kubeconfig=" + hubKubeconfig}, set)
+}
+
+func install(ctx context.Context, c *Cluster, bins Binaries, replicas int, out io.Writer, extra, set []string) (*Wavegate, error) {
 	// The API server presents a client certificate to webhooks (see Create):
 	// install with the chart's client CA option, as a user would.
 	set = append([]string{"webhook.clientCA.secretName=" + ClientCASecret}, set...)
@@ -97,7 +109,7 @@ func Install(ctx context.Context, c *Cluster, bins Binaries, replicas int, out i
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	w := &Wavegate{Chart: chart, Service: svc, cluster: c, bins: bins, args: args, out: out, cancel: cancel}
+	w := &Wavegate{Chart: chart, Service: svc, cluster: c, bins: bins, args: append(args, extra...), out: out, cancel: cancel}
 	go svc.Run(runCtx)
 	if w.Kubeconfig, err = c.ServiceAccountKubeconfig(ctx, Namespace, ServiceAccount, filepath.Join(c.Dir, "manager.kubeconfig")); err != nil {
 		cancel()

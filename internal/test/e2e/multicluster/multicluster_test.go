@@ -1,0 +1,263 @@
+//go:build e2e
+
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package multicluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// configMap creates app/name in a regional cluster as change id, as the
+// cluster's administrator.
+func configMap(ctx context.Context, region, name, id string) error {
+	return env.regional[region].Client.Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: name, Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: id}},
+		Data:       map[string]string{"id": id},
+	})
+}
+
+// appNamespaces creates the namespace app in every regional cluster once
+// each agent judges.
+func appNamespaces(t *testing.T) {
+	g := NewWithT(t)
+	for _, r := range regions {
+		g.Eventually(func() error {
+			err := env.regional[r].Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+				Name: "app", Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "namespace-app-" + r}}})
+			return client.IgnoreAlreadyExists(err)
+		}, 2*time.Minute).Should(Succeed(), "the agent of %s never admitted the namespace", r)
+	}
+}
+
+func deployment(region, version string) *appsv1.Deployment {
+	labels := map[string]string{"app": "web"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web",
+			Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "web-" + region}},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web", wavegatev1alpha1.LabelVersion: version}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.com/web:" + version}}},
+			},
+		},
+	}
+}
+
+func rollout(name, plan, version string) *wavegatev1alpha1.ConfigRollout {
+	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{
+		"metadata": map[string]any{"labels": map[string]any{wavegatev1alpha1.LabelVersion: version}},
+		"spec":     map[string]any{"containers": []any{map[string]any{"name": "web", "image": "example.com/web:" + version}}},
+	}}})
+	ro := &wavegatev1alpha1.ConfigRollout{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	ro.Spec.Version = version
+	ro.Spec.PlanRef = plan
+	ro.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "app", Name: "web"}
+	ro.Spec.Patch = apiextensionsv1.JSON{Raw: patch}
+	return ro
+}
+
+func hubRollout(g Gomega, name string) *wavegatev1alpha1.ConfigRollout {
+	ro := &wavegatev1alpha1.ConfigRollout{}
+	g.Expect(env.hub.Client.Get(context.Background(), client.ObjectKey{Name: name}, ro)).To(Succeed())
+	return ro
+}
+
+func regionStatus(ro *wavegatev1alpha1.ConfigRollout, region string) wavegatev1alpha1.RolloutRegionStatus {
+	for _, rs := range ro.Status.Regions {
+		if rs.Name == region {
+			return rs
+		}
+	}
+	return wavegatev1alpha1.RolloutRegionStatus{}
+}
+
+func TestEveryRegionalClusterIsConnected(t *testing.T) {
+	g := NewWithT(t)
+	g.Eventually(func(g Gomega) {
+		for _, r := range regions {
+			rg := &wavegatev1alpha1.Region{}
+			g.Expect(env.hub.Client.Get(context.Background(), client.ObjectKey{Name: r}, rg)).To(Succeed())
+			c := meta(rg.Status.Conditions, wavegatev1alpha1.ConditionConnected)
+			g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", r, c.Message)
+			g.Expect(rg.Status.Cluster.ServerVersion).NotTo(BeEmpty())
+		}
+	}, time.Minute).Should(Succeed())
+}
+
+func meta(conds []metav1.Condition, t string) metav1.Condition {
+	for _, c := range conds {
+		if c.Type == t {
+			return c
+		}
+	}
+	return metav1.Condition{}
+}
+
+func TestARolloutMovesDeploymentsInTwoClustersWaveByWaveAndAPinBlocksIt(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	appNamespaces(t)
+	plan := &wavegatev1alpha1.WavePlan{ObjectMeta: metav1.ObjectMeta{Name: "clusters"}}
+	plan.Spec.MinBakeTime = &metav1.Duration{Duration: time.Second}
+	for i, r := range regions {
+		plan.Spec.Waves = append(plan.Spec.Waves, wavegatev1alpha1.Wave{Name: fmt.Sprintf("w%d", i+1), Regions: []string{r}, BakeTime: metav1.Duration{Duration: 3 * time.Second}})
+	}
+	g.Expect(env.hub.Client.Create(ctx, plan)).To(Succeed())
+	for _, r := range regions {
+		g.Eventually(func() error {
+			return client.IgnoreAlreadyExists(env.regional[r].Client.Create(ctx, deployment(r, "1.0.0")))
+		}, time.Minute).Should(Succeed())
+	}
+
+	g.Expect(env.hub.Client.Create(ctx, rollout("web-2", "clusters", "2.0.0"))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ro := hubRollout(g, "web-2")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseComplete), "%+v", ro.Status.Conditions)
+	}, 3*time.Minute).Should(Succeed())
+	ro := hubRollout(g, "web-2")
+	east, west := regionStatus(ro, "eastus"), regionStatus(ro, "westus")
+	g.Expect(east.ConvergedAt).NotTo(BeNil())
+	g.Expect(west.AppliedAt).NotTo(BeNil())
+	g.Expect(west.AppliedAt.Sub(east.ConvergedAt.Time)).To(BeNumerically(">=", 3*time.Second), "westus was patched before eastus baked")
+	for _, r := range regions {
+		d := &appsv1.Deployment{}
+		g.Expect(env.regional[r].Client.Get(ctx, client.ObjectKey{Namespace: "app", Name: "web"}, d)).To(Succeed())
+		g.Expect(d.Spec.Template.Labels[wavegatev1alpha1.LabelVersion]).To(Equal("2.0.0"), "in %s", r)
+		g.Expect(d.Status.UpdatedReplicas).To(BeEquivalentTo(1), "the Deployment in %s rolled out on its fake node", r)
+	}
+
+	// A pin in westus: the next rollout stops there, and says so.
+	d := &appsv1.Deployment{}
+	g.Expect(env.regional["westus"].Client.Get(ctx, client.ObjectKey{Namespace: "app", Name: "web"}, d)).To(Succeed())
+	d.Annotations[wavegatev1alpha1.AnnotationPinnedVersion] = "2.0.0"
+	d.Annotations[wavegatev1alpha1.AnnotationPinReason] = "key rotation hold"
+	g.Eventually(func() error { return env.regional["westus"].Client.Update(ctx, d) }, time.Minute).Should(Succeed())
+	g.Expect(env.hub.Client.Create(ctx, rollout("web-3", "clusters", "3.0.0"))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ro := hubRollout(g, "web-3")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBlocked))
+		g.Expect(meta(ro.Status.Conditions, wavegatev1alpha1.ConditionBlocked).Reason).To(Equal(wavegatev1alpha1.ReasonPinnedBuild))
+		g.Expect(regionStatus(ro, "westus").State).To(Equal(wavegatev1alpha1.RegionPinned))
+	}, 3*time.Minute).Should(Succeed())
+}
+
+func TestAFreezeInTheHubStopsARegionalCluster(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	appNamespaces(t)
+	frz := &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: "stop-eastus"}}
+	frz.Spec.Regions, frz.Spec.Reason = []string{"eastus"}, "e2e: a freeze from the hub"
+	g.Expect(env.hub.Client.Create(ctx, frz)).To(Succeed())
+	created := time.Now()
+	var denial error
+	for i := 0; denial == nil; i++ {
+		denial = configMap(ctx, "eastus", fmt.Sprintf("freeze-%d", i), fmt.Sprintf("freeze-%d", i))
+		g.Expect(time.Since(created)).To(BeNumerically("<", time.Minute), "the hub's Freeze never reached the agent")
+	}
+	logf("a Freeze in the hub to the first denial in eastus's cluster: %s", time.Since(created).Round(time.Millisecond))
+	g.Expect(denial).To(MatchError(ContainSubstring("[wavegate:freeze]")))
+	g.Expect(configMap(ctx, "westus", "not-frozen", "not-frozen")).To(Succeed())
+	g.Expect(env.hub.Client.Delete(ctx, frz)).To(Succeed())
+	g.Eventually(func() error { return configMap(ctx, "eastus", "thawed", "thawed") }, time.Minute).Should(Succeed())
+}
+
+func TestTheSameChangeInASecondClusterInsideTheBakeIsDenied(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	appNamespaces(t)
+	plan := &wavegatev1alpha1.WavePlan{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+	plan.Spec.Waves = []wavegatev1alpha1.Wave{
+		{Name: "first", Regions: []string{"eastus"}, BakeTime: metav1.Duration{Duration: time.Hour}},
+		{Name: "second", Regions: []string{"westus"}, BakeTime: metav1.Duration{Duration: time.Hour}},
+	}
+	g.Expect(client.IgnoreAlreadyExists(env.hub.Client.Create(ctx, plan))).To(Succeed())
+	g.Eventually(func() error { return configMap(ctx, "eastus", "velocity", "velocity-1") }, time.Minute).Should(Succeed())
+	g.Expect(configMap(ctx, "westus", "velocity", "velocity-1")).To(MatchError(And(
+		ContainSubstring("[wavegate:change-velocity] change velocity-1"), ContainSubstring("reached eastus"))))
+}
+
+func TestARegionWhoseKubeconfigIsMissingIsNotConnectedAndItsRolloutsAreBlocked(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	rg := &wavegatev1alpha1.Region{ObjectMeta: metav1.ObjectMeta{Name: "nowhere"}}
+	rg.Spec.Cluster = &wavegatev1alpha1.RegionCluster{KubeconfigSecretRef: wavegatev1alpha1.SecretKeyRef{Namespace: "wavegate-system", Name: "region-nowhere"}}
+	g.Expect(env.hub.Client.Create(ctx, rg)).To(Succeed())
+	plan := &wavegatev1alpha1.WavePlan{ObjectMeta: metav1.ObjectMeta{Name: "nowhere"}}
+	plan.Spec.Waves = []wavegatev1alpha1.Wave{{Name: "only", Regions: []string{"nowhere"}, BakeTime: metav1.Duration{Duration: time.Hour}}}
+	g.Expect(env.hub.Client.Create(ctx, plan)).To(Succeed())
+	g.Expect(env.hub.Client.Create(ctx, rollout("nowhere", "nowhere", "9.0.0"))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := &wavegatev1alpha1.Region{}
+		g.Expect(env.hub.Client.Get(ctx, client.ObjectKey{Name: "nowhere"}, got)).To(Succeed())
+		c := meta(got.Status.Conditions, wavegatev1alpha1.ConditionConnected)
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Reason).To(Equal(wavegatev1alpha1.ReasonKubeconfigNotFound))
+		ro := hubRollout(g, "nowhere")
+		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBlocked))
+		g.Expect(meta(ro.Status.Conditions, wavegatev1alpha1.ConditionBlocked).Reason).To(Equal(wavegatev1alpha1.ReasonClusterNotConnected))
+	}, time.Minute).Should(Succeed())
+}
+
+// Last: it stops the hub.
+func TestZHubDownAgentsJudgeFromCacheThenDenyAndRecover(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	appNamespaces(t)
+	g.Eventually(func() error { return configMap(ctx, "eastus", "outage-velocity", "outage-1") }, time.Minute).Should(Succeed())
+
+	g.Expect(env.hub.Stop(ctx)).To(Succeed())
+	stopped := time.Now()
+	logf("hub stopped")
+	// Within the bound: the cached state still judges (the hub's record of
+	// outage-1 in eastus denies it in westus), and a Freeze of the regional
+	// cluster itself applies.
+	g.Expect(configMap(ctx, "westus", "outage-velocity", "outage-1")).To(MatchError(ContainSubstring("[wavegate:change-velocity]")))
+	local := &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: "local-stop"}}
+	local.Spec.Regions, local.Spec.Reason = []string{wavegatev1alpha1.AllRegions}, "e2e: wavegate pause in the regional cluster"
+	g.Expect(env.regional["eastus"].Client.Create(ctx, local)).To(Succeed())
+	g.Eventually(func() error { return configMap(ctx, "eastus", "during-outage", "during-outage") }, 10*time.Second).
+		Should(MatchError(ContainSubstring("[wavegate:freeze]")))
+	g.Expect(time.Since(stopped)).To(BeNumerically("<", staleness), "the cached-state checks ran past the staleness bound")
+
+	// Past the bound: denied, saying why.
+	g.Eventually(func() error { return configMap(ctx, "westus", "past-bound", "past-bound") }, 3*staleness).
+		Should(MatchError(ContainSubstring("[wavegate:hub-unreachable]")))
+	g.Expect(env.regional["eastus"].Client.Delete(ctx, local)).To(Succeed())
+
+	g.Expect(env.hub.Start(ctx)).To(Succeed())
+	logf("hub started again")
+	for _, r := range regions {
+		g.Eventually(func() error { return configMap(ctx, r, "recovered", "recovered-"+r) }, 2*time.Minute).Should(Succeed(), "%s did not recover", r)
+	}
+}
