@@ -25,6 +25,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -116,10 +117,36 @@ func (st *state) print(o *options) error {
 
 	rows = nil
 	for _, g := range st.Regions {
-		rows = append(rows, []string{g.Name, dash(g.Spec.PairedRegion), dash(g.Spec.Cloud), frozenBy(st.Freezes, g.Name)})
+		rows = append(rows, []string{g.Name, dash(g.Spec.PairedRegion), dash(g.Spec.Cloud), frozenBy(st.Freezes, g.Name), cluster(&g)})
 	}
-	section("REGIONS", "NAME\tPAIR\tCLOUD\tFROZEN BY", rows)
+	section("REGIONS", "NAME\tPAIR\tCLOUD\tFROZEN BY\tCLUSTER", rows)
 	return w.Flush()
+}
+
+// cluster says whether the hub reaches a region that is a cluster of its
+// own: "connected v1.37.2 (last contact 2026-…Z)", or why not. "-" for a
+// region of this cluster (by label).
+func cluster(g *wavegatev1alpha1.Region) string {
+	if g.Spec.Cluster == nil {
+		return "-"
+	}
+	c := meta.FindStatusCondition(g.Status.Conditions, wavegatev1alpha1.ConditionConnected)
+	switch {
+	case c == nil:
+		return "not probed yet"
+	case c.Status != metav1.ConditionTrue:
+		return "NOT CONNECTED " + c.Reason + ": " + c.Message
+	}
+	out := "connected"
+	if cs := g.Status.Cluster; cs != nil {
+		if cs.ServerVersion != "" {
+			out += " " + cs.ServerVersion
+		}
+		if cs.LastContact != nil {
+			out += " (last contact " + cs.LastContact.UTC().Format("2006-01-02T15:04:05Z") + ")"
+		}
+	}
+	return out
 }
 
 // blockers is what holds a rollout: the reason and message of its Stalled

@@ -18,6 +18,7 @@ package cli
 
 import (
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -56,6 +57,40 @@ func TestBlockers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ro := &wavegatev1alpha1.ConfigRollout{Status: wavegatev1alpha1.ConfigRolloutStatus{Conditions: tc.conds}}
 			NewWithT(t).Expect(blockers(ro)).To(Equal(tc.want))
+		})
+	}
+}
+
+func TestClusterSaysWhetherTheHubReachesARegionsCluster(t *testing.T) {
+	contact := metav1.NewTime(time.Date(2026, 11, 29, 18, 0, 0, 0, time.UTC))
+	inCluster := func(conds []metav1.Condition, st *wavegatev1alpha1.RegionClusterStatus) *wavegatev1alpha1.Region {
+		g := &wavegatev1alpha1.Region{}
+		g.Spec.Cluster = &wavegatev1alpha1.RegionCluster{KubeconfigSecretRef: wavegatev1alpha1.SecretKeyRef{Namespace: "ns", Name: "eastus"}}
+		g.Status.Conditions, g.Status.Cluster = conds, st
+		return g
+	}
+	cases := map[string]struct {
+		region *wavegatev1alpha1.Region
+		want   string
+	}{
+		"a region by label": {region: &wavegatev1alpha1.Region{}, want: "-"},
+		"not probed yet":    {region: inCluster(nil, nil), want: "not probed yet"},
+		"connected": {
+			region: inCluster([]metav1.Condition{{Type: wavegatev1alpha1.ConditionConnected, Status: metav1.ConditionTrue, Reason: wavegatev1alpha1.ReasonReachable}},
+				&wavegatev1alpha1.RegionClusterStatus{ServerVersion: "v1.37.2", LastContact: &contact}),
+			want: "connected v1.37.2 (last contact 2026-11-29T18:00:00Z)",
+		},
+		"not connected": {
+			region: inCluster([]metav1.Condition{{Type: wavegatev1alpha1.ConditionConnected, Status: metav1.ConditionFalse,
+				Reason: wavegatev1alpha1.ReasonKubeconfigNotFound, Message: "Secret ns/eastus does not exist"}}, nil),
+			want: "NOT CONNECTED KubeconfigNotFound: Secret ns/eastus does not exist",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := cluster(tc.region); got != tc.want {
+				t.Errorf("cluster() = %q, want %q", got, tc.want)
+			}
 		})
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -113,6 +114,41 @@ func TestEveryRegionalClusterIsConnected(t *testing.T) {
 			g.Expect(rg.Status.Cluster.ServerVersion).NotTo(BeEmpty())
 		}
 	}, time.Minute).Should(Succeed())
+}
+
+// wavegate runs the command line against the hub as its administrator.
+func wavegate(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, env.bins.Wavegate, append([]string{"--kubeconfig", env.hub.Kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestStatusShowsEachRegionsClusterConnectivity(t *testing.T) {
+	g := NewWithT(t)
+	g.Eventually(func(g Gomega) {
+		out, err := wavegate(context.Background(), "status")
+		g.Expect(err).NotTo(HaveOccurred(), out)
+		for _, r := range regions {
+			g.Expect(out).To(MatchRegexp(`(?m)^\s+%s\s.*connected v`, r))
+		}
+	}, time.Minute).Should(Succeed())
+}
+
+func TestPauseAllRegionsOnTheHubStopsEveryRegionalGate(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	appNamespaces(t)
+	out, err := wavegate(ctx, "pause", "--all-regions", "--reason", "e2e: stop every region")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	for _, r := range regions {
+		g.Eventually(func() error { return configMap(ctx, r, "paused", "paused-"+r) }, 10*time.Second).
+			Should(MatchError(ContainSubstring("[wavegate:freeze]")), "in %s", r)
+	}
+	out, err = wavegate(ctx, "resume", "--all")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	for _, r := range regions {
+		g.Eventually(func() error { return configMap(ctx, r, "resumed", "resumed-"+r) }, time.Minute).Should(Succeed(), "in %s", r)
+	}
 }
 
 func meta(conds []metav1.Condition, t string) metav1.Condition {
