@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -263,6 +264,36 @@ func TestARegionWhoseKubeconfigIsMissingIsNotConnectedAndItsRolloutsAreBlocked(t
 		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBlocked))
 		g.Expect(meta(ro.Status.Conditions, wavegatev1alpha1.ConditionBlocked).Reason).To(Equal(wavegatev1alpha1.ReasonClusterNotConnected))
 	}, time.Minute).Should(Succeed())
+}
+
+// TestTheAgentsExportTheirHubSyncAndMemory reads each agent's metrics: the
+// last sync with the hub is recent, and the heap and resident memory are
+// logged for docs/benchmarks.md (a measurement, not a bound).
+func TestTheAgentsExportTheirHubSyncAndMemory(t *testing.T) {
+	g := NewWithT(t)
+	for _, r := range regions {
+		replica := env.all.Agents[r].Replicas[0]
+		g.Eventually(func(g Gomega) {
+			v, ok := replica.Metric("wavegate_agent_hub_last_sync_timestamp_seconds")
+			g.Expect(ok).To(BeTrue(), "the agent of %s exports no last sync", r)
+			last, err := strconv.ParseFloat(v, 64)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(time.Since(time.Unix(int64(last), 0))).To(BeNumerically("<", staleness))
+			_, ok = replica.Metric("wavegate_agent_hub_staleness_seconds")
+			g.Expect(ok).To(BeTrue())
+		}, time.Minute).Should(Succeed())
+		heap, _ := replica.Metric("go_memstats_heap_inuse_bytes")
+		rss, _ := replica.Metric("process_resident_memory_bytes")
+		logf("agent %s: heap in use %s MiB, resident %s MiB", r, mib(heap), mib(rss))
+	}
+}
+
+func mib(bytes string) string {
+	v, err := strconv.ParseFloat(bytes, 64)
+	if err != nil {
+		return "?"
+	}
+	return strconv.FormatFloat(v/(1<<20), 'f', 1, 64)
 }
 
 // Last: it stops the hub.
