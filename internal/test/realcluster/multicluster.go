@@ -39,11 +39,11 @@ import (
 // ServiceAccount, through the kubeconfig Secret region-<region> its Region
 // names.
 type Regions struct {
-	Hub       *Cluster
-	HubWG     *Wavegate
-	Clusters  map[string]*Cluster
-	Agents    map[string]*Wavegate
-	Order     []string
+	Hub      *Cluster
+	HubWG    *Wavegate
+	Clusters map[string]*Cluster
+	Agents   map[string]*Wavegate
+	Order    []string
 }
 
 // CreateRegions creates the hub (named prefix+"hub") and a cluster per
