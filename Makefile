@@ -146,6 +146,11 @@ demo: cluster-tools prometheus build ## Run Wavegate on a real local cluster wit
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
 	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo
 
+.PHONY: demo-multicluster
+demo-multicluster: cluster-tools build ## Run a hub and two regional clusters (Wavegate in mode hub and agent), roll out across them wave by wave, pause every region from the hub, and stay up until Ctrl-C.
+	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo
+	$(REAL_CLUSTER_ENV) $(LOCALBIN)/wavegate-demo --multicluster
+
 .PHONY: dev
 dev: cluster-tools prometheus build ## Like demo, without the replays and the health gate: a real local cluster with Wavegate, Prometheus and the samples.
 	go build -o $(LOCALBIN)/wavegate-demo ./hack/demo

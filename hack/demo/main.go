@@ -25,7 +25,8 @@ limitations under the License.
 // API server returned, and (unless --health=false, as in make dev) rolls a
 // setting out with a health check that a real Prometheus answers: a region's
 // error ratio rises, and the rollout halts, reverts and freezes the region.
-// It stays up until Ctrl-C, then removes the cluster.
+// It stays up until Ctrl-C, then removes the cluster. With --multicluster it
+// runs a hub and a cluster per region instead (multicluster.go).
 package main
 
 import (
@@ -53,8 +54,15 @@ import (
 func main() {
 	replay := flag.Bool("replay", true, "Replay the four outages after the rollout (make dev sets false).")
 	health := flag.Bool("health", true, "Show a rollout that a region's error ratio halts, reverts and freezes (make dev sets false).")
+	multicluster := flag.Bool("multicluster", false, "Run a hub and a cluster per region instead (make demo-multicluster).")
 	flag.Parse()
-	if err := run(*replay, *health); err != nil {
+	var err error
+	if *multicluster {
+		err = runMulticluster()
+	} else {
+		err = run(*replay, *health)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}

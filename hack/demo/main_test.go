@@ -56,52 +56,8 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := NewWithT(t)
-	bin := filepath.Join(t.TempDir(), "wavegate-demo")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	g.Expect(err).NotTo(HaveOccurred(), string(out))
-
-	cmd := exec.Command(bin, "--replay=false")
-	cmd.Dir = testenv.RepoRoot()
-	stdout, err := cmd.StdoutPipe()
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(cmd.Start()).To(Succeed())
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	// A failing test stops the demo as Ctrl-C does, so that it removes the
-	// cluster, the manager replicas and Prometheus; Kill only when it hangs.
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(2 * time.Minute):
-			_ = cmd.Process.Kill()
-		}
-	}()
-
-	ready := make(chan struct{})
-	var mu sync.Mutex
-	var lines []string
-	go func() {
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			mu.Lock()
-			lines = append(lines, s.Text())
-			mu.Unlock()
-			t.Log(s.Text())
-			if strings.HasPrefix(s.Text(), "Press Ctrl-C to stop") {
-				close(ready)
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(5 * time.Minute):
-		t.Fatal("the demo did not print its Ready: message within 5 minutes")
-	}
-	mu.Lock()
-	output := strings.Join(lines, "\n")
-	mu.Unlock()
+	d := startDemo(t, "--replay=false")
+	output := d.output()
 	g.Expect(output).To(And(
 		ContainSubstring("wave broad-1"),
 		ContainSubstring("Blocked: PinnedBuild"),
@@ -139,13 +95,7 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	_ = resp.Body.Close()
 	g.Expect(string(body)).To(ContainSubstring(`"0.07"`))
 
-	g.Expect(cmd.Process.Signal(os.Interrupt)).To(Succeed())
-	select {
-	case <-exited:
-		g.Expect(waitErr).NotTo(HaveOccurred(), "Ctrl-C stops the demo cleanly")
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the demo did not stop within two minutes of Ctrl-C")
-	}
+	d.interrupt()
 	// The cluster is gone: its API server no longer answers.
 	short, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -154,4 +104,106 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 		_ = resp.Body.Close()
 		t.Fatal("Prometheus still answers after Ctrl-C")
 	}
+}
+
+// demoRun is a demo process that printed its Ready: message.
+type demoRun struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	waitErr error
+	mu      sync.Mutex
+	lines   []string
+}
+
+// startDemo builds and starts the demo with args and waits until it is
+// ready. A failing test stops it as Ctrl-C does, so that it removes what it
+// started; it is killed only when it hangs.
+func startDemo(t *testing.T, args ...string) *demoRun {
+	t.Helper()
+	g := NewWithT(t)
+	bin := filepath.Join(t.TempDir(), "wavegate-demo")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), string(out))
+	d := &demoRun{t: t, cmd: exec.Command(bin, args...), exited: make(chan struct{})} //nolint:gosec // the demo just built
+	d.cmd.Dir = testenv.RepoRoot()
+	stdout, err := d.cmd.StdoutPipe()
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(d.cmd.Start()).To(Succeed())
+	go func() { d.waitErr = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() {
+		_ = d.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-d.exited:
+		case <-time.After(2 * time.Minute):
+			_ = d.cmd.Process.Kill()
+		}
+	})
+	ready := make(chan struct{})
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			d.mu.Lock()
+			d.lines = append(d.lines, s.Text())
+			d.mu.Unlock()
+			t.Log(s.Text())
+			if strings.HasPrefix(s.Text(), "Press Ctrl-C to stop") {
+				close(ready)
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-d.exited:
+		t.Fatalf("the demo exited before it was ready: %v", d.waitErr)
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the demo did not print its Ready: message within 5 minutes")
+	}
+	return d
+}
+
+func (d *demoRun) output() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return strings.Join(d.lines, "\n")
+}
+
+// interrupt presses Ctrl-C and waits for a clean exit.
+func (d *demoRun) interrupt() {
+	g := NewWithT(d.t)
+	g.Expect(d.cmd.Process.Signal(os.Interrupt)).To(Succeed())
+	select {
+	case <-d.exited:
+		g.Expect(d.waitErr).NotTo(HaveOccurred(), "Ctrl-C stops the demo cleanly")
+	case <-time.After(2 * time.Minute):
+		d.t.Fatal("the demo did not stop within two minutes of Ctrl-C")
+	}
+}
+
+// TestTheMulticlusterDemoRollsOutAndPausesAcrossClusters runs what
+// `make demo-multicluster` runs: a hub and two regional clusters, a rollout
+// across them and a pause of every region from the hub; Ctrl-C removes them.
+func TestTheMulticlusterDemoRollsOutAndPausesAcrossClusters(t *testing.T) {
+	g := NewWithT(t)
+	d := startDemo(t, "--multicluster")
+	output := d.output()
+	g.Expect(output).To(And(
+		MatchRegexp(`eastus +- +- +- +connected v`),
+		MatchRegexp(`westus +- +- +- +connected v`),
+		ContainSubstring("web-2 is Complete: 2/2 regions converged"),
+		MatchRegexp(`(?s)eastus +Converged.*westus +Converged`),
+		ContainSubstring("[wavegate:freeze] region eastus is frozen by Freeze pause-"),
+		ContainSubstring("[wavegate:freeze] region westus is frozen by Freeze pause-"),
+	))
+	hub := regexp.MustCompile(`export KUBECONFIG=(\S+)`).FindStringSubmatch(output)
+	g.Expect(hub).To(HaveLen(2))
+	ctrllog.SetLogger(logr.Discard())
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(testenv.RepoRoot(), hub[1]))
+	g.Expect(err).NotTo(HaveOccurred())
+	c, err := client.New(cfg, client.Options{Scheme: testenv.NewScheme()})
+	g.Expect(err).NotTo(HaveOccurred())
+	d.interrupt()
+	short, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	g.Expect(c.List(short, &corev1.NamespaceList{})).NotTo(Succeed(), "the hub's API server still answers after Ctrl-C")
 }
