@@ -374,3 +374,40 @@ func TestTheManagerPodIsHardened(t *testing.T) {
 		g.Expect(string(out)).To(ContainSubstring("Wavegate needs Kubernetes 1.30 or newer; this cluster is v1.29.9"))
 	})
 }
+
+func TestAnAgentRenderNamesItsHubAndRegionAndGatesEveryNamespacedChange(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t, "mode=agent", "agent.region=eastus", "agent.hubStaleness=2m",
+		"agent.hubKubeconfigSecret.name=hub", "agent.hubKubeconfigSecret.key=config")
+	c := managerContainer(t, objs)
+	g.Expect(c["args"]).To(ContainElements("--hub-kubeconfig=/etc/wavegate/hub/config", "--region=eastus", "--hub-staleness=2m"))
+	g.Expect(c["volumeMounts"]).To(ContainElement(HaveKeyWithValue("mountPath", "/etc/wavegate/hub")))
+	d := find(objs, "Deployment", "wavegate-manager")
+	volumes, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "volumes")
+	g.Expect(volumes).To(ContainElement(And(HaveKeyWithValue("name", "hub-kubeconfig"), HaveKeyWithValue("secret", HaveKeyWithValue("secretName", "hub")))))
+	gate := find(objs, "ValidatingWebhookConfiguration", "wavegate-gate")
+	webhooks, _, _ := unstructured.NestedSlice(gate.Object, "webhooks")
+	g.Expect(webhooks).To(ContainElement(HaveKeyWithValue("name", "agent-region.gate.wavegate.io")))
+	g.Expect(rules(objs)).NotTo(HaveKey("ClusterRole wavegate-agent"), "the agents' role is the hub's")
+	apply(t, objs)
+
+	hub := render(t, "hub.kubeconfigNamespace=region-kubeconfigs")
+	all := rules(hub)
+	g.Expect(all).To(HaveKey("ClusterRole wavegate-agent"))
+	g.Expect(all["Role wavegate-region-kubeconfigs"]).To(ConsistOf(rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}),
+		"the hub reads kubeconfig Secrets by get, in that namespace only")
+	gate = find(hub, "ValidatingWebhookConfiguration", "wavegate-gate")
+	webhooks, _, _ = unstructured.NestedSlice(gate.Object, "webhooks")
+	g.Expect(webhooks).NotTo(ContainElement(HaveKeyWithValue("name", "agent-region.gate.wavegate.io")))
+}
+
+func TestAnAgentMustNameItsRegion(t *testing.T) {
+	bin := os.Getenv("HELM")
+	if bin == "" {
+		t.Fatal("HELM is not set: run with make test, which builds the pinned helm into bin/")
+	}
+	out, err := exec.Command(bin, "template", "wavegate", "wavegate", "--kube-version", "1.37.2", "--set", "mode=agent").CombinedOutput() //nolint:gosec // the pinned helm
+	g := NewWithT(t)
+	g.Expect(err).To(HaveOccurred())
+	g.Expect(string(out)).To(ContainSubstring("mode agent needs agent.region"))
+}
