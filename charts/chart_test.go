@@ -389,6 +389,11 @@ func TestAnAgentRenderNamesItsHubAndRegionAndGatesEveryNamespacedChange(t *testi
 	webhooks, _, _ := unstructured.NestedSlice(gate.Object, "webhooks")
 	g.Expect(webhooks).To(ContainElement(HaveKeyWithValue("name", "agent-region.gate.wavegate.io")))
 	g.Expect(rules(objs)).NotTo(HaveKey("ClusterRole wavegate-agent"), "the agents' role is the hub's")
+	g.Expect(c["args"]).To(ContainElement("--controller-user=system:serviceaccount:wavegate-system:wavegate-hub"),
+		"the hub patches this cluster's targets as wavegate-hub, the sanctioned path")
+	binding := find(objs, "ClusterRoleBinding", "wavegate-hub")
+	g.Expect(binding).NotTo(BeNil())
+	g.Expect(binding.Object["roleRef"]).To(HaveKeyWithValue("name", "wavegate-rollout-targets"), "rollout-target rights only")
 	apply(t, objs)
 
 	hub := render(t, "hub.kubeconfigNamespace=region-kubeconfigs")

@@ -31,8 +31,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -155,10 +157,12 @@ func status(rg, pair *wavegatev1alpha1.Region, now time.Time) wavegatev1alpha1.R
 // its pair, so a change to any Region also looks again at the region it
 // names and at every region that names it.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	// Its own status writes (a probe's lastContact) need no second look.
+	spec := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("region").
-		For(&wavegatev1alpha1.Region{}).
-		Watches(&wavegatev1alpha1.Region{}, handler.EnqueueRequestsFromMapFunc(r.related)).
+		For(&wavegatev1alpha1.Region{}, spec).
+		Watches(&wavegatev1alpha1.Region{}, handler.EnqueueRequestsFromMapFunc(r.related), spec).
 		Complete(r)
 }
 

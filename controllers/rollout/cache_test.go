@@ -89,3 +89,18 @@ func (r *listRecorder) List(ctx context.Context, list client.ObjectList, opts ..
 	r.listed = list
 	return r.Reader.List(ctx, list, opts...)
 }
+
+func TestARegionThatIsAnUnreachableClusterHasNoPatcher(t *testing.T) {
+	local := fake.NewClientBuilder().Build()
+	regional := fake.NewClientBuilder().Build()
+	w := &world{clustered: map[string]bool{"eastus": true, "westus": true}, patchers: map[string]client.Client{"eastus": regional}}
+	if got, err := w.patcherFor("eastus", local); err != nil || got != regional {
+		t.Errorf("eastus (connected) is patched through %v, %v; want its own cluster's client", got, err)
+	}
+	if got, err := w.patcherFor("westus", local); err == nil {
+		t.Errorf("westus (unreachable) is patched through %v; want an error, never the local client", got)
+	}
+	if got, err := w.patcherFor("centralus", local); err != nil || got != local {
+		t.Errorf("centralus (by label) is patched through %v, %v; want the local client", got, err)
+	}
+}

@@ -144,7 +144,11 @@ func (r *Reconciler) revertRegions(ctx context.Context, ro *wavegatev1alpha1.Con
 		a := applied{region: region, revert: true}
 		rs := regionIn(ro.Status.Regions, region)
 		for _, rep := range rs.Replaced {
-			if err := r.revertTarget(ctx, w.patcherFor(region, r.Patcher), ro, rep); err != nil {
+			patcher, err := w.patcherFor(region, r.Patcher)
+			if err == nil {
+				err = r.revertTarget(ctx, patcher, ro, rep)
+			}
+			if err != nil {
 				a.err = fmt.Errorf("revert of %s: %w", rep.Target, err)
 				break
 			}

@@ -215,11 +215,13 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 	if err != nil {
 		return nil, err
 	}
-	if unreadable == nil {
-		w.patchers = map[string]client.Client{}
-		if unreadable, err = r.regionalTargets(ctx, ro, inventory.Items, w.plan, targets, w.patchers); err != nil {
-			return nil, err
-		}
+	if targets == nil {
+		targets = map[string][]*unstructured.Unstructured{}
+	}
+	// Also when the local targets cannot be read: a revert must know which
+	// regions are clusters, and reach them only through their own client.
+	if regional := r.regionalTargets(ctx, ro, inventory.Items, w, targets); unreadable == nil {
+		unreadable = regional
 	}
 	r.evaluate(ctx, ro, w)
 	w.targets, w.unreadable = targets, unreadable
@@ -419,7 +421,11 @@ func (r *Reconciler) applyRegions(ctx context.Context, ro *wavegatev1alpha1.Conf
 					break
 				}
 			}
-			if err := w.patcherFor(region, r.Patcher).Patch(ctx, obj, patch, client.FieldOwner(FieldManager)); err != nil {
+			patcher, err := w.patcherFor(region, r.Patcher)
+			if err == nil {
+				err = patcher.Patch(ctx, obj, patch, client.FieldOwner(FieldManager))
+			}
+			if err != nil {
 				// The region is not applied; the next step patches it again.
 				a.err = fmt.Errorf("%s %s: %w", t.GetKind(), refOf(t), err)
 				break

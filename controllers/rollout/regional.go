@@ -17,6 +17,7 @@ limitations under the License.
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -42,12 +43,16 @@ import (
 const regionalReadTimeout = 10 * time.Second
 
 // regionalTargets replaces, for every region of the plan that is a cluster,
-// what the local list found with the targets in that cluster. A region whose
-// cluster is not reached makes the rollout wait, naming the region: it is
-// never skipped.
+// what the local list found with the targets in that cluster, and notes in
+// w which regions are clusters and the client that reaches each. A region
+// whose cluster is not reached makes the rollout wait, naming the region (the
+// first such): it is never skipped. A region in spec.skipRegions is left
+// alone, so skipping is the way past a cluster that is gone.
 func (r *Reconciler) regionalTargets(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, inventory []wavegatev1alpha1.Region,
-	plan *wavegatev1alpha1.WavePlan, targets map[string][]*unstructured.Unstructured, patchers map[string]client.Client) (*failure, error) {
-	inPlan := planRegions(plan)
+	w *world, targets map[string][]*unstructured.Unstructured) *failure {
+	w.clustered, w.patchers = map[string]bool{}, map[string]client.Client{}
+	wanted := planRegions(w.plan, ro.Spec.SkipRegions)
+	var first *failure
 	for i := range inventory {
 		rg := &inventory[i]
 		if rg.Spec.Cluster == nil {
@@ -56,22 +61,25 @@ func (r *Reconciler) regionalTargets(ctx context.Context, ro *wavegatev1alpha1.C
 		// Objects of this cluster labelled with a region that is a cluster
 		// of its own are not that region's targets.
 		delete(targets, rg.Name)
-		if !inPlan[rg.Name] {
+		w.clustered[rg.Name] = true
+		if !wanted[rg.Name] {
 			continue
 		}
 		c, h := r.cluster(rg.Name)
 		if c == nil {
-			return &failure{reason: wavegatev1alpha1.ReasonClusterNotConnected,
-				message: fmt.Sprintf("region %s is a cluster the hub does not reach (%s: %s); the rollout waits for it rather than skip it", rg.Name, h.Reason, h.Message)}, nil
+			first = cmp.Or(first, &failure{reason: wavegatev1alpha1.ReasonClusterNotConnected,
+				message: fmt.Sprintf("region %s is a cluster the hub does not reach (%s: %s); the rollout waits for it rather than skip it", rg.Name, h.Reason, h.Message)})
+			continue
 		}
+		w.patchers[rg.Name] = c.Client
 		found, f := r.listRegional(ctx, c, ro)
 		if f != nil {
-			return f, nil
+			first = cmp.Or(first, f)
+			continue
 		}
 		targets[rg.Name] = found
-		patchers[rg.Name] = c.Client
 	}
-	return nil, nil
+	return first
 }
 
 func (r *Reconciler) cluster(region string) (*clusters.Cluster, clusters.Health) {
@@ -81,7 +89,8 @@ func (r *Reconciler) cluster(region string) (*clusters.Cluster, clusters.Health)
 	return r.Clusters.Get(region)
 }
 
-func planRegions(plan *wavegatev1alpha1.WavePlan) map[string]bool {
+// planRegions are the plan's regions but those the rollout skips.
+func planRegions(plan *wavegatev1alpha1.WavePlan, skip []wavegatev1alpha1.SkipRegion) map[string]bool {
 	out := map[string]bool{}
 	if plan == nil {
 		return out
@@ -90,6 +99,9 @@ func planRegions(plan *wavegatev1alpha1.WavePlan) map[string]bool {
 		for _, region := range w.Regions {
 			out[region] = true
 		}
+	}
+	for _, s := range skip {
+		delete(out, s.Name)
 	}
 	return out
 }

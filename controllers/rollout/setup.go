@@ -21,6 +21,7 @@ import (
 	"errors"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -73,7 +74,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		// spec and whether it is active can move a rollout.
 		Watches(&wavegatev1alpha1.Freeze{}, all, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, freezeActiveChanged))).
 		Watches(&wavegatev1alpha1.WavePlan{}, all).
-		Watches(&wavegatev1alpha1.Region{}, all).
+		// A Region's probe writes its lastContact every 30 s; only its spec
+		// and whether its cluster is connected can move a rollout.
+		Watches(&wavegatev1alpha1.Region{}, all, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, connectedChanged))).
 		Watches(&wavegatev1alpha1.ConfigRollout{}, handler.EnqueueRequestsFromMapFunc(r.dependents)).
 		// Each rollout is reconciled by one worker at a time; sixteen workers
 		// keep a thousand rollouts from queueing behind each status write.
@@ -107,6 +110,20 @@ var freezeActiveChanged = predicate.Funcs{UpdateFunc: func(e ctrlevent.UpdateEve
 	before, ok1 := e.ObjectOld.(*wavegatev1alpha1.Freeze)
 	after, ok2 := e.ObjectNew.(*wavegatev1alpha1.Freeze)
 	return !ok1 || !ok2 || before.Status.Active != after.Status.Active
+}}
+
+// connectedChanged passes a Region update that connects or disconnects its
+// cluster.
+var connectedChanged = predicate.Funcs{UpdateFunc: func(e ctrlevent.UpdateEvent) bool {
+	before, ok1 := e.ObjectOld.(*wavegatev1alpha1.Region)
+	after, ok2 := e.ObjectNew.(*wavegatev1alpha1.Region)
+	if !ok1 || !ok2 {
+		return true
+	}
+	connected := func(rg *wavegatev1alpha1.Region) bool {
+		return meta.IsStatusConditionTrue(rg.Status.Conditions, wavegatev1alpha1.ConditionConnected)
+	}
+	return connected(before) != connected(after)
 }}
 
 // sweepInterval is how often unused target informers are looked for.

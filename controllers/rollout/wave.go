@@ -58,17 +58,24 @@ type world struct {
 	// this step's evaluations, by region and check.
 	checks []wavegatev1alpha1.HealthCheck
 	health map[string]map[string]health.Verdict
-	// patchers patch the targets of regions that are clusters of their
-	// own, by region; every other region's targets are patched locally.
-	patchers map[string]client.Client
+	// clustered are the regions that are clusters of their own; patchers
+	// reach those of them the hub is connected to. Every other region's
+	// targets are patched locally.
+	clustered map[string]bool
+	patchers  map[string]client.Client
 }
 
-// patcherFor is the client that patches a region's targets.
-func (w *world) patcherFor(region string, local client.Client) client.Client {
+// patcherFor is the client that patches a region's targets. A region that
+// is a cluster the hub does not reach has none: its targets are never
+// patched (or reverted) through the local client instead.
+func (w *world) patcherFor(region string, local client.Client) (client.Client, error) {
 	if c, ok := w.patchers[region]; ok {
-		return c
+		return c, nil
 	}
-	return local
+	if w.clustered[region] {
+		return nil, fmt.Errorf("region %s is a cluster the hub does not reach now", region)
+	}
+	return local, nil
 }
 
 // event is a Kubernetes Event to emit for a transition.

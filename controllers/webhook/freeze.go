@@ -39,11 +39,17 @@ import (
 type freezeValidator struct {
 	reader client.Reader
 	now    Clock
+	// remote: the inventory is read from a hub that may be unreachable (an
+	// agent). A Freeze only ever stops changes, so one is then admitted
+	// with a warning rather than refused: pausing must work in an outage.
+	remote bool
 }
 
-// NewFreezeValidator returns the validator of the Freeze webhook.
-func NewFreezeValidator(reader client.Reader, now Clock) admission.Validator[*wavegatev1alpha1.Freeze] {
-	v := &freezeValidator{reader: reader, now: now}
+// NewFreezeValidator returns the validator of the Freeze webhook. With
+// remote, the inventory is a hub's, and a Freeze whose regions cannot be
+// checked against it is admitted with a warning.
+func NewFreezeValidator(reader client.Reader, now Clock, remote bool) admission.Validator[*wavegatev1alpha1.Freeze] {
+	v := &freezeValidator{reader: reader, now: now, remote: remote}
 	return validator[*wavegatev1alpha1.Freeze]{validate: v.validate, spec: func(o *wavegatev1alpha1.Freeze) any { return o.Spec }}
 }
 
@@ -67,6 +73,10 @@ func (v *freezeValidator) validate(ctx context.Context, old, frz *wavegatev1alph
 	// even when the inventory cannot be read.
 	if !wavegatev1alpha1.IsAllRegions(frz.Spec.Regions) {
 		inv, err := loadInventory(ctx, v.reader)
+		if err != nil && v.remote {
+			return admission.Warnings{fmt.Sprintf("the regions of Freeze %s were not checked: %v; it applies to the regions it names", frz.Name, err)},
+				invalid("Freeze", frz.Name, errs)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -29,7 +29,10 @@ import (
 
 // SetupValidators registers the typed validating webhooks for every Wavegate
 // kind with the manager's webhook server.
-func SetupValidators(mgr ctrl.Manager, reader client.Reader, now Clock) error {
+//
+// reader reads the inventory the objects are validated against: the hub's,
+// for an agent (remote), whose unreachable hub does not stop a Freeze.
+func SetupValidators(mgr ctrl.Manager, reader client.Reader, remote bool, now Clock) error {
 	return errors.Join(
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Region{}).
 			WithValidator(NewRegionValidator(reader)).Complete(),
@@ -38,7 +41,7 @@ func SetupValidators(mgr ctrl.Manager, reader client.Reader, now Clock) error {
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.ConfigRollout{}).
 			WithValidator(NewConfigRolloutValidator(reader, AuthorizerMayPatch(mgr.GetClient(), mgr.GetRESTMapper()))).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.Freeze{}).
-			WithValidator(NewFreezeValidator(reader, now)).Complete(),
+			WithValidator(NewFreezeValidator(reader, now, remote)).Complete(),
 		ctrl.NewWebhookManagedBy(mgr, &wavegatev1alpha1.AutomationPolicy{}).
 			WithValidator(NewAutomationPolicyValidator(reader)).Complete(),
 	)

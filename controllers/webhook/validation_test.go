@@ -103,13 +103,19 @@ func TestUnreadableFactsDenyWithWhatCouldNotBeDecided(t *testing.T) {
 
 	t.Run("a freeze of named regions is denied when the inventory cannot be read", func(t *testing.T) {
 		g := NewWithT(t)
-		_, err := NewFreezeValidator(reader, now).ValidateCreate(ctx, Freeze("f", []string{"centralus"}))
+		_, err := NewFreezeValidator(reader, now, false).ValidateCreate(ctx, Freeze("f", []string{"centralus"}))
 		g.Expect(apierrors.IsServiceUnavailable(err)).To(BeTrue(), "%v", err)
 		g.Expect(err).To(MatchError("wavegate could not read the region inventory to validate this object: connection refused; retry"))
 	})
 	t.Run("a freeze of every region needs no inventory, so the emergency stop still works", func(t *testing.T) {
-		_, err := NewFreezeValidator(reader, now).ValidateCreate(ctx, Freeze("f", []string{"*"}))
+		_, err := NewFreezeValidator(reader, now, false).ValidateCreate(ctx, Freeze("f", []string{"*"}))
 		NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	})
+	t.Run("an agent admits a freeze of named regions while its hub cannot be read, with a warning", func(t *testing.T) {
+		g := NewWithT(t)
+		warnings, err := NewFreezeValidator(reader, now, true).ValidateCreate(ctx, Freeze("f", []string{"centralus"}))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(warnings).To(ConsistOf(ContainSubstring("the regions of Freeze f were not checked")))
 	})
 	t.Run("a rollout is denied when its plan cannot be read", func(t *testing.T) {
 		_, err := NewConfigRolloutValidator(reader, nil).ValidateCreate(ctx, Rollout("r"))

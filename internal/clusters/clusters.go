@@ -23,6 +23,8 @@ package clusters
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -106,10 +108,13 @@ func (r *Registry) probe(ctx context.Context, rg *wavegatev1alpha1.Region) Healt
 	ref := rg.Spec.Cluster.KubeconfigSecretRef
 	kubeconfig, source, h := r.kubeconfig(ctx, ref)
 	if kubeconfig == nil {
+		// A connection built from a Secret that is gone or broken stops.
+		r.stop(rg.Name)
 		return h
 	}
 	c, err := r.connect(rg.Name, kubeconfig, source)
 	if err != nil {
+		r.stop(rg.Name)
 		return Health{Reason: wavegatev1alpha1.ReasonInvalidKubeconfig,
 			Message: fmt.Sprintf("key %q of Secret %s/%s does not hold a usable kubeconfig: %v; store a kubeconfig for the region's cluster there", keyOf(ref), ref.Namespace, ref.Name, err)}
 	}
@@ -142,7 +147,10 @@ func (r *Registry) kubeconfig(ctx context.Context, ref wavegatev1alpha1.SecretKe
 		return nil, "", Health{Reason: wavegatev1alpha1.ReasonKubeconfigNotFound,
 			Message: fmt.Sprintf("Secret %s/%s has no key %q; put the region's kubeconfig there or set spec.cluster.kubeconfigSecretRef.key", ref.Namespace, ref.Name, keyOf(ref))}
 	}
-	return data, secret.ResourceVersion + "/" + keyOf(ref), Health{}
+	// The source is the kubeconfig itself: a change to the Secret's labels
+	// must not rebuild the region's cache.
+	sum := sha256.Sum256(data)
+	return data, hex.EncodeToString(sum[:]), Health{}
 }
 
 func keyOf(ref wavegatev1alpha1.SecretKeyRef) string {
@@ -170,6 +178,9 @@ func (r *Registry) connect(region string, kubeconfig []byte, source string) (*Cl
 		}
 		c.stop()
 		delete(r.clusters, region)
+	}
+	if err := selfContained(kubeconfig); err != nil {
+		return nil, err
 	}
 	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
 	if err != nil {
@@ -232,6 +243,38 @@ func (c *Cluster) serverVersion(ctx context.Context, timeout time.Duration) (str
 	return v.GitVersion, nil
 }
 
+// selfContained refuses a kubeconfig that would make the hub run a command,
+// read a file or use a proxy: whoever may write the Secret would otherwise
+// run code in the manager or send it the manager's own token (tokenFile:
+// /var/run/secrets/…). Credentials and CAs must be inline.
+func selfContained(kubeconfig []byte) error {
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		return err
+	}
+	for name, a := range cfg.AuthInfos {
+		switch {
+		case a.Exec != nil:
+			return fmt.Errorf("user %q runs a command (exec); use an inline token or client certificate", name)
+		case a.AuthProvider != nil:
+			return fmt.Errorf("user %q uses an auth-provider plugin; use an inline token or client certificate", name)
+		case a.TokenFile != "", a.ClientCertificate != "", a.ClientKey != "":
+			return fmt.Errorf("user %q reads a file (tokenFile, client-certificate or client-key); put the data inline", name)
+		case a.Impersonate != "" || len(a.ImpersonateGroups) > 0 || a.ImpersonateUID != "":
+			return fmt.Errorf("user %q impersonates; give the identity the rights itself", name)
+		}
+	}
+	for name, c := range cfg.Clusters {
+		switch {
+		case c.CertificateAuthority != "":
+			return fmt.Errorf("cluster %q reads its CA from a file; use certificate-authority-data", name)
+		case c.ProxyURL != "":
+			return fmt.Errorf("cluster %q uses a proxy-url; reach the API server directly", name)
+		}
+	}
+	return nil
+}
+
 // Get returns the connection to a region's cluster as of the last probe,
 // or why there is none.
 func (r *Registry) Get(region string) (*Cluster, Health) {
@@ -251,13 +294,20 @@ func (r *Registry) Get(region string) (*Cluster, Health) {
 // Forget stops the connection to a region's cluster (its Region is gone or
 // no longer names a cluster).
 func (r *Registry) Forget(region string) {
+	r.stop(region)
+	r.mu.Lock()
+	delete(r.health, region)
+	r.mu.Unlock()
+}
+
+// stop stops the region's connection, if any.
+func (r *Registry) stop(region string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.clusters[region]; ok {
 		c.stop()
 		delete(r.clusters, region)
 	}
-	delete(r.health, region)
 }
 
 // Stop stops every connection.

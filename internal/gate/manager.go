@@ -31,10 +31,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/access"
 	"github.com/wavegate/wavegate/internal/gate/engine"
 	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/gate/records"
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/hub"
 )
 
@@ -90,6 +92,14 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 		if err := feed.WatchLocalFreezes(ctx, mgr.GetCache(), ix); err != nil {
 			return nil, nil, err
 		}
+		o.Hub.Refresh = func(ctx context.Context) error {
+			list := &wavegatev1alpha1.FreezeList{}
+			if err := o.Hub.GetAPIReader().List(ctx, list); err != nil {
+				return err
+			}
+			facts.RefreshHubFreezes(ix, list.Items)
+			return nil
+		}
 	}
 	if err := feed.WatchInventory(ctx, inventory.GetCache(), ix); err != nil {
 		return nil, nil, err
@@ -115,7 +125,9 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 		Engine: eng,
 		Facts: &facts.Builder{Index: ix, Now: o.Now, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup,
 			DenyUnseen: o.DenyUnseen, DefaultRegion: o.Region},
-		Records: &records.Store{Reader: inventory.GetAPIReader(), Writer: inventory.GetClient(), Cache: ix, Retain: time.Hour},
+		Records: &records.Store{Reader: inventory.GetAPIReader(), Writer: inventory.GetClient(), Cache: ix, Retain: time.Hour,
+			// Under the webhook's own timeout, so the denial says why.
+			Timeout: time.Duration(webhookconfig.TimeoutSeconds-1) * time.Second},
 		Namespace: func(ctx context.Context, name string) (map[string]string, error) {
 			ns := &corev1.Namespace{}
 			if err := mgr.GetAPIReader().Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {

@@ -33,6 +33,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
@@ -51,6 +52,12 @@ type Hub struct {
 	Every time.Duration
 	// Now is the clock.
 	Now func() time.Time
+	// Refresh is the heartbeat: an authorized read of what the agent must
+	// not judge on an old copy of (the hub's Freezes), which it applies.
+	// The hub counts as reached only when it succeeds: an API server that
+	// answers but refuses the agent's identity is not a hub it can trust.
+	// nil: GET /version.
+	Refresh func(ctx context.Context) error
 
 	ping     func(ctx context.Context) error
 	mu       sync.Mutex
@@ -75,17 +82,31 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, cacheOpts cache.Options, stal
 	}
 	h := &Hub{Cluster: cl, Staleness: staleness, Every: 2 * time.Second, Now: time.Now}
 	h.ping = func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
 		return disc.RESTClient().Get().AbsPath("/version").Do(ctx).Error()
 	}
 	return h, nil
 }
 
-// Start runs the hub's informers and the heartbeat until ctx ends.
-func (h *Hub) Start(ctx context.Context) error {
+// Runnable is what an agent's manager runs for the hub. It is not the Hub
+// itself: a manager waits for the caches it runs to sync before it starts
+// anything else, and an agent started during a hub outage must still start
+// its own cluster's informers and its gate (which then denies, saying the
+// hub is unreachable).
+func (h *Hub) Runnable() manager.Runnable { return runnable{h} }
+
+type runnable struct{ h *Hub }
+
+func (r runnable) Start(ctx context.Context) error { return r.h.start(ctx) }
+
+// NeedLeaderElection is false: every replica of the agent judges, so every
+// replica needs the hub.
+func (runnable) NeedLeaderElection() bool { return false }
+
+// start runs the hub's informers and the heartbeat until ctx ends.
+func (h *Hub) start(ctx context.Context) error {
 	done := make(chan error, 1)
-	go func() { done <- h.Cluster.Start(ctx) }()
+	// The embedded cluster's Start runs the hub's informers.
+	go func() { done <- h.Start(ctx) }()
 	h.beat(ctx)
 	ticker := time.NewTicker(h.Every)
 	defer ticker.Stop()
@@ -101,12 +122,14 @@ func (h *Hub) Start(ctx context.Context) error {
 	}
 }
 
-// NeedLeaderElection is false: every replica of the agent judges, so every
-// replica needs the hub.
-func (h *Hub) NeedLeaderElection() bool { return false }
-
 func (h *Hub) beat(ctx context.Context) {
-	if err := h.ping(ctx); err == nil {
+	refresh := h.Refresh
+	if refresh == nil {
+		refresh = h.ping
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := refresh(ctx); err == nil {
 		h.Synced()
 	}
 	if last := h.LastSync(); !last.IsZero() {

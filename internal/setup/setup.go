@@ -165,11 +165,11 @@ func Manager(mgr ctrl.Manager, opts Options) error {
 func Webhooks(mgr ctrl.Manager, opts Options) error {
 	opts = opts.withDefaults()
 	// The inventory a Wavegate object is validated against is the hub's.
-	var inventory client.Reader = mgr.GetAPIReader()
+	inventory := mgr.GetAPIReader()
 	if opts.Hub != nil {
 		inventory = opts.Hub.GetAPIReader()
 	}
-	if err := webhook.SetupValidators(mgr, inventory, opts.Now); err != nil {
+	if err := webhook.SetupValidators(mgr, inventory, opts.Hub != nil, opts.Now); err != nil {
 		return fmt.Errorf("failed to register the validating webhooks: %w", err)
 	}
 	return setupGate(mgr, opts)
@@ -326,8 +326,15 @@ func AgentControllers(mgr ctrl.Manager, opts Options) error {
 	if opts.Hub == nil || opts.Region == "" {
 		return errors.New("an agent needs its hub (--hub-kubeconfig) and its region (--region)")
 	}
-	if err := mgr.Add(opts.Hub); err != nil {
+	if err := mgr.Add(opts.Hub.Runnable()); err != nil {
 		return err
+	}
+	// The agent's own Freezes get their status (Active) here, so that
+	// `wavegate pause` against the regional cluster sees them take effect.
+	fr := &freeze.Reconciler{Reader: mgr.GetCache(), Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wavegate-freeze"),
+		Now: opts.Now, MaxRequeue: opts.MaxRequeue}
+	if err := fr.SetupWithManager(context.Background(), mgr); err != nil {
+		return fmt.Errorf("failed to set up the Freeze controller: %w", err)
 	}
 	ai := &webhook.AutomationIdentities{Reader: mgr.GetCache(), Client: mgr.GetClient(), Name: opts.GateConfiguration, Policies: opts.Hub.GetCache()}
 	if err := ai.SetupWithManager(mgr); err != nil {

@@ -19,6 +19,7 @@ package facts
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -97,6 +98,24 @@ func (f *Feed) WatchLocalFreezes(ctx context.Context, c cache.Cache, ix *Index) 
 			ix.SetFreeze(local)
 		},
 		func(name string) { ix.DeleteFreeze(LocalFreezeName(name)) }))
+}
+
+// RefreshHubFreezes makes the index's hub Freezes exactly list, as read
+// from the hub just now; the agent's own Freezes (local/<name>) stay. An
+// agent calls it on every heartbeat, so the Freezes it judges by are never
+// older than its last sync, even while an informer waits to re-list after
+// an outage.
+func RefreshHubFreezes(ix *Index, list []wavegatev1alpha1.Freeze) {
+	listed := make(map[string]bool, len(list))
+	for i := range list {
+		listed[list[i].Name] = true
+		ix.SetFreeze(&list[i])
+	}
+	for _, name := range ix.FreezeNames() {
+		if !listed[name] && !strings.HasPrefix(name, LocalFreezeName("")) {
+			ix.DeleteFreeze(name)
+		}
+	}
 }
 
 // LocalFreezeName is how an agent names a Freeze of its own cluster.

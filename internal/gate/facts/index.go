@@ -161,6 +161,17 @@ func (ix *Index) SetFreeze(f *wavegatev1alpha1.Freeze) {
 	}
 }
 
+// FreezeNames are the names of every Freeze indexed.
+func (ix *Index) FreezeNames() []string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := make([]string, 0, len(ix.freezes))
+	for name := range ix.freezes {
+		out = append(out, name)
+	}
+	return out
+}
+
 // DeleteFreeze removes a Freeze: deleting a Freeze ends it.
 func (ix *Index) DeleteFreeze(name string) {
 	ix.mu.Lock()

@@ -46,11 +46,24 @@ type Store struct {
 	Cache  Cache
 	// Retain is how long deletion entries are kept (the breaker counts one hour).
 	Retain time.Duration
+	// Timeout bounds one read or write, so a change whose record cannot be
+	// written in time is denied as undecidable before the API server gives
+	// up on the webhook; zero: no bound but the caller's.
+	Timeout time.Duration
+}
+
+func (s *Store) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.Timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.Timeout)
 }
 
 // Fresh reads a record from the API server, bypassing every cache; nil when
 // it does not exist.
 func (s *Store) Fresh(ctx context.Context, name string) (*wavegatev1alpha1.ChangeRecord, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	rec := &wavegatev1alpha1.ChangeRecord{}
 	err := s.Reader.Get(ctx, client.ObjectKey{Name: name}, rec)
 	if apierrors.IsNotFound(err) {
@@ -66,6 +79,8 @@ func (s *Store) Fresh(ctx context.Context, name string) (*wavegatev1alpha1.Chang
 // was made on (nil when there was no record); the write succeeds only if the
 // record is still at that version. template fills the spec of a new record.
 func (s *Store) Append(ctx context.Context, name string, base *wavegatev1alpha1.ChangeRecord, template wavegatev1alpha1.ChangeRecordSpec, entries []wavegatev1alpha1.ChangeEntry, now time.Time) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	var rec *wavegatev1alpha1.ChangeRecord
 	var err error
 	if base == nil {

@@ -31,11 +31,14 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
+// HubServiceAccount is the identity the hub reaches a regional cluster as.
+const HubServiceAccount = "wavegate-hub"
+
 // Regions is a hub and one cluster per region, with Wavegate installed from
 // the chart in each: mode hub in the hub, mode agent in each regional
 // cluster. Each agent reaches the hub as a ServiceAccount
 // wavegate-agent-<region> bound to the hub's wavegate-agent ClusterRole;
-// the hub reaches each regional cluster as that cluster's wavegate-manager
+// the hub reaches each regional cluster as that cluster's wavegate-hub
 // ServiceAccount, through the kubeconfig Secret region-<region> its Region
 // names.
 type Regions struct {
@@ -112,11 +115,12 @@ func (rs *Regions) agentIdentity(ctx context.Context, region, path string) (stri
 }
 
 // register stores, in the hub, a kubeconfig of the regional cluster's
-// wavegate-manager ServiceAccount (it may patch rollout targets there) and
-// creates the Region naming it.
+// wavegate-hub ServiceAccount (the chart's agent mode creates it: it may
+// patch rollout targets there, and nothing else) and creates the Region
+// naming it.
 func (rs *Regions) register(ctx context.Context, region string) error {
 	c := rs.Clusters[region]
-	path, err := c.ServiceAccountKubeconfig(ctx, Namespace, ServiceAccount, filepath.Join(c.Dir, "hub-to-region.kubeconfig"))
+	path, err := c.ServiceAccountKubeconfig(ctx, Namespace, HubServiceAccount, filepath.Join(c.Dir, "hub-to-region.kubeconfig"))
 	if err != nil {
 		return err
 	}

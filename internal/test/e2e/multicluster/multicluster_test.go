@@ -119,7 +119,12 @@ func TestEveryRegionalClusterIsConnected(t *testing.T) {
 
 // wavegate runs the command line against the hub as its administrator.
 func wavegate(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, env.bins.Wavegate, append([]string{"--kubeconfig", env.hub.Kubeconfig}, args...)...)
+	return wavegateOn(ctx, env.hub.Kubeconfig, args...)
+}
+
+// wavegateOn runs the command line with a cluster's admin kubeconfig.
+func wavegateOn(ctx context.Context, kubeconfig string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, env.bins.Wavegate, append([]string{"--kubeconfig", kubeconfig}, args...)...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -310,9 +315,12 @@ func TestZHubDownAgentsJudgeFromCacheThenDenyAndRecover(t *testing.T) {
 	// outage-1 in eastus denies it in westus), and a Freeze of the regional
 	// cluster itself applies.
 	g.Expect(configMap(ctx, "westus", "outage-velocity", "outage-1")).To(MatchError(ContainSubstring("[wavegate:change-velocity]")))
-	local := &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: "local-stop"}}
-	local.Spec.Regions, local.Spec.Reason = []string{wavegatev1alpha1.AllRegions}, "e2e: wavegate pause in the regional cluster"
-	g.Expect(env.regional["eastus"].Client.Create(ctx, local)).To(Succeed())
+	// wavegate pause against the regional cluster, naming its region: the
+	// agent cannot check the name against the hub's inventory, admits the
+	// Freeze with a warning, and its own Freeze controller makes it active.
+	out, err := wavegateOn(ctx, env.regional["eastus"].Kubeconfig, "pause", "--region", "eastus", "--reason", "e2e: pause during a hub outage")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	g.Expect(out).To(ContainSubstring("is active: eastus frozen"))
 	g.Eventually(func() error { return configMap(ctx, "eastus", "during-outage", "during-outage") }, 10*time.Second).
 		Should(MatchError(ContainSubstring("[wavegate:freeze]")))
 	g.Expect(time.Since(stopped)).To(BeNumerically("<", staleness), "the cached-state checks ran past the staleness bound")
@@ -320,7 +328,8 @@ func TestZHubDownAgentsJudgeFromCacheThenDenyAndRecover(t *testing.T) {
 	// Past the bound: denied, saying why.
 	g.Eventually(func() error { return configMap(ctx, "westus", "past-bound", "past-bound") }, 3*staleness).
 		Should(MatchError(ContainSubstring("[wavegate:hub-unreachable]")))
-	g.Expect(env.regional["eastus"].Client.Delete(ctx, local)).To(Succeed())
+	out, err = wavegateOn(ctx, env.regional["eastus"].Kubeconfig, "resume", "--all")
+	g.Expect(err).NotTo(HaveOccurred(), out)
 
 	g.Expect(env.hub.Start(ctx)).To(Succeed())
 	logf("hub started again")

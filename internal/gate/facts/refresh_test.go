@@ -1,0 +1,44 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package facts
+
+import (
+	"sort"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+func TestRefreshingTheHubsFreezesKeepsTheAgentsOwn(t *testing.T) {
+	g := NewWithT(t)
+	freeze := func(name string) *wavegatev1alpha1.Freeze {
+		return &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: wavegatev1alpha1.FreezeSpec{Regions: []string{"eastus"}}}
+	}
+	ix := NewIndex()
+	ix.SetFreeze(freeze("ended-during-the-outage"))
+	ix.SetFreeze(freeze("still-on"))
+	ix.SetFreeze(freeze(LocalFreezeName("pause")))
+
+	RefreshHubFreezes(ix, []wavegatev1alpha1.Freeze{*freeze("still-on"), *freeze("created-during-the-outage")})
+
+	names := ix.FreezeNames()
+	sort.Strings(names)
+	g.Expect(names).To(Equal([]string{"created-during-the-outage", "local/pause", "still-on"}))
+}
