@@ -160,6 +160,9 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 			case WebhookDeleteAutomation, WebhookProtectionUnknown, WebhookProtectionLowered:
 				webhooks[i].MatchConditions = append(webhooks[i].MatchConditions,
 					condition("not-agent-namespaced", "!has(request.namespace) || request.namespace == ''"))
+			case WebhookScale:
+				// Scaling anything there changes the agent's region.
+				webhooks[i].Rules[0].Rule = rule("*", scale)
 			}
 		}
 		webhooks = append(webhooks,

@@ -309,6 +309,10 @@ func TestOnAnAgentsClusterEveryNamespacedChangeReachesTheGateOnce(t *testing.T) 
 		{name: "automation's delete", a: req("DELETE", bot, nil, plain), agent: 1, hub: 1},
 		{name: "a delete of a protected object", a: req("DELETE", "alice", nil, protected), agent: 1, hub: 1},
 		{name: "a Kubernetes controller's update", a: req("UPDATE", "system:kube-controller-manager", plain, plain), agent: 0, hub: 0},
+		{name: "scaling a custom workload", a: Request{Operation: "UPDATE", Group: "argoproj.io", Version: "v1alpha1", Resource: "rollouts", SubResource: "scale",
+			Namespace: "app", Name: "x", User: "alice"}, agent: 1, hub: 0},
+		{name: "scaling a Deployment", a: Request{Operation: "UPDATE", Group: "apps", Version: "v1", Resource: "deployments", SubResource: "scale",
+			Namespace: "app", Name: "x", User: "alice"}, agent: 1, hub: 1},
 	}
 	count := func(cfg *admissionregistrationv1.ValidatingWebhookConfiguration, r Request) int {
 		n := 0
