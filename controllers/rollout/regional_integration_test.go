@@ -124,7 +124,12 @@ func TestAPinInARegionalClusterBlocksTheRollout(t *testing.T) {
 	g.Expect(env.Client.Create(ctx, WavePlan("regional-pin", Wave("w1", "rp-east"), Wave("w2", "rp-west")))).To(Succeed())
 	startController(t)
 	g.Expect(env.Client.Create(ctx, configMapRollout("regional-pin", "regional-pin"))).To(Succeed())
-	g.Eventually(func() string { return get(g, "regional-pin").Status.CurrentWave }).Should(Equal("w1"))
+	// The first wave bakes (its region converged) before the clock moves.
+	g.Eventually(func(g Gomega) {
+		st := get(g, "regional-pin").Status
+		g.Expect(st.Phase).To(Equal(wavegatev1alpha1.PhaseBaking))
+		g.Expect(st.CurrentWave).To(Equal("w1"))
+	}).Should(Succeed())
 	clock.Advance(61 * time.Minute)
 
 	g.Eventually(func(g Gomega) {
