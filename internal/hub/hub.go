@@ -29,7 +29,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
@@ -56,10 +55,10 @@ type Hub struct {
 	// not judge on an old copy of (the hub's Freezes), which it applies.
 	// The hub counts as reached only when it succeeds: an API server that
 	// answers but refuses the agent's identity is not a hub it can trust.
-	// nil: GET /version.
+	// The gate sets it (gate.ForManager); until then the hub is never
+	// reached.
 	Refresh func(ctx context.Context) error
 
-	ping     func(ctx context.Context) error
 	mu       sync.Mutex
 	lastSync time.Time
 }
@@ -76,15 +75,7 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, cacheOpts cache.Options, stal
 	if err != nil {
 		return nil, fmt.Errorf("failed to connect to the hub: %w", err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfigAndClient(cfg, cl.GetHTTPClient())
-	if err != nil {
-		return nil, err
-	}
-	h := &Hub{Cluster: cl, Staleness: staleness, Every: 2 * time.Second, Now: time.Now}
-	h.ping = func(ctx context.Context) error {
-		return disc.RESTClient().Get().AbsPath("/version").Do(ctx).Error()
-	}
-	return h, nil
+	return &Hub{Cluster: cl, Staleness: staleness, Every: 2 * time.Second, Now: time.Now}, nil
 }
 
 // Runnable is what an agent's manager runs for the hub. It is not the Hub
@@ -123,13 +114,9 @@ func (h *Hub) start(ctx context.Context) error {
 }
 
 func (h *Hub) beat(ctx context.Context) {
-	refresh := h.Refresh
-	if refresh == nil {
-		refresh = h.ping
-	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := refresh(ctx); err == nil {
+	if h.Refresh != nil && h.Refresh(ctx) == nil {
 		h.Synced()
 	}
 	if last := h.LastSync(); !last.IsZero() {
@@ -157,9 +144,11 @@ func (h *Hub) LastSync() time.Time {
 func (h *Hub) Stale(region string) error {
 	last := h.LastSync()
 	age := h.Now().Sub(last)
-	staleness.Set(age.Seconds())
-	if !last.IsZero() && age <= h.Staleness {
-		return nil
+	if !last.IsZero() {
+		staleness.Set(age.Seconds())
+		if age <= h.Staleness {
+			return nil
+		}
 	}
 	since := "it has not been reached since this agent started"
 	if !last.IsZero() {
