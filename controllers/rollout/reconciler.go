@@ -339,28 +339,45 @@ func listOptions(ro *wavegatev1alpha1.ConfigRollout) (schema.GroupVersionKind, [
 // label, else its Namespace's). Objects in no region are not targets.
 func (r *Reconciler) byRegion(ctx context.Context, ro *wavegatev1alpha1.ConfigRollout, items []unstructured.Unstructured) (map[string][]*unstructured.Unstructured, error) {
 	out := map[string][]*unstructured.Unstructured{}
-	nsRegion := map[string]map[string]string{} // Namespace -> its labels
+	namespaces := namespaceLabels{reader: r.Reader, seen: map[string]map[string]string{}}
 	for i := range items {
 		t := &items[i]
 		if name := ro.Spec.Target.Name; name != "" && t.GetName() != name {
 			continue
 		}
-		var nsLabels map[string]string
-		if regions.Label(t.GetLabels()) == "" && t.GetNamespace() != "" {
-			if _, ok := nsRegion[t.GetNamespace()]; !ok {
-				ns := regions.Namespace()
-				if err := r.Reader.Get(ctx, client.ObjectKey{Name: t.GetNamespace()}, ns); err != nil && !apierrors.IsNotFound(err) {
-					return nil, err
-				}
-				nsRegion[t.GetNamespace()] = ns.Labels
-			}
-			nsLabels = nsRegion[t.GetNamespace()]
+		region, err := namespaces.regionOf(ctx, t)
+		if err != nil {
+			return nil, err
 		}
-		if region := regions.Of(t.GetLabels(), nsLabels); region != "" {
+		if region != "" {
 			out[region] = append(out[region], t)
 		}
 	}
 	return out, nil
+}
+
+// namespaceLabels reads Namespaces' labels through reader, each once.
+type namespaceLabels struct {
+	reader client.Reader
+	seen   map[string]map[string]string
+}
+
+// regionOf is the region an object names: its own region label, else its
+// Namespace's (regions.Of); "" when neither names one.
+func (n namespaceLabels) regionOf(ctx context.Context, t *unstructured.Unstructured) (string, error) {
+	if own := regions.Label(t.GetLabels()); own != "" || t.GetNamespace() == "" {
+		return own, nil
+	}
+	labels, ok := n.seen[t.GetNamespace()]
+	if !ok {
+		ns := regions.Namespace()
+		if err := n.reader.Get(ctx, client.ObjectKey{Name: t.GetNamespace()}, ns); err != nil && !apierrors.IsNotFound(err) {
+			return "", err
+		}
+		labels = ns.Labels
+		n.seen[t.GetNamespace()] = labels
+	}
+	return regions.Of(t.GetLabels(), labels), nil
 }
 
 func targetGVK(ro *wavegatev1alpha1.ConfigRollout) (schema.GroupVersionKind, error) {

@@ -30,7 +30,6 @@ import (
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/clusters"
-	"github.com/wavegate/wavegate/internal/regions"
 )
 
 // Regions that are clusters of their own (Region spec.cluster): their
@@ -126,13 +125,20 @@ func (r *Reconciler) listRegional(ctx context.Context, c *clusters.Cluster, ro *
 	if err != nil {
 		return nil, notReadable(c.Region, gvk, err)
 	}
+	// As the agent there judges it: the object's own region label, else
+	// its Namespace's, else the cluster's region.
+	namespaces := namespaceLabels{reader: c.Cache, seen: map[string]map[string]string{}}
 	var out []*unstructured.Unstructured
 	for i := range items {
 		t := &items[i]
 		if name := ro.Spec.Target.Name; name != "" && t.GetName() != name {
 			continue
 		}
-		if own := regions.Label(t.GetLabels()); own != "" && own != c.Region {
+		region, err := namespaces.regionOf(ctx, t)
+		if err != nil {
+			return nil, notReadable(c.Region, gvk, err)
+		}
+		if region != "" && region != c.Region {
 			continue
 		}
 		out = append(out, t)

@@ -86,6 +86,12 @@ func TestARolloutMovesTargetsInRegionalClustersWaveByWave(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	g.Expect(env.Client.Create(ctx, WavePlan("regional", Wave("w1", "rc-east"), Wave("w2", "rc-west")))).To(Succeed())
+	// In east's cluster, a Namespace labelled with west: its objects are
+	// west's, as east's agent judges them, so east's wave leaves them alone.
+	g.Expect(east.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "elsewhere",
+		Labels: map[string]string{wavegatev1alpha1.LabelRegion: "rc-west"}}})).To(Succeed())
+	g.Expect(east.Client.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "elsewhere", Name: "settings",
+		Labels: map[string]string{wavegatev1alpha1.LabelVersion: "1.0.0"}}, Data: map[string]string{"mode": "old"}})).To(Succeed())
 	startController(t)
 
 	g.Eventually(func(g Gomega) {
@@ -113,6 +119,9 @@ func TestARolloutMovesTargetsInRegionalClustersWaveByWave(t *testing.T) {
 
 	bakeThrough(g, "regional", 2)
 	g.Expect(regionalSettings(g, west).Data["mode"]).To(Equal("new"))
+	elsewhere := &corev1.ConfigMap{}
+	g.Expect(east.Client.Get(ctx, client.ObjectKey{Namespace: "elsewhere", Name: "settings"}, elsewhere)).To(Succeed())
+	g.Expect(elsewhere.Data["mode"]).To(Equal("old"), "an object of east's cluster in a Namespace labelled rc-west is not east's target")
 	g.Expect(get(g, "regional").Status.Convergence).To(Equal("2/2"))
 }
 
