@@ -83,15 +83,32 @@ var selector = wavegatev1alpha1.LabelProtection + "," + wavegatev1alpha1.LabelPr
 // Start scans until ctx ends. Every replica serves the webhook, so every
 // replica runs it.
 func (p *ProtectionScan) Start(ctx context.Context) error {
+	started := time.Now()
 	for {
 		p.scan(ctx)
 		select {
 		case <-ctx.Done():
 			p.stopAll()
 			return nil
-		case <-time.After(p.Interval):
+		case <-time.After(p.next(time.Since(started))):
 		}
 	}
+}
+
+// soon is how often the scan looks again, in its first minute, while some
+// kind is unseen: on a fresh install the ClusterRoles that let Wavegate list
+// those kinds are aggregated by kube-controller-manager moments after the
+// manager starts, and until the scan sees them a Namespace delete is
+// judged without their protected objects.
+const soon = 2 * time.Second
+
+func (p *ProtectionScan) next(uptime time.Duration) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.unseen) > 0 && uptime < time.Minute && soon < p.Interval {
+		return soon
+	}
+	return p.Interval
 }
 
 // NeedLeaderElection is false: every replica decides admissions.

@@ -19,6 +19,7 @@ package facts
 import (
 	"sort"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,4 +42,13 @@ func TestRefreshingTheHubsFreezesKeepsTheAgentsOwn(t *testing.T) {
 	names := ix.FreezeNames()
 	sort.Strings(names)
 	g.Expect(names).To(Equal([]string{"created-during-the-outage", "local/pause", "still-on"}))
+}
+
+func TestTheScanLooksAgainSoonOnlyInItsFirstMinuteAndOnlyForUnseenKinds(t *testing.T) {
+	g := NewWithT(t)
+	p := &ProtectionScan{Interval: 30 * time.Second}
+	g.Expect(p.next(time.Second)).To(Equal(30*time.Second), "nothing unseen: the usual interval")
+	p.unseen = []string{"configmaps"}
+	g.Expect(p.next(time.Second)).To(Equal(soon), "a kind unseen just after start (RBAC not aggregated yet)")
+	g.Expect(p.next(2*time.Minute)).To(Equal(30*time.Second), "later, an unseen kind (Secrets) is looked at as usual")
 }

@@ -108,6 +108,9 @@ func install(ctx context.Context, c *Cluster, bins Binaries, replicas int, out i
 	if err := chart.Install(ctx, c.Client, "https://localhost:"+port); err != nil {
 		return nil, err
 	}
+	if err := c.waitAggregated(ctx, "wavegate-rollout-targets", "wavegate-protection-scan"); err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	w := &Wavegate{Chart: chart, Service: svc, cluster: c, bins: bins, args: append(args, extra...), out: out, cancel: cancel}
 	go svc.Run(runCtx)
@@ -228,6 +231,28 @@ func (w *Wavegate) newReplica(i int) (*Replica, error) {
 	)
 	r.env = append(os.Environ(), "KUBECONFIG="+w.Kubeconfig, "POD_NAMESPACE="+Namespace)
 	return r, nil
+}
+
+// waitAggregated waits until kube-controller-manager has filled in the
+// rules of the aggregated ClusterRoles, as a pod would start some seconds
+// after its install: the suites then test Wavegate, not that race (which
+// the protection scan covers by looking again soon in its first minute).
+func (c *Cluster) waitAggregated(ctx context.Context, names ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for _, name := range names {
+		err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+			role := &rbacv1.ClusterRole{}
+			if err := c.Client.Get(ctx, client.ObjectKey{Name: name}, role); err != nil {
+				return false, client.IgnoreNotFound(err)
+			}
+			return len(role.Rules) > 0, nil
+		})
+		if err != nil {
+			return fmt.Errorf("the aggregated ClusterRole %s got no rules: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func freePorts(n int) ([]int, error) {
