@@ -59,6 +59,7 @@ type ProtectionScan struct {
 	mu      sync.Mutex
 	tracked map[schema.GroupVersionResource]*trackedKind
 	scanned bool
+	synced  bool // once true, stays true (Synced)
 	unseen  []string
 }
 
@@ -115,10 +116,16 @@ func (p *ProtectionScan) next(uptime time.Duration) time.Duration {
 func (*ProtectionScan) NeedLeaderElection() bool { return false }
 
 // Synced reports whether the first scan is done and every informer it
-// started has synced. Until then the gate does not decide.
+// started has synced. Until then the gate does not decide. It stays true
+// after that: a kind a later scan starts to watch is unseen until its
+// informer syncs (Unseen), which is how a Namespace delete judges it, so it
+// need not stop every other decision meanwhile.
 func (p *ProtectionScan) Synced() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.synced {
+		return true
+	}
 	if !p.scanned {
 		return false
 	}
@@ -127,6 +134,7 @@ func (p *ProtectionScan) Synced() bool {
 			return false
 		}
 	}
+	p.synced = true
 	return true
 }
 

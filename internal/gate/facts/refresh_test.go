@@ -23,6 +23,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
@@ -51,4 +52,17 @@ func TestTheScanLooksAgainSoonOnlyInItsFirstMinuteAndOnlyForUnseenKinds(t *testi
 	p.unseen = []string{"configmaps"}
 	g.Expect(p.next(time.Second)).To(Equal(soon), "a kind unseen just after start (RBAC not aggregated yet)")
 	g.Expect(p.next(2*time.Minute)).To(Equal(30*time.Second), "later, an unseen kind (Secrets) is looked at as usual")
+}
+
+func TestAKindWatchedLaterDoesNotUnsyncTheGate(t *testing.T) {
+	g := NewWithT(t)
+	first := true
+	later := false
+	p := &ProtectionScan{scanned: true, tracked: map[schema.GroupVersionResource]*trackedKind{
+		{Version: "v1", Resource: "configmaps"}: {kind: "ConfigMap", synced: func() bool { return first }},
+	}}
+	g.Expect(p.Synced()).To(BeTrue())
+	p.tracked[schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"}] = &trackedKind{kind: "Ingress", synced: func() bool { return later }}
+	g.Expect(p.Synced()).To(BeTrue(), "a kind a later scan watches does not stop every decision")
+	g.Expect(p.Unseen()).To(ConsistOf("ingresses.networking.k8s.io"), "it is unseen until its informer syncs")
 }
