@@ -28,6 +28,8 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
 func TestKnownTargetKindsAreCachedTypedAndCustomKindsUnstructured(t *testing.T) {
@@ -102,5 +104,33 @@ func TestARegionThatIsAnUnreachableClusterHasNoPatcher(t *testing.T) {
 	}
 	if got, err := w.patcherFor("centralus", local); err != nil || got != local {
 		t.Errorf("centralus (by label) is patched through %v, %v; want the local client", got, err)
+	}
+}
+
+func TestAHubWhosePlanIsAllClustersLooksForNoTargetsItself(t *testing.T) {
+	cluster := &wavegatev1alpha1.RegionCluster{}
+	inventory := []wavegatev1alpha1.Region{
+		{ObjectMeta: metav1.ObjectMeta{Name: "eastus"}, Spec: wavegatev1alpha1.RegionSpec{Cluster: cluster}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "westus"}, Spec: wavegatev1alpha1.RegionSpec{Cluster: cluster}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "centralus"}},
+	}
+	plan := func(regions ...string) *wavegatev1alpha1.WavePlan {
+		return &wavegatev1alpha1.WavePlan{Spec: wavegatev1alpha1.WavePlanSpec{Waves: []wavegatev1alpha1.Wave{{Name: "w", Regions: regions}}}}
+	}
+	skip := []wavegatev1alpha1.SkipRegion{{Name: "centralus"}}
+	for _, tc := range []struct {
+		name string
+		plan *wavegatev1alpha1.WavePlan
+		skip []wavegatev1alpha1.SkipRegion
+		want bool
+	}{
+		{"every region a cluster", plan("eastus", "westus"), nil, true},
+		{"one region in this cluster", plan("eastus", "centralus"), nil, false},
+		{"the region in this cluster skipped", plan("eastus", "centralus"), skip, true},
+		{"no plan", nil, nil, false},
+	} {
+		if got := onlyClusters(tc.plan, tc.skip, inventory); got != tc.want {
+			t.Errorf("%s: onlyClusters = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

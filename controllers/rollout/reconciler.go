@@ -211,12 +211,20 @@ func (r *Reconciler) gather(ctx context.Context, ro *wavegatev1alpha1.ConfigRoll
 		return nil, err
 	}
 	w.pairs = pairsOf(inventory.Items)
-	targets, unreadable, err := r.targets(ctx, ro)
-	if err != nil {
-		return nil, err
-	}
-	if targets == nil {
-		targets = map[string][]*unstructured.Unstructured{}
+	// Targets are looked for here only if some region of the plan is in
+	// this cluster: a hub whose regions are all clusters neither watches the
+	// kind itself nor needs to serve it.
+	targets := map[string][]*unstructured.Unstructured{}
+	var unreadable *failure
+	if !onlyClusters(w.plan, ro.Spec.SkipRegions, inventory.Items) {
+		local, f, err := r.targets(ctx, ro)
+		if err != nil {
+			return nil, err
+		}
+		if local != nil {
+			targets = local
+		}
+		unreadable = f
 	}
 	// Also when the local targets cannot be read: a revert must know which
 	// regions are clusters, and reach them only through their own client.

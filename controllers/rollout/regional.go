@@ -88,6 +88,27 @@ func (r *Reconciler) cluster(region string) (*clusters.Cluster, clusters.Health)
 	return r.Clusters.Get(region)
 }
 
+// onlyClusters reports whether every region the rollout can reach is a
+// cluster of its own (false without a plan).
+func onlyClusters(plan *wavegatev1alpha1.WavePlan, skip []wavegatev1alpha1.SkipRegion, inventory []wavegatev1alpha1.Region) bool {
+	wanted := planRegions(plan, skip)
+	if len(wanted) == 0 {
+		return false
+	}
+	clustered := map[string]bool{}
+	for i := range inventory {
+		if inventory[i].Spec.Cluster != nil {
+			clustered[inventory[i].Name] = true
+		}
+	}
+	for region := range wanted {
+		if !clustered[region] {
+			return false
+		}
+	}
+	return true
+}
+
 // planRegions are the plan's regions but those the rollout skips.
 func planRegions(plan *wavegatev1alpha1.WavePlan, skip []wavegatev1alpha1.SkipRegion) map[string]bool {
 	out := map[string]bool{}

@@ -30,9 +30,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -132,10 +130,7 @@ func (m *multi) rollout(ctx context.Context) error {
 	if err := m.all.Hub.Client.Create(ctx, plan); err != nil {
 		return err
 	}
-	ro := &wavegatev1alpha1.ConfigRollout{ObjectMeta: metav1.ObjectMeta{Name: "web-2"}}
-	ro.Spec.Version, ro.Spec.PlanRef = "2.0.0", "clusters"
-	ro.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "app", Name: "web"}
-	ro.Spec.Patch = apiextensionsv1.JSON{Raw: []byte(`{"spec":{"template":{"metadata":{"labels":{"app.kubernetes.io/version":"2.0.0"}},"spec":{"containers":[{"name":"web","image":"example.com/web:2.0.0"}]}}}}`)}
+	ro := realcluster.WebRollout("web-2", "clusters", "2.0.0")
 	fmt.Printf("\n== web 2.0.0, rolled out from the hub across the regional clusters (bake 5s per wave)\n")
 	if err := m.all.Hub.Client.Create(ctx, ro); err != nil {
 		return err
@@ -145,18 +140,8 @@ func (m *multi) rollout(ctx context.Context) error {
 
 func (m *multi) createWeb(ctx context.Context, region string) error {
 	cl := m.all.Clusters[region].Client
-	labels := map[string]string{"app": "web"}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "app", Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "namespace-app-" + region}}}
-	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web", Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "web-1.0.0-" + region}},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](2), Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web", wavegatev1alpha1.LabelVersion: "1.0.0"}},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.com/web:1.0.0"}}},
-			},
-		},
-	}
+	dep := realcluster.WebDeployment(region, "1.0.0", 2)
 	// The agent judges once it has synced with the hub.
 	deadline := time.Now().Add(2 * time.Minute)
 	for _, o := range []client.Object{ns, dep} {

@@ -128,7 +128,7 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 		o.webhook(WebhookScaleNamespace, update, rule("*", scale), nil, o.namespaces(regionNamespace)),
 		// Scaling a workload elsewhere: the Scale object carries no labels,
 		// so the gate looks the workload's region label up itself.
-		o.webhook(WebhookScale, update, rule(ScaledWorkloadsGroup, workloadScale), nil, o.namespaces(noRegionNamespace)),
+		o.webhook(WebhookScale, update, o.elsewhereScale(workloadScale), nil, o.namespaces(noRegionNamespace)),
 		// Deletes of objects that name a region or are protected.
 		o.webhook(WebhookDelete, deleteOnly, rule("*", every), nil, o.namespaces(), notNamespaces, deniable),
 		// Deletes of other objects in a Namespace with a region label.
@@ -139,32 +139,19 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 		// Deletes of anything else by delete automation, whose identities
 		// the AutomationPolicies name; Wavegate keeps this condition current.
 		o.webhook(WebhookDeleteAutomation, deleteOnly, rule("*", every), nil, o.namespaces(noRegionNamespace),
-			notNamespaces, notDeniable, condition(AutomationConditionName, o.Automation.Condition())),
+			o.outsideAgent(notNamespaces, notDeniable, condition(AutomationConditionName, o.Automation.Condition()))...),
 		// Creates and updates that no region entry sends (so no request
 		// is judged twice), of objects whose protection value is neither
 		// protected nor deletable: the gate warns about the typo.
 		o.webhook(WebhookProtectionUnknown, createUpdate, rule("*", every), nil, o.namespaces(noRegionNamespace),
-			notRegional, condition("protection-unknown", protectionUnknown), notFinalizing),
+			o.outsideAgent(notRegional, condition("protection-unknown", protectionUnknown), notFinalizing)...),
 		// The same for delete automation lowering an object's protection
 		// (to deletable, or to untagged from protected): the gate denies.
 		o.webhook(WebhookProtectionLowered, update, rule("*", every), nil, o.namespaces(noRegionNamespace),
-			notRegional, condition("protection-lowered", protectionLowered), notFinalizing,
-			condition(AutomationConditionName, o.Automation.Condition())),
+			o.outsideAgent(notRegional, condition("protection-lowered", protectionLowered), notFinalizing,
+				condition(AutomationConditionName, o.Automation.Condition()))...),
 	}
 	if o.Agent {
-		// The agent entries send every namespaced request outside a region;
-		// the entries that would send some of them as well keep to the rest,
-		// so no request is judged (and recorded) twice.
-		for i := range webhooks {
-			switch webhooks[i].Name {
-			case WebhookDeleteAutomation, WebhookProtectionUnknown, WebhookProtectionLowered:
-				webhooks[i].MatchConditions = append(webhooks[i].MatchConditions,
-					condition("not-agent-namespaced", "!has(request.namespace) || request.namespace == ''"))
-			case WebhookScale:
-				// Scaling anything there changes the agent's region.
-				webhooks[i].Rules[0].Rule = rule("*", scale)
-			}
-		}
 		webhooks = append(webhooks,
 			// Creates and updates of namespaced objects that name no region
 			// by label or annotation: on an agent's cluster they are the
@@ -180,6 +167,27 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 		ObjectMeta: metav1.ObjectMeta{Name: Name},
 		Webhooks:   webhooks,
 	}
+}
+
+// outsideAgent are the conditions of an entry that sends some requests
+// outside a region; on an agent's cluster the agent entries send every
+// namespaced one, so there the entry keeps to cluster-scoped objects and no
+// request is judged (and recorded) twice.
+func (o Options) outsideAgent(conds ...admissionregistrationv1.MatchCondition) []admissionregistrationv1.MatchCondition {
+	if !o.Agent {
+		return conds
+	}
+	return append(conds, condition("not-agent-namespaced", "!has(request.namespace) || request.namespace == ''"))
+}
+
+// elsewhereScale is the rule of scaling outside region-labelled namespaces:
+// the built-in workloads (whose region label the gate looks up), or, on an
+// agent's cluster, where everything there is the agent's region, anything.
+func (o Options) elsewhereScale(workloadScale []string) admissionregistrationv1.Rule {
+	if o.Agent {
+		return rule("*", []string{"*/scale"})
+	}
+	return rule(ScaledWorkloadsGroup, workloadScale)
 }
 
 func rule(group string, resources []string) admissionregistrationv1.Rule {

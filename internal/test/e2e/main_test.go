@@ -123,15 +123,8 @@ func dumpLogs() {
 	if env.wavegate == nil {
 		return
 	}
-	for _, r := range env.wavegate.Replicas {
-		b, err := os.ReadFile(r.LogPath)
-		if err != nil {
-			continue
-		}
-		if len(b) > 8000 {
-			b = b[len(b)-8000:]
-		}
-		fmt.Printf("---- %s (%s), last lines ----\n%s\n", r.Name, r.LogPath, b)
+	for replica, log := range env.wavegate.Logs(8000) {
+		fmt.Printf("---- %s, last lines ----\n%s\n", replica, log)
 	}
 }
 

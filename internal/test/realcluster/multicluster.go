@@ -24,8 +24,10 @@ import (
 	"path/filepath"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -166,16 +168,38 @@ func (rs *Regions) Logs(max int) map[string]string {
 		if w == nil {
 			continue
 		}
-		for _, r := range w.Replicas {
-			b, err := os.ReadFile(r.LogPath)
-			if err != nil {
-				continue
-			}
-			if len(b) > max {
-				b = b[len(b)-max:]
-			}
-			out[name+" "+r.Name+" ("+r.LogPath+")"] = string(b)
+		for replica, log := range w.Logs(max) {
+			out[name+" "+replica] = log
 		}
 	}
 	return out
+}
+
+// WebDeployment is the Deployment app/web at version in a regional cluster,
+// created as its own change.
+func WebDeployment(region, version string, replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": "web"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web",
+			Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "web-" + version + "-" + region}},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web", wavegatev1alpha1.LabelVersion: version}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.com/web:" + version}}},
+			},
+		},
+	}
+}
+
+// WebRollout rolls app/web out at version, on plan, from the hub.
+func WebRollout(name, plan, version string) *wavegatev1alpha1.ConfigRollout {
+	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"labels":{%q:%q}},"spec":{"containers":[{"name":"web","image":"example.com/web:%s"}]}}}}`,
+		wavegatev1alpha1.LabelVersion, version, version)
+	ro := &wavegatev1alpha1.ConfigRollout{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	ro.Spec.Version, ro.Spec.PlanRef = version, plan
+	ro.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "app", Name: "web"}
+	ro.Spec.Patch = apiextensionsv1.JSON{Raw: []byte(patch)}
+	return ro
 }

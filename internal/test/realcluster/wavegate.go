@@ -233,6 +233,23 @@ func (w *Wavegate) newReplica(i int) (*Replica, error) {
 	return r, nil
 }
 
+// Logs returns the tail (up to max bytes) of each replica's log, by
+// "name (path)".
+func (w *Wavegate) Logs(max int) map[string]string {
+	out := map[string]string{}
+	for _, r := range w.Replicas {
+		b, err := os.ReadFile(r.LogPath)
+		if err != nil {
+			continue
+		}
+		if len(b) > max {
+			b = b[len(b)-max:]
+		}
+		out[r.Name+" ("+r.LogPath+")"] = string(b)
+	}
+	return out
+}
+
 // waitAggregated waits until kube-controller-manager has filled in the
 // rules of the aggregated ClusterRoles, as a pod would start some seconds
 // after its install: the suites then test Wavegate, not that race (which

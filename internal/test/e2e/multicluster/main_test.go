@@ -34,6 +34,14 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
@@ -89,6 +97,37 @@ func run(m *testing.M) int {
 	}
 	logf("multi-cluster e2e finished in %.1fs", time.Since(env.started).Seconds())
 	return code
+}
+
+// TestInstalledInModeHubAndAgent checks the harness: the hub runs the
+// hub's gate configuration and ships the agents' ClusterRole; each regional
+// cluster runs the agent's gate configuration, and its manager is an agent
+// of its own region, reaching the hub.
+func TestInstalledInModeHubAndAgent(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	entries := func(c *realcluster.Cluster) []string {
+		cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
+		g.Expect(c.Client.Get(ctx, client.ObjectKey{Name: "wavegate-gate"}, cfg)).To(Succeed())
+		var names []string
+		for _, w := range cfg.Webhooks {
+			names = append(names, w.Name)
+		}
+		return names
+	}
+	g.Expect(entries(env.hub)).NotTo(ContainElement(webhookconfig.WebhookAgentRegion))
+	g.Expect(env.hub.Client.Get(ctx, client.ObjectKey{Name: "wavegate-agent"}, &rbacv1.ClusterRole{})).To(Succeed())
+	for _, r := range regions {
+		g.Expect(entries(env.regional[r])).To(ContainElements(webhookconfig.WebhookAgentRegion, webhookconfig.WebhookAgentDelete), "in %s", r)
+		d := env.all.Agents[r].Chart.Find("Deployment", "wavegate-manager")
+		g.Expect(d).NotTo(BeNil())
+		containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+		g.Expect(containers).NotTo(BeEmpty())
+		g.Expect(containers[0]).To(HaveKeyWithValue("args", ContainElements("--region="+r, HavePrefix("--hub-kubeconfig="),
+			"--controller-user=system:serviceaccount:"+realcluster.Namespace+":"+realcluster.HubServiceAccount)))
+		g.Expect(env.regional[r].Client.Get(ctx, client.ObjectKey{Namespace: realcluster.Namespace, Name: realcluster.HubServiceAccount},
+			&corev1.ServiceAccount{})).To(Succeed(), "the hub's identity in %s", r)
+	}
 }
 
 func logf(format string, args ...any) {

@@ -20,7 +20,6 @@ package multicluster
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -30,12 +29,11 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/test/realcluster"
 )
 
 // configMap creates app/name in a regional cluster as change id, as the
@@ -58,35 +56,6 @@ func appNamespaces(t *testing.T) {
 			return client.IgnoreAlreadyExists(err)
 		}, 2*time.Minute).Should(Succeed(), "the agent of %s never admitted the namespace", r)
 	}
-}
-
-func deployment(region, version string) *appsv1.Deployment {
-	labels := map[string]string{"app": "web"}
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web",
-			Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "web-" + region}},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](1),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web", wavegatev1alpha1.LabelVersion: version}},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.com/web:" + version}}},
-			},
-		},
-	}
-}
-
-func rollout(name, plan, version string) *wavegatev1alpha1.ConfigRollout {
-	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{
-		"metadata": map[string]any{"labels": map[string]any{wavegatev1alpha1.LabelVersion: version}},
-		"spec":     map[string]any{"containers": []any{map[string]any{"name": "web", "image": "example.com/web:" + version}}},
-	}}})
-	ro := &wavegatev1alpha1.ConfigRollout{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	ro.Spec.Version = version
-	ro.Spec.PlanRef = plan
-	ro.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "app", Name: "web"}
-	ro.Spec.Patch = apiextensionsv1.JSON{Raw: patch}
-	return ro
 }
 
 func hubRollout(g Gomega, name string) *wavegatev1alpha1.ConfigRollout {
@@ -178,11 +147,11 @@ func TestARolloutMovesDeploymentsInTwoClustersWaveByWaveAndAPinBlocksIt(t *testi
 	g.Expect(env.hub.Client.Create(ctx, plan)).To(Succeed())
 	for _, r := range regions {
 		g.Eventually(func() error {
-			return client.IgnoreAlreadyExists(env.regional[r].Client.Create(ctx, deployment(r, "1.0.0")))
+			return client.IgnoreAlreadyExists(env.regional[r].Client.Create(ctx, realcluster.WebDeployment(r, "1.0.0", 1)))
 		}, time.Minute).Should(Succeed())
 	}
 
-	g.Expect(env.hub.Client.Create(ctx, rollout("web-2", "clusters", "2.0.0"))).To(Succeed())
+	g.Expect(env.hub.Client.Create(ctx, realcluster.WebRollout("web-2", "clusters", "2.0.0"))).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		ro := hubRollout(g, "web-2")
 		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseComplete), "%+v", ro.Status.Conditions)
@@ -205,7 +174,7 @@ func TestARolloutMovesDeploymentsInTwoClustersWaveByWaveAndAPinBlocksIt(t *testi
 	d.Annotations[wavegatev1alpha1.AnnotationPinnedVersion] = "2.0.0"
 	d.Annotations[wavegatev1alpha1.AnnotationPinReason] = "key rotation hold"
 	g.Eventually(func() error { return env.regional["westus"].Client.Update(ctx, d) }, time.Minute).Should(Succeed())
-	g.Expect(env.hub.Client.Create(ctx, rollout("web-3", "clusters", "3.0.0"))).To(Succeed())
+	g.Expect(env.hub.Client.Create(ctx, realcluster.WebRollout("web-3", "clusters", "3.0.0"))).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		ro := hubRollout(g, "web-3")
 		g.Expect(ro.Status.Phase).To(Equal(wavegatev1alpha1.PhaseBlocked))
@@ -258,7 +227,7 @@ func TestARegionWhoseKubeconfigIsMissingIsNotConnectedAndItsRolloutsAreBlocked(t
 	plan := &wavegatev1alpha1.WavePlan{ObjectMeta: metav1.ObjectMeta{Name: "nowhere"}}
 	plan.Spec.Waves = []wavegatev1alpha1.Wave{{Name: "only", Regions: []string{"nowhere"}, BakeTime: metav1.Duration{Duration: time.Hour}}}
 	g.Expect(env.hub.Client.Create(ctx, plan)).To(Succeed())
-	g.Expect(env.hub.Client.Create(ctx, rollout("nowhere", "nowhere", "9.0.0"))).To(Succeed())
+	g.Expect(env.hub.Client.Create(ctx, realcluster.WebRollout("nowhere", "nowhere", "9.0.0"))).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := &wavegatev1alpha1.Region{}
 		g.Expect(env.hub.Client.Get(ctx, client.ObjectKey{Name: "nowhere"}, got)).To(Succeed())
