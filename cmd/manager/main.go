@@ -58,6 +58,7 @@ import (
 type options struct {
 	metricsAddr             string
 	probeAddr               string
+	pprofAddr               string
 	leaderElect             bool
 	leaderElectionNamespace string
 	leaseDuration           time.Duration
@@ -81,6 +82,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443",
 		"Address the metrics endpoint binds to; \"0\" disables it. It serves HTTPS with the webhook certificate, to callers whose token may get /metrics.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "0",
+		"Address Go's /debug/pprof profiles are served on, plain HTTP and unauthenticated, so bind it to localhost only; \"0\" (the default) disables it.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect one active controller among replicas. Webhooks serve on every replica.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease; defaults to the pod's namespace.")
 	fs.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby waits after the leader's last renewal before it takes over.")
@@ -202,6 +205,7 @@ func managerOptions(opts options, servers *transport.Servers) ctrl.Options {
 		// The probes are plain HTTP for the kubelet; Go's server speaks no
 		// HTTP/2 without TLS.
 		HealthProbeBindAddress:  opts.probeAddr,
+		PprofBindAddress:        opts.pprofAddr,
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "wavegate-manager.wavegate.io",
 		LeaderElectionNamespace: opts.leaderElectionNamespace,

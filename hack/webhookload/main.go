@@ -43,14 +43,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"math"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +67,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
@@ -73,6 +77,9 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "length of each phase")
 	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured load at the same rate before each phase")
 	name := flag.String("name", "wavegate-load", "kwokctl cluster name")
+	flag.IntVar(&objectsPerChange, "objects-per-change", 1,
+		"ConfigMaps per change (the same wavegate.io/change-id, in one region): 1, the default, makes every create a new change, which the gate must record; with N only every Nth create writes a change record")
+	flag.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the first manager replica over phase A to this file (go tool pprof)")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -143,12 +150,12 @@ func run(ctx context.Context, name string, rate int, duration, warmup time.Durat
 	if err != nil {
 		return err
 	}
-	return measure(ctx, cs, regions, rate, duration, warmup)
+	return measure(ctx, cs, wg.Service, wg.Replicas, regions, rate, duration, warmup)
 }
 
 // measure runs phase A (gated) and phase B (Wavegate's webhook
 // configurations removed) and prints the result line.
-func measure(ctx context.Context, cs kubernetes.Interface, regions []string, rate int, duration, warmup time.Duration) error {
+func measure(ctx context.Context, cs kubernetes.Interface, svc *realcluster.Service, replicas []*realcluster.Replica, regions []string, rate int, duration, warmup time.Duration) error {
 	// Phase A: gated.
 	nsA, err := namespaces(ctx, cs, "load-a", regions)
 	if err != nil {
@@ -156,22 +163,32 @@ func measure(ctx context.Context, cs kubernetes.Interface, regions []string, rat
 	}
 	// Give the managers' informers a moment to see the namespaces' labels.
 	time.Sleep(2 * time.Second)
-	step("phase A (Wavegate installed): warm-up %s, then %d creates/s for %s over %d region namespaces", warmup, rate, duration, len(nsA))
+	step("phase A (Wavegate installed): warm-up %s, then %d creates/s for %s over %d region namespaces, %d per change", warmup, rate, duration, len(nsA), objectsPerChange)
 	drive(ctx, cs, nsA, "warm-a", rate, warmup)
-	before, err := scrape(ctx, cs)
+	before, err := scrape(ctx, cs, replicas)
 	if err != nil {
 		return err
 	}
+	profiled := profile(replicas[0], duration)
+	conns := svc.Accepted()
 	a := drive(ctx, cs, nsA, "a", rate, duration)
-	after, err := scrape(ctx, cs)
+	if err := <-profiled; err != nil {
+		return err
+	}
+	after, err := scrape(ctx, cs, replicas)
 	if err != nil {
 		return err
 	}
-	step("phase A: %s", a)
-	hist := after.sub(before)
-	webhookP99 := hist.quantile(0.99)
+	step("phase A: %s; the API server opened %d connections to the webhooks", a, svc.Accepted()-conns)
+	d := after.sub(before)
+	webhookP99 := d.webhook.quantile(0.99)
 	step("API server's admission_duration for *.gate.wavegate.io over phase A: %d calls, p50 %s ms, p99 %s ms (bucket resolution; buckets %s)",
-		int(hist.count()), ms(hist.quantile(0.5)), ms(webhookP99), hist)
+		int(d.webhook.count()), ms(d.webhook.quantile(0.5)), ms(webhookP99), d.webhook)
+	step("of which the managers' handler (wavegate_admission_duration_seconds, with the change-record write): %d calls, p50 %s ms, p99 %s ms (buckets %s)",
+		int(d.handler.count()), ms(d.handler.quantile(0.5)), ms(d.handler.quantile(0.99)), d.handler)
+	step("of which the API server's POST changerecords: %d, p50 %s ms, p99 %s ms (buckets %s)",
+		int(d.records.count()), ms(d.records.quantile(0.5)), ms(d.records.quantile(0.99)), d.records)
+	step("CPU seconds over phase A (%s): %s", duration, d.cpuString())
 
 	// Phase B: the same workload, without Wavegate's webhooks.
 	for _, n := range gateConfigs {
@@ -188,8 +205,10 @@ func measure(ctx context.Context, cs kubernetes.Interface, regions []string, rat
 	time.Sleep(2 * time.Second)
 	step("phase B (webhooks removed): warm-up %s, then %d creates/s for %s", warmup, rate, duration)
 	drive(ctx, cs, nsB, "warm-b", rate, warmup)
+	cpuB := processCPU()
 	b := drive(ctx, cs, nsB, "b", rate, duration)
 	step("phase B: %s", b)
+	step("CPU seconds over phase B (%s): %s", duration, sample{cpu: processCPU()}.sub(sample{cpu: cpuB}).cpuString())
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -203,6 +222,44 @@ func measure(ctx context.Context, cs kubernetes.Interface, regions []string, rat
 		msf(a.p(0.99)), msf(b.p(0.99)), ratio)
 	fmt.Printf("webhook_p99_ms=%s webhook_ratio=%s\n", ms(webhookP99), num(ratio))
 	return nil
+}
+
+var (
+	// cpuProfile is where -cpu-profile writes.
+	cpuProfile string
+	// objectsPerChange is -objects-per-change.
+	objectsPerChange = 1
+)
+
+// profile starts a CPU profile of r over d, written to cpuProfile; the
+// channel says when it is written. Without -cpu-profile it does nothing.
+func profile(r *realcluster.Replica, d time.Duration) <-chan error {
+	done := make(chan error, 1)
+	if cpuProfile == "" {
+		done <- nil
+		return done
+	}
+	go func() {
+		done <- func() error {
+			url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", r.PprofAddr, int(d.Seconds()))
+			resp, err := http.Get(url)
+			if err != nil {
+				return fmt.Errorf("CPU profile of %s: %w", r.Name, err)
+			}
+			defer func() { _ = resp.Body.Close() }()
+			f, err := os.Create(cpuProfile)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(f, resp.Body); err != nil {
+				_ = f.Close()
+				return err
+			}
+			step("CPU profile of %s over phase A written to %s", r.Name, cpuProfile)
+			return f.Close()
+		}()
+	}()
+	return done
 }
 
 // namespaces creates one namespace per region, labelled with it.
@@ -264,9 +321,15 @@ func drive(ctx context.Context, cs kubernetes.Interface, nss []string, tag strin
 		} else if -wait > res.late {
 			res.late = -wait
 		}
+		// Change c is objectsPerChange ConfigMaps in one region; changes
+		// go round-robin over the regions.
+		c := i / max(objectsPerChange, 1)
 		cm := &corev1.ConfigMap{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%06d", tag, i), Namespace: nss[i%len(nss)]},
-			Data:       map[string]string{"setting": fmt.Sprintf("%s-%d-%d", tag, i, t0.UnixNano())},
+			ObjectMeta: metav1.ObjectMeta{
+				Name: fmt.Sprintf("%s-%06d", tag, i), Namespace: nss[c%len(nss)],
+				Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: fmt.Sprintf("%s-%d-%d", tag, c, t0.UnixNano())},
+			},
+			Data: map[string]string{"setting": fmt.Sprintf("%s-%d-%d", tag, i, t0.UnixNano())},
 		}
 		wg.Add(1)
 		go func() {
@@ -299,40 +362,124 @@ func drive(ctx context.Context, cs kubernetes.Interface, nss []string, tag strin
 type histogram map[float64]float64
 
 var (
-	bucketLine = regexp.MustCompile(`^apiserver_admission_webhook_admission_duration_seconds_bucket\{(.*)\} (\S+)$`)
+	sampleLine = regexp.MustCompile(`^(\w+)(?:\{(.*)\})? (\S+)$`)
 	labelRe    = regexp.MustCompile(`(\w+)="([^"]*)"`)
 )
 
-// scrape reads the API server's /metrics and sums the admission-duration
-// buckets of the gate's webhooks (every name ending .gate.wavegate.io).
-func scrape(ctx context.Context, cs kubernetes.Interface) (histogram, error) {
+// sample is what phase A is judged by, read once before and once after it:
+// the API server's own view of the gate's webhooks and of the change-record
+// writes they make, the managers' view of the same requests, and the CPU
+// each process spent.
+type sample struct {
+	webhook histogram          // API server: admission duration of every *.gate.wavegate.io webhook
+	records histogram          // API server: duration of POST changerecords
+	handler histogram          // managers: wavegate_admission_duration_seconds, summed over replicas
+	cpu     map[string]float64 // process_cpu_seconds_total by process
+}
+
+func (s sample) sub(o sample) sample {
+	d := sample{webhook: s.webhook.sub(o.webhook), records: s.records.sub(o.records), handler: s.handler.sub(o.handler), cpu: map[string]float64{}}
+	for k, v := range s.cpu {
+		d.cpu[k] = v - o.cpu[k]
+	}
+	return d
+}
+
+// scrape reads the API server's /metrics and every replica's.
+func scrape(ctx context.Context, cs kubernetes.Interface, replicas []*realcluster.Replica) (sample, error) {
+	s := sample{webhook: histogram{}, records: histogram{}, handler: histogram{}, cpu: map[string]float64{}}
 	raw, err := cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("GET /metrics: %w", err)
+		return s, fmt.Errorf("GET /metrics: %w", err)
 	}
-	h := histogram{}
+	err = parse(raw, func(name string, labels map[string]string, v float64) {
+		switch {
+		case name == "apiserver_admission_webhook_admission_duration_seconds_bucket" && strings.HasSuffix(labels["name"], ".gate.wavegate.io"):
+			s.webhook.add(labels["le"], v)
+		case name == "apiserver_request_duration_seconds_bucket" && labels["resource"] == "changerecords" && labels["verb"] == "POST":
+			s.records.add(labels["le"], v)
+		}
+	})
+	if err != nil {
+		return s, err
+	}
+	for _, r := range replicas {
+		raw, err := r.Metrics()
+		if err != nil {
+			return s, err
+		}
+		err = parse(raw, func(name string, labels map[string]string, v float64) {
+			if name == "wavegate_admission_duration_seconds_bucket" {
+				s.handler.add(labels["le"], v)
+			}
+		})
+		if err != nil {
+			return s, err
+		}
+	}
+	s.cpu = processCPU()
+	return s, nil
+}
+
+// processCPU is the CPU seconds (user and system) of every process on the
+// machine, summed by command name (the load generator, which also runs the
+// Service in front of the webhooks, is "webhookload"), read from /proc;
+// empty where there is no /proc.
+func processCPU() map[string]float64 {
+	cpu := map[string]float64{}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …: comm may hold spaces; utime and stime
+		// are the 14th and 15th fields, in clock ticks (100 a second).
+		open, closing := bytes.IndexByte(raw, '('), bytes.LastIndexByte(raw, ')')
+		if open < 0 || closing < open {
+			continue
+		}
+		fields := strings.Fields(string(raw[closing+1:]))
+		if len(fields) < 13 {
+			continue
+		}
+		utime, err1 := strconv.ParseFloat(fields[11], 64)
+		stime, err2 := strconv.ParseFloat(fields[12], 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		cpu[string(raw[open+1:closing])] += (utime + stime) / 100
+	}
+	return cpu
+}
+
+// parse calls each for every sample line of a text exposition.
+func parse(raw []byte, each func(name string, labels map[string]string, v float64)) error {
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		m := bucketLine.FindStringSubmatch(sc.Text())
+		m := sampleLine.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
 		}
+		v, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			return fmt.Errorf("metrics line %q: %w", sc.Text(), err)
+		}
 		labels := map[string]string{}
-		for _, l := range labelRe.FindAllStringSubmatch(m[1], -1) {
+		for _, l := range labelRe.FindAllStringSubmatch(m[2], -1) {
 			labels[l[1]] = l[2]
 		}
-		if !strings.HasSuffix(labels["name"], ".gate.wavegate.io") {
-			continue
-		}
-		le, err1 := strconv.ParseFloat(labels["le"], 64)
-		v, err2 := strconv.ParseFloat(m[2], 64)
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, fmt.Errorf("bucket line %q: %w", sc.Text(), err)
-		}
-		h[le] += v
+		each(m[1], labels, v)
 	}
-	return h, sc.Err()
+	return sc.Err()
+}
+
+// add adds a bucket's count; a bound that does not parse is ignored.
+func (h histogram) add(le string, v float64) {
+	if bound, err := strconv.ParseFloat(le, 64); err == nil {
+		h[bound] += v
+	}
 }
 
 func (h histogram) sub(o histogram) histogram {
@@ -388,6 +535,17 @@ func (h histogram) String() string {
 		prev = h[le]
 	}
 	return strings.Join(parts, " ")
+}
+
+func (s sample) cpuString() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(s.cpu)) {
+		if s.cpu[k] < 0.05 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %.1f", k, s.cpu[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -42,6 +42,8 @@ type Replica struct {
 	WebhookAddr string
 	MetricsAddr string
 	ProbeAddr   string
+	// PprofAddr serves Go's profiles (plain HTTP, loopback only).
+	PprofAddr string
 	// LogPath collects the process's output across restarts.
 	LogPath string
 	// CertDir holds the webhook certificate, as the Secret volume would.
@@ -162,15 +164,11 @@ func (r *Replica) IsLeader() bool {
 // Prometheus does: HTTPS, verified with the webhook CA, with a token bound
 // to the metrics-reader ClusterRole.
 func (r *Replica) Metric(series string) (string, bool) {
-	resp, err := r.metrics.get(r.CertDir, "https://"+r.MetricsAddr+"/metrics")
+	raw, err := r.Metrics()
 	if err != nil {
 		return "", false
 	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return "", false
-	}
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
@@ -178,6 +176,19 @@ func (r *Replica) Metric(series string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Metrics returns the replica's whole /metrics text, scraped as Metric does.
+func (r *Replica) Metrics() ([]byte, error) {
+	resp, err := r.metrics.get(r.CertDir, "https://"+r.MetricsAddr+"/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics of replica %s: %s", r.MetricsAddr, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
 }
 
 // metricsClient scrapes a replica's metrics. The serving certificate is the

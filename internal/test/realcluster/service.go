@@ -40,7 +40,12 @@ type Service struct {
 	backends []*Backend
 	next     int
 	wg       sync.WaitGroup
+	accepted atomic.Int64
 }
+
+// Accepted is how many connections the Service has accepted: a client that
+// keeps its connections open (as the API server should) opens few.
+func (s *Service) Accepted() int64 { return s.accepted.Load() }
 
 // Backend is one endpoint of the Service.
 type Backend struct {
@@ -84,6 +89,7 @@ func (s *Service) Run(ctx context.Context) {
 			s.wg.Wait()
 			return
 		}
+		s.accepted.Add(1)
 		go s.forward(conn)
 	}
 }

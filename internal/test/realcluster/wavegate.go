@@ -197,7 +197,7 @@ func (w *Wavegate) Stop() {
 }
 
 func (w *Wavegate) newReplica(i int) (*Replica, error) {
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +211,7 @@ func (w *Wavegate) newReplica(i int) (*Replica, error) {
 		WebhookAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])),
 		MetricsAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1])),
 		ProbeAddr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2])),
+		PprofAddr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[3])),
 		LogPath:     filepath.Join(dir, "manager.log"),
 		CertDir:     filepath.Join(dir, "certs"),
 		binary:      w.bins.Manager,
@@ -224,6 +225,7 @@ func (w *Wavegate) newReplica(i int) (*Replica, error) {
 		"--webhook-port="+strconv.Itoa(ports[0]),
 		"--metrics-bind-address="+r.MetricsAddr,
 		"--health-probe-bind-address="+r.ProbeAddr,
+		"--pprof-bind-address="+r.PprofAddr,
 		"--webhook-cert-dir="+r.CertDir,
 		"--cert-extra-dns-names=localhost",
 		// Where the chart mounts the client CA Secret, the host has the file.
