@@ -40,6 +40,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -90,6 +91,10 @@ type Reconciler struct {
 
 	watching    sync.Map // GroupVersionKind -> struct{}
 	watchTarget func(gvk schema.GroupVersionKind) error
+	// targetCache holds the targets of this cluster's regions, only those
+	// some rollout selects (selection.go); nil: they are read through Reader.
+	targetCache cache.Cache
+	selection   *selection
 	// watchingRegional: a target kind watched in a regional cluster's cache.
 	watchingRegional sync.Map
 	watchSource      func(source.Source) error
@@ -297,13 +302,23 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	if f, err := r.permitted(ctx, mapping.Resource.GroupResource()); f != nil || err != nil {
 		return nil, f, err
 	}
-	if err := r.ensureWatch(gvk); err != nil {
-		return nil, nil, err
-	}
 	if ns := ro.Spec.Target.Namespace; ns != "" {
 		opts = append(opts, client.InNamespace(ns))
 	}
-	items, err := listTargets(ctx, r.Reader, r.scheme(), gvk, opts...)
+	reader, err := r.targetReader(ctx, gvk, ro)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.ensureWatch(gvk); err != nil {
+		return nil, nil, err
+	}
+	if reader == r.Live {
+		// The API server filters by name only when asked to.
+		if name := ro.Spec.Target.Name; name != "" {
+			opts = append(opts, client.MatchingFields{"metadata.name": name})
+		}
+	}
+	items, err := listTargets(ctx, reader, r.scheme(), gvk, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
 	}

@@ -276,3 +276,35 @@ func managers(o client.Object) []string {
 	sort.Strings(out)
 	return out
 }
+
+// The target informer keeps only objects some rollout selects. A rollout
+// created after it listed must still find targets that existed, unchanged,
+// since before: they are read from the API server until the kind is listed
+// again.
+func TestARolloutFindsTargetsTheTargetCacheDidNotKeep(t *testing.T) {
+	inventory(t, "late", nil, []string{"late1"})
+	settings(t, "late1", nil)
+	g := NewWithT(t)
+	ctx := context.Background()
+	other := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "app-late1", Name: "other", Labels: map[string]string{wavegatev1alpha1.LabelVersion: "1.0.0"}},
+		Data:       map[string]string{"mode": "old"},
+	}
+	g.Eventually(func() error { return env.Client.Create(ctx, other) }).Should(Succeed())
+	startControllerWith(t, time.Hour)
+
+	g.Expect(env.Client.Create(ctx, configMapRollout("late-first", "late"))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(regionState(get(g, "late-first"), "late1").State).To(Equal(wavegatev1alpha1.RegionConverged))
+	}).Should(Succeed())
+
+	second := configMapRollout("late-second", "late")
+	second.Spec.Target.Name = "other"
+	g.Expect(env.Client.Create(ctx, second)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(regionState(get(g, "late-second"), "late1").State).To(Equal(wavegatev1alpha1.RegionConverged))
+		cm := &corev1.ConfigMap{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(other), cm)).To(Succeed())
+		g.Expect(cm.Data["mode"]).To(Equal("new"))
+	}).Should(Succeed())
+}

@@ -66,6 +66,23 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}); err != nil {
 		return err
 	}
+	// The targets have a cache of their own, which keeps only the objects
+	// some rollout selects (selection.go).
+	r.selection = newSelection(mgr.GetScheme())
+	targets, err := cache.New(mgr.GetConfig(), cache.Options{
+		HTTPClient:       mgr.GetHTTPClient(),
+		Scheme:           mgr.GetScheme(),
+		Mapper:           mgr.GetRESTMapper(),
+		DefaultTransform: cache.TransformStripManagedFields(),
+		NewInformer:      r.selection.newInformer,
+	})
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(targets); err != nil {
+		return err
+	}
+	r.targetCache = targets
 	all := handler.EnqueueRequestsFromMapFunc(enqueue.All(r.Reader, func() client.ObjectList { return &wavegatev1alpha1.ConfigRolloutList{} }))
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// A rollout's own status writes need no second look; spec changes do.
@@ -87,7 +104,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	r.watchSource = c.Watch
 	r.watchTarget = func(gvk schema.GroupVersionKind) error {
-		return c.Watch(source.Kind(mgr.GetCache(), targetObject(mgr.GetScheme(), gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
+		return c.Watch(source.Kind(r.targetCache, targetObject(mgr.GetScheme(), gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
 	}
 	// The leader stops watching a target kind once no rollout names it.
 	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
@@ -97,7 +114,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 				return nil
 			case <-time.After(sweepInterval):
 			}
-			if err := r.stopUnusedWatches(ctx, mgr.GetCache()); err != nil {
+			if err := r.stopUnusedWatches(ctx); err != nil {
 				ctrl.LoggerFrom(ctx).Error(err, "Failed to stop watching unused target kinds")
 			}
 		}
@@ -133,7 +150,7 @@ const sweepInterval = time.Minute
 // names any more: an informer holds every object of its kind in memory, so
 // one left behind by a deleted rollout would cost memory for as long as the
 // manager runs.
-func (r *Reconciler) stopUnusedWatches(ctx context.Context, informers cache.Informers) error {
+func (r *Reconciler) stopUnusedWatches(ctx context.Context) error {
 	list := &wavegatev1alpha1.ConfigRolloutList{}
 	if err := r.Reader.List(ctx, list); err != nil {
 		return err
@@ -148,8 +165,7 @@ func (r *Reconciler) stopUnusedWatches(ctx context.Context, informers cache.Info
 	r.watching.Range(func(k, _ any) bool {
 		gvk := k.(schema.GroupVersionKind)
 		if !used[gvk] {
-			r.watching.Delete(gvk)
-			errs = append(errs, informers.RemoveInformer(ctx, targetObject(r.scheme(), gvk)))
+			errs = append(errs, r.stopWatching(ctx, gvk))
 		}
 		return true
 	})

@@ -32,7 +32,7 @@ import (
 
 // removals records which informers were removed.
 type removals struct {
-	cache.Informers
+	cache.Cache
 	removed []schema.GroupVersionKind
 }
 
@@ -53,7 +53,8 @@ func TestTheInformerOfATargetKindStopsWhenNoRolloutNamesIt(t *testing.T) {
 	r.watching.Store(configMaps, struct{}{})
 
 	informers := &removals{}
-	g.Expect(r.stopUnusedWatches(context.Background(), informers)).To(Succeed())
+	r.targetCache, r.selection = informers, newSelection(nil)
+	g.Expect(r.stopUnusedWatches(context.Background())).To(Succeed())
 	g.Expect(informers.removed).To(ConsistOf(configMaps), "no rollout names ConfigMaps any more")
 	_, stillWatched := r.watching.Load(deployments)
 	g.Expect(stillWatched).To(BeTrue())

@@ -1,0 +1,367 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package rollout
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	toolscache "k8s.io/client-go/tools/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// A target informer holds only the objects some rollout names or selects,
+// not every object of its kind: most ConfigMaps of a cluster (protected
+// ones, other teams') are nobody's target, and an informer pays memory for
+// each object it holds. The informer's list and watch still fetch the whole
+// kind (the API server cannot filter by a union of selectors), and the
+// objects no rollout wants are dropped before the informer stores them.
+//
+// Which objects are wanted changes as rollouts come and go, and an informer
+// keeps what it listed: an object that was nobody's target when the kind was
+// listed, and has not changed since, is not in the cache. So each informer
+// remembers the selection it listed with (listed), and a rollout whose
+// targets that selection does not cover reads them from the API server
+// instead, until the informer is listed again with a selection that does.
+
+// targetFilter is the selection of one kind: the objects any of a set of
+// rollout targets match.
+type targetFilter struct {
+	// ids are the targets, as targetID writes them.
+	ids map[string]bool
+	// names: target name to the namespaces it is named in ("" is any).
+	names     map[string][]string
+	selectors []scopedSelector
+}
+
+type scopedSelector struct {
+	namespace string
+	selector  labels.Selector
+}
+
+// targetID identifies what a target selects: its namespace, its name or
+// its selector.
+func targetID(t wavegatev1alpha1.TargetRef) string {
+	if t.Selector != nil {
+		return t.Namespace + "\x00\x00" + metav1.FormatLabelSelector(t.Selector)
+	}
+	return t.Namespace + "\x00" + t.Name
+}
+
+func newTargetFilter(targets []wavegatev1alpha1.TargetRef) *targetFilter {
+	f := &targetFilter{ids: map[string]bool{}, names: map[string][]string{}}
+	for _, t := range targets {
+		id := targetID(t)
+		if f.ids[id] {
+			continue
+		}
+		if t.Selector == nil {
+			f.ids[id] = true
+			f.names[t.Name] = append(f.names[t.Name], t.Namespace)
+			continue
+		}
+		// An invalid selector selects nothing: the rollout is Blocked with
+		// InvalidTarget before it reads any target.
+		if s, err := metav1.LabelSelectorAsSelector(t.Selector); err == nil {
+			f.ids[id] = true
+			f.selectors = append(f.selectors, scopedSelector{namespace: t.Namespace, selector: s})
+		}
+	}
+	return f
+}
+
+// covers reports whether the filter keeps every object t selects.
+func (f *targetFilter) covers(t wavegatev1alpha1.TargetRef) bool {
+	return f != nil && f.ids[targetID(t)]
+}
+
+// keeps reports whether some target of the filter selects o.
+func (f *targetFilter) keeps(o metav1.Object) bool {
+	if f == nil {
+		return false
+	}
+	for _, ns := range f.names[o.GetName()] {
+		if ns == "" || ns == o.GetNamespace() {
+			return true
+		}
+	}
+	if len(f.selectors) == 0 {
+		return false
+	}
+	set := labels.Set(o.GetLabels())
+	for _, s := range f.selectors {
+		if (s.namespace == "" || s.namespace == o.GetNamespace()) && s.selector.Matches(set) {
+			return true
+		}
+	}
+	return false
+}
+
+// selection holds, per target kind, the filter the informer applies to
+// what it receives now (current) and the one it last listed with (listed).
+// A filter only grows: a rollout that starts selecting between the moment
+// the filter is computed and the moment it is stored must never find its
+// objects dropped. What no rollout selects any more stays in the informer
+// until the kind is listed again (or no rollout targets the kind and its
+// informer is stopped).
+type selection struct {
+	scheme *runtime.Scheme
+
+	mu      sync.Mutex
+	current map[schema.GroupVersionKind]*targetFilter
+	listed  map[schema.GroupVersionKind]*targetFilter
+	// relisted is when each kind's informer was last restarted on purpose.
+	relisted map[schema.GroupVersionKind]time.Time
+}
+
+func newSelection(scheme *runtime.Scheme) *selection {
+	return &selection{
+		scheme:   scheme,
+		current:  map[schema.GroupVersionKind]*targetFilter{},
+		listed:   map[schema.GroupVersionKind]*targetFilter{},
+		relisted: map[schema.GroupVersionKind]time.Time{},
+	}
+}
+
+// want makes the current filter of gvk cover t. When it does not yet, it
+// becomes the filter of every target in all (called only then), plus t.
+func (s *selection) want(gvk schema.GroupVersionKind, t wavegatev1alpha1.TargetRef, all func() []wavegatev1alpha1.TargetRef) {
+	s.mu.Lock()
+	covered := s.current[gvk].covers(t)
+	s.mu.Unlock()
+	if covered {
+		return
+	}
+	f := newTargetFilter(append(all(), t))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.current[gvk] = f
+}
+
+// cached reports whether the informer of gvk holds every object t selects:
+// it listed with a filter that covers t, or it has not listed yet (it will
+// list with the current filter, which want made cover t).
+func (s *selection) cached(gvk schema.GroupVersionKind, t wavegatev1alpha1.TargetRef) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	listed, ok := s.listed[gvk]
+	return !ok || listed.covers(t)
+}
+
+// unlisted records that the informer of gvk was removed: the next one lists
+// anew.
+func (s *selection) unlisted(gvk schema.GroupVersionKind) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.listed, gvk)
+}
+
+// mayRelist reports whether the informer of gvk may be restarted now, at
+// most once every interval, and if so records that it is.
+func (s *selection) mayRelist(gvk schema.GroupVersionKind, now time.Time, interval time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.relisted[gvk]; ok && now.Sub(last) < interval {
+		return false
+	}
+	s.relisted[gvk] = now
+	return true
+}
+
+// keeps reports whether the current filter of gvk keeps o.
+func (s *selection) keeps(gvk schema.GroupVersionKind, o metav1.Object) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current[gvk].keeps(o)
+}
+
+// listing records that the informer of gvk is listing with the current
+// filter, and returns it.
+func (s *selection) listing(gvk schema.GroupVersionKind) *targetFilter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.current[gvk]
+	s.listed[gvk] = f
+	return f
+}
+
+// newInformer is the target cache's informer constructor: the informer
+// controller-runtime would build, with its list and watch filtered.
+func (s *selection) newInformer(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
+	gvk, err := apiutil.GVKForObject(obj, s.scheme)
+	if err != nil {
+		// Not a kind this process can name: keep it whole rather than guess.
+		return toolscache.NewSharedIndexInformer(lw, obj, resync, indexers)
+	}
+	return toolscache.NewSharedIndexInformer(&filteredLW{inner: toolscache.ToListerWatcherWithContext(lw), gvk: gvk, sel: s, known: map[string]bool{}}, obj, resync, indexers)
+}
+
+// filteredLW passes on the objects the selection keeps. It also passes on
+// a change to an object it passed on before, even one the selection no
+// longer keeps, so the informer never holds an outdated copy: it holds it
+// as it is now until the next list drops it.
+type filteredLW struct {
+	inner toolscache.ListerWatcherWithContext
+	gvk   schema.GroupVersionKind
+	sel   *selection
+
+	mu    sync.Mutex
+	known map[string]bool // namespace/name of every object passed on since the last list
+}
+
+func (f *filteredLW) List(opts metav1.ListOptions) (runtime.Object, error) {
+	return f.ListWithContext(context.Background(), opts)
+}
+
+func (f *filteredLW) Watch(opts metav1.ListOptions) (watch.Interface, error) {
+	return f.WatchWithContext(context.Background(), opts)
+}
+
+func (f *filteredLW) ListWithContext(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+	list, err := f.inner.ListWithContext(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	filter := f.sel.listing(f.gvk)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// A list may come in pages (opts.Continue): the first page starts anew.
+	if opts.Continue == "" {
+		f.known = map[string]bool{}
+	}
+	kept := items[:0]
+	for _, item := range items {
+		if o, err := meta.Accessor(item); err == nil && filter.keeps(o) {
+			kept = append(kept, item)
+			f.known[o.GetNamespace()+"/"+o.GetName()] = true
+		}
+	}
+	if err := meta.SetList(list, kept); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+func (f *filteredLW) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	w, err := f.inner.WatchWithContext(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	// A watch that starts with the current state (WatchList) is a list.
+	if opts.SendInitialEvents != nil && *opts.SendInitialEvents {
+		f.sel.listing(f.gvk)
+		f.mu.Lock()
+		f.known = map[string]bool{}
+		f.mu.Unlock()
+	}
+	return watch.Filter(w, f.pass), nil
+}
+
+// pass decides whether the informer sees one watch event.
+func (f *filteredLW) pass(e watch.Event) (watch.Event, bool) {
+	o, err := meta.Accessor(e.Object)
+	if err != nil {
+		return e, true // bookmarks carry no object to judge; errors must reach the reflector
+	}
+	key := o.GetNamespace() + "/" + o.GetName()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch e.Type {
+	case watch.Added, watch.Modified:
+		if f.known[key] || f.sel.keeps(f.gvk, o) {
+			f.known[key] = true
+			return e, true
+		}
+		return e, false
+	case watch.Deleted:
+		pass := f.known[key]
+		delete(f.known, key)
+		return e, pass
+	default:
+		return e, true
+	}
+}
+
+// relistInterval bounds how often a target informer is listed again because
+// a new rollout selects objects it did not keep: a list fetches every object
+// of the kind. In between, such a rollout reads its targets from the API
+// server.
+const relistInterval = 10 * time.Second
+
+// targetReader says where the rollout's targets are read: the target cache
+// when its informer holds them, else (for at most relistInterval) the API
+// server.
+func (r *Reconciler) targetReader(ctx context.Context, gvk schema.GroupVersionKind, ro *wavegatev1alpha1.ConfigRollout) (client.Reader, error) {
+	if r.targetCache == nil {
+		return r.Reader, nil
+	}
+	t := ro.Spec.Target
+	r.selection.want(gvk, t, func() []wavegatev1alpha1.TargetRef { return r.targetsOfKind(ctx, gvk) })
+	if _, watching := r.watching.Load(gvk); !watching || r.selection.cached(gvk, t) {
+		return r.targetCache, nil
+	}
+	if r.Live != nil && !r.selection.mayRelist(gvk, r.Now(), relistInterval) {
+		return r.Live, nil
+	}
+	if err := r.stopWatching(ctx, gvk); err != nil {
+		return nil, fmt.Errorf("failed to list %s again for a new selection: %w", gvk.Kind, err)
+	}
+	return r.targetCache, nil
+}
+
+// targetsOfKind are the targets of every rollout of gvk the cache holds.
+func (r *Reconciler) targetsOfKind(ctx context.Context, gvk schema.GroupVersionKind) []wavegatev1alpha1.TargetRef {
+	list := &wavegatev1alpha1.ConfigRolloutList{}
+	if err := r.Reader.List(ctx, list, client.MatchingFields{indexTargetGVK: gvk.String()}); err != nil {
+		// The filter then covers the rollout at hand; the others ask again.
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list the ConfigRollouts of a target kind", "kind", gvk.String())
+		return nil
+	}
+	out := make([]wavegatev1alpha1.TargetRef, len(list.Items))
+	for i := range list.Items {
+		out[i] = list.Items[i].Spec.Target
+	}
+	return out
+}
+
+// stopWatching removes the target informer of gvk; the next watch or read
+// of the kind starts one that lists anew.
+func (r *Reconciler) stopWatching(ctx context.Context, gvk schema.GroupVersionKind) error {
+	r.watching.Delete(gvk)
+	if err := r.targetCache.RemoveInformer(ctx, targetObject(r.scheme(), gvk)); err != nil {
+		return err
+	}
+	r.selection.unlisted(gvk)
+	return nil
+}
