@@ -309,9 +309,8 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := r.ensureWatch(gvk); err != nil {
-		return nil, nil, err
-	}
+	ctx, cancel := context.WithTimeout(ctx, targetReadTimeout)
+	defer cancel()
 	if reader == r.Live {
 		// The API server filters by name only when asked to.
 		if name := ro.Spec.Target.Name; name != "" {

@@ -35,6 +35,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/test/objects"
 	"github.com/wavegate/wavegate/internal/test/testenv"
@@ -279,32 +280,47 @@ func managers(o client.Object) []string {
 
 // The target informer keeps only objects some rollout selects. A rollout
 // created after it listed must still find targets that existed, unchanged,
-// since before: they are read from the API server until the kind is listed
-// again.
+// since before: read from the API server while the informer is young, or
+// through the informer once it lists the kind again.
 func TestARolloutFindsTargetsTheTargetCacheDidNotKeep(t *testing.T) {
-	inventory(t, "late", nil, []string{"late1"})
-	settings(t, "late1", nil)
-	g := NewWithT(t)
-	ctx := context.Background()
-	other := &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "app-late1", Name: "other", Labels: map[string]string{wavegatev1alpha1.LabelVersion: "1.0.0"}},
-		Data:       map[string]string{"mode": "old"},
+	for _, c := range []struct {
+		name   string
+		relist time.Duration
+	}{
+		{"read from the API server", time.Hour},
+		{"listed again", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Cleanup(rollout.SetRelistInterval(c.relist))
+			region := fmt.Sprintf("late%d", c.relist/time.Hour)
+			inventory(t, region, nil, []string{region})
+			settings(t, region, nil)
+			g := NewWithT(t)
+			ctx := context.Background()
+			other := &corev1.ConfigMap{
+				ObjectMeta: metav1.ObjectMeta{Namespace: "app-" + region, Name: "other-" + region, Labels: map[string]string{wavegatev1alpha1.LabelVersion: "1.0.0"},
+					// Each subtest's ConfigMap is its own change.
+					Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "other-" + region}},
+				Data:       map[string]string{"mode": "old"},
+			}
+			g.Eventually(func() error { return env.Client.Create(ctx, other) }).Should(Succeed())
+			startControllerWith(t, time.Hour)
+
+			g.Expect(env.Client.Create(ctx, configMapRollout(region+"-first", region))).To(Succeed())
+			g.Eventually(func(g Gomega) {
+				g.Expect(regionState(get(g, region+"-first"), region).State).To(Equal(wavegatev1alpha1.RegionConverged))
+			}).Should(Succeed())
+
+			second := configMapRollout(region+"-second", region)
+			// A name no rollout of an earlier subtest targets.
+			second.Spec.Target.Name = other.Name
+			g.Expect(env.Client.Create(ctx, second)).To(Succeed())
+			g.Eventually(func(g Gomega) {
+				g.Expect(regionState(get(g, region+"-second"), region).State).To(Equal(wavegatev1alpha1.RegionConverged))
+				cm := &corev1.ConfigMap{}
+				g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(other), cm)).To(Succeed())
+				g.Expect(cm.Data["mode"]).To(Equal("new"))
+			}).Should(Succeed())
+		})
 	}
-	g.Eventually(func() error { return env.Client.Create(ctx, other) }).Should(Succeed())
-	startControllerWith(t, time.Hour)
-
-	g.Expect(env.Client.Create(ctx, configMapRollout("late-first", "late"))).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		g.Expect(regionState(get(g, "late-first"), "late1").State).To(Equal(wavegatev1alpha1.RegionConverged))
-	}).Should(Succeed())
-
-	second := configMapRollout("late-second", "late")
-	second.Spec.Target.Name = "other"
-	g.Expect(env.Client.Create(ctx, second)).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		g.Expect(regionState(get(g, "late-second"), "late1").State).To(Equal(wavegatev1alpha1.RegionConverged))
-		cm := &corev1.ConfigMap{}
-		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(other), cm)).To(Succeed())
-		g.Expect(cm.Data["mode"]).To(Equal("new"))
-	}).Should(Succeed())
 }

@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
@@ -47,13 +48,19 @@ import (
 // Which objects are wanted changes as rollouts come and go, and an informer
 // keeps what it listed: an object that was nobody's target when the kind was
 // listed, and has not changed since, is not in the cache. So each informer
-// remembers the selection it listed with (listed), and a rollout whose
-// targets that selection does not cover reads them from the API server
-// instead, until the informer is listed again with a selection that does.
+// remembers the filter it was created with (listed), and a rollout whose
+// targets that filter does not cover reads them from the API server
+// instead, until the informer is created again with a filter that does.
+//
+// Why that is enough: while an informer lives, its kind's filter only grows,
+// so every list and watch event it ever sees is filtered by a superset of
+// what it was created with; an object listed targets can have missed
+// reached it neither by list nor by event.
 
 // targetFilter is the selection of one kind: the objects any of a set of
-// rollout targets match.
+// rollout targets match. It is never changed once built.
 type targetFilter struct {
+	targets []wavegatev1alpha1.TargetRef
 	// ids are the targets, as targetID writes them.
 	ids map[string]bool
 	// names: target name to the namespaces it is named in ("" is any).
@@ -84,6 +91,7 @@ func newTargetFilter(targets []wavegatev1alpha1.TargetRef) *targetFilter {
 		}
 		if t.Selector == nil {
 			f.ids[id] = true
+			f.targets = append(f.targets, t)
 			f.names[t.Name] = append(f.names[t.Name], t.Namespace)
 			continue
 		}
@@ -91,6 +99,7 @@ func newTargetFilter(targets []wavegatev1alpha1.TargetRef) *targetFilter {
 		// InvalidTarget before it reads any target.
 		if s, err := metav1.LabelSelectorAsSelector(t.Selector); err == nil {
 			f.ids[id] = true
+			f.targets = append(f.targets, t)
 			f.selectors = append(f.selectors, scopedSelector{namespace: t.Namespace, selector: s})
 		}
 	}
@@ -124,50 +133,79 @@ func (f *targetFilter) keeps(o metav1.Object) bool {
 	return false
 }
 
-// selection holds, per target kind, the filter the informer applies to
-// what it receives now (current) and the one it last listed with (listed).
-// A filter only grows: a rollout that starts selecting between the moment
-// the filter is computed and the moment it is stored must never find its
-// objects dropped. What no rollout selects any more stays in the informer
-// until the kind is listed again (or no rollout targets the kind and its
-// informer is stopped).
+// selection holds, per target kind, the filter the informer applies to what
+// it receives now (current), the one the informer was created with (listed;
+// absent while there is no informer) and when that was.
 type selection struct {
 	scheme *runtime.Scheme
+	now    func() time.Time
 
 	mu      sync.Mutex
 	current map[schema.GroupVersionKind]*targetFilter
 	listed  map[schema.GroupVersionKind]*targetFilter
-	// relisted is when each kind's informer was last restarted on purpose.
-	relisted map[schema.GroupVersionKind]time.Time
+	created map[schema.GroupVersionKind]time.Time
+	// kinds serialize the decisions about one kind: what its filter is,
+	// whether its informer is started, removed or read.
+	kinds map[schema.GroupVersionKind]*sync.Mutex
 }
 
-func newSelection(scheme *runtime.Scheme) *selection {
+func newSelection(scheme *runtime.Scheme, now func() time.Time) *selection {
+	if now == nil {
+		now = time.Now
+	}
 	return &selection{
-		scheme:   scheme,
-		current:  map[schema.GroupVersionKind]*targetFilter{},
-		listed:   map[schema.GroupVersionKind]*targetFilter{},
-		relisted: map[schema.GroupVersionKind]time.Time{},
+		scheme:  scheme,
+		now:     now,
+		current: map[schema.GroupVersionKind]*targetFilter{},
+		listed:  map[schema.GroupVersionKind]*targetFilter{},
+		created: map[schema.GroupVersionKind]time.Time{},
+		kinds:   map[schema.GroupVersionKind]*sync.Mutex{},
 	}
 }
 
-// want makes the current filter of gvk cover t. When it does not yet, it
-// becomes the filter of every target in all (called only then), plus t.
+// lock takes the kind's lock and returns its unlock.
+func (s *selection) lock(gvk schema.GroupVersionKind) func() {
+	s.mu.Lock()
+	m, ok := s.kinds[gvk]
+	if !ok {
+		m = &sync.Mutex{}
+		s.kinds[gvk] = m
+	}
+	s.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// want makes the current filter of gvk cover t. When it does not yet, the
+// filter grows by every target in all (called only then) and t.
 func (s *selection) want(gvk schema.GroupVersionKind, t wavegatev1alpha1.TargetRef, all func() []wavegatev1alpha1.TargetRef) {
 	s.mu.Lock()
-	covered := s.current[gvk].covers(t)
+	old := s.current[gvk]
 	s.mu.Unlock()
-	if covered {
+	if old.covers(t) {
 		return
 	}
-	f := newTargetFilter(append(all(), t))
+	var targets []wavegatev1alpha1.TargetRef
+	if old != nil {
+		targets = append(targets, old.targets...)
+	}
+	f := newTargetFilter(append(append(targets, all()...), t))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.current[gvk] = f
 }
 
+// reset replaces the filter of gvk, which may then shrink: only while the
+// kind has no informer, so nothing it holds can be missed.
+func (s *selection) reset(gvk schema.GroupVersionKind, targets []wavegatev1alpha1.TargetRef) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.current[gvk] = newTargetFilter(targets)
+}
+
 // cached reports whether the informer of gvk holds every object t selects:
-// it listed with a filter that covers t, or it has not listed yet (it will
-// list with the current filter, which want made cover t).
+// it was created with a filter that covers t, or there is none yet (the one
+// a read starts is created with the current filter, which want made cover t).
 func (s *selection) cached(gvk schema.GroupVersionKind, t wavegatev1alpha1.TargetRef) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -175,24 +213,27 @@ func (s *selection) cached(gvk schema.GroupVersionKind, t wavegatev1alpha1.Targe
 	return !ok || listed.covers(t)
 }
 
-// unlisted records that the informer of gvk was removed: the next one lists
-// anew.
-func (s *selection) unlisted(gvk schema.GroupVersionKind) {
+// mayRelist reports whether the informer of gvk is at least interval old.
+func (s *selection) mayRelist(gvk schema.GroupVersionKind, interval time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now().Sub(s.created[gvk]) >= interval
+}
+
+// starting records that an informer of gvk is created, and returns the
+// filter it starts with.
+func (s *selection) starting(gvk schema.GroupVersionKind) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listed[gvk] = s.current[gvk]
+	s.created[gvk] = s.now()
+}
+
+// removed records that the informer of gvk is gone.
+func (s *selection) removed(gvk schema.GroupVersionKind) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.listed, gvk)
-}
-
-// mayRelist reports whether the informer of gvk may be restarted now, at
-// most once every interval, and if so records that it is.
-func (s *selection) mayRelist(gvk schema.GroupVersionKind, now time.Time, interval time.Duration) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if last, ok := s.relisted[gvk]; ok && now.Sub(last) < interval {
-		return false
-	}
-	s.relisted[gvk] = now
-	return true
 }
 
 // keeps reports whether the current filter of gvk keeps o.
@@ -200,16 +241,6 @@ func (s *selection) keeps(gvk schema.GroupVersionKind, o metav1.Object) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.current[gvk].keeps(o)
-}
-
-// listing records that the informer of gvk is listing with the current
-// filter, and returns it.
-func (s *selection) listing(gvk schema.GroupVersionKind) *targetFilter {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.current[gvk]
-	s.listed[gvk] = f
-	return f
 }
 
 // newInformer is the target cache's informer constructor: the informer
@@ -220,6 +251,7 @@ func (s *selection) newInformer(lw toolscache.ListerWatcher, obj runtime.Object,
 		// Not a kind this process can name: keep it whole rather than guess.
 		return toolscache.NewSharedIndexInformer(lw, obj, resync, indexers)
 	}
+	s.starting(gvk)
 	return toolscache.NewSharedIndexInformer(&filteredLW{inner: toolscache.ToListerWatcherWithContext(lw), gvk: gvk, sel: s, known: map[string]bool{}}, obj, resync, indexers)
 }
 
@@ -253,7 +285,6 @@ func (f *filteredLW) ListWithContext(ctx context.Context, opts metav1.ListOption
 	if err != nil {
 		return nil, err
 	}
-	filter := f.sel.listing(f.gvk)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	// A list may come in pages (opts.Continue): the first page starts anew.
@@ -262,7 +293,7 @@ func (f *filteredLW) ListWithContext(ctx context.Context, opts metav1.ListOption
 	}
 	kept := items[:0]
 	for _, item := range items {
-		if o, err := meta.Accessor(item); err == nil && filter.keeps(o) {
+		if o, err := meta.Accessor(item); err == nil && f.sel.keeps(f.gvk, o) {
 			kept = append(kept, item)
 			f.known[o.GetNamespace()+"/"+o.GetName()] = true
 		}
@@ -280,19 +311,18 @@ func (f *filteredLW) WatchWithContext(ctx context.Context, opts metav1.ListOptio
 	}
 	// A watch that starts with the current state (WatchList) is a list.
 	if opts.SendInitialEvents != nil && *opts.SendInitialEvents {
-		f.sel.listing(f.gvk)
 		f.mu.Lock()
 		f.known = map[string]bool{}
 		f.mu.Unlock()
 	}
-	return watch.Filter(w, f.pass), nil
+	return newFilteredWatch(w, f.pass), nil
 }
 
 // pass decides whether the informer sees one watch event.
-func (f *filteredLW) pass(e watch.Event) (watch.Event, bool) {
+func (f *filteredLW) pass(e watch.Event) bool {
 	o, err := meta.Accessor(e.Object)
 	if err != nil {
-		return e, true // bookmarks carry no object to judge; errors must reach the reflector
+		return true // an error event carries a Status, for the reflector
 	}
 	key := o.GetNamespace() + "/" + o.GetName()
 	f.mu.Lock()
@@ -301,43 +331,95 @@ func (f *filteredLW) pass(e watch.Event) (watch.Event, bool) {
 	case watch.Added, watch.Modified:
 		if f.known[key] || f.sel.keeps(f.gvk, o) {
 			f.known[key] = true
-			return e, true
+			return true
 		}
-		return e, false
+		return false
 	case watch.Deleted:
 		pass := f.known[key]
 		delete(f.known, key)
-		return e, pass
+		return pass
 	default:
-		return e, true
+		return true // bookmarks
 	}
 }
 
-// relistInterval bounds how often a target informer is listed again because
-// a new rollout selects objects it did not keep: a list fetches every object
-// of the kind. In between, such a rollout reads its targets from the API
-// server.
-const relistInterval = 10 * time.Second
+// filteredWatch passes on the events keep keeps. Unlike watch.Filter it
+// stops sending once stopped, so an event in flight when the reflector
+// stops reading does not leave its goroutine behind.
+type filteredWatch struct {
+	inner  watch.Interface
+	result chan watch.Event
+	stop   chan struct{}
+	once   sync.Once
+}
 
-// targetReader says where the rollout's targets are read: the target cache
-// when its informer holds them, else (for at most relistInterval) the API
+func newFilteredWatch(inner watch.Interface, keep func(watch.Event) bool) watch.Interface {
+	w := &filteredWatch{inner: inner, result: make(chan watch.Event), stop: make(chan struct{})}
+	go func() {
+		defer close(w.result)
+		for e := range inner.ResultChan() {
+			if !keep(e) {
+				continue
+			}
+			select {
+			case w.result <- e:
+			case <-w.stop:
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func (w *filteredWatch) ResultChan() <-chan watch.Event { return w.result }
+
+func (w *filteredWatch) Stop() {
+	w.once.Do(func() {
+		close(w.stop)
+		w.inner.Stop()
+	})
+}
+
+// relistInterval is the least age of a target informer before a new
+// rollout's selection makes it list again: a list fetches every object of
+// the kind. In between, such a rollout reads its targets from the API
 // server.
+var relistInterval = 10 * time.Second
+
+// targetReadTimeout bounds a read of targets, which through a new informer
+// waits for it to sync.
+const targetReadTimeout = time.Minute
+
+// targetReader says where the rollout's targets are read (the target cache
+// when its informer holds them, else the API server) and makes sure the
+// kind is watched. Every decision about a kind is taken under its lock.
 func (r *Reconciler) targetReader(ctx context.Context, gvk schema.GroupVersionKind, ro *wavegatev1alpha1.ConfigRollout) (client.Reader, error) {
 	if r.targetCache == nil {
-		return r.Reader, nil
+		return r.Reader, r.ensureWatch(gvk)
 	}
+	defer r.selection.lock(gvk)()
 	t := ro.Spec.Target
 	r.selection.want(gvk, t, func() []wavegatev1alpha1.TargetRef { return r.targetsOfKind(ctx, gvk) })
-	if _, watching := r.watching.Load(gvk); !watching || r.selection.cached(gvk, t) {
-		return r.targetCache, nil
-	}
-	if r.Live != nil && !r.selection.mayRelist(gvk, r.Now(), relistInterval) {
+	_, watching := r.watching.Load(gvk)
+	switch {
+	case !watching || r.selection.cached(gvk, t):
+	case r.Live != nil && (!r.selection.mayRelist(gvk, relistInterval) || !r.synced(ctx, gvk)):
+		// Too soon to list the kind again, or its informer is still
+		// listing (removing it would leave every reader waiting on it).
 		return r.Live, nil
+	default:
+		// The new informer may leave out what no rollout selects any more.
+		if err := r.stopWatching(ctx, gvk, append(r.targetsOfKind(ctx, gvk), t)); err != nil {
+			return nil, fmt.Errorf("failed to list %s again for a new selection: %w", gvk.Kind, err)
+		}
 	}
-	if err := r.stopWatching(ctx, gvk); err != nil {
-		return nil, fmt.Errorf("failed to list %s again for a new selection: %w", gvk.Kind, err)
-	}
-	return r.targetCache, nil
+	return r.targetCache, r.ensureWatch(gvk)
+}
+
+// synced reports whether the target informer of gvk has synced.
+func (r *Reconciler) synced(ctx context.Context, gvk schema.GroupVersionKind) bool {
+	inf, err := r.targetCache.GetInformer(ctx, targetObject(r.scheme(), gvk), cache.BlockUntilSynced(false))
+	return err == nil && inf.HasSynced()
 }
 
 // targetsOfKind are the targets of every rollout of gvk the cache holds.
@@ -356,12 +438,19 @@ func (r *Reconciler) targetsOfKind(ctx context.Context, gvk schema.GroupVersionK
 }
 
 // stopWatching removes the target informer of gvk; the next watch or read
-// of the kind starts one that lists anew.
-func (r *Reconciler) stopWatching(ctx context.Context, gvk schema.GroupVersionKind) error {
-	r.watching.Delete(gvk)
+// of the kind starts one, with a filter of keep when keep is not nil. The
+// caller holds the kind's lock.
+func (r *Reconciler) stopWatching(ctx context.Context, gvk schema.GroupVersionKind, keep []wavegatev1alpha1.TargetRef) error {
+	// Both before the informer goes: a read that starts the next one
+	// records the filter it starts with, which must be the new one and must
+	// not then be forgotten.
+	r.selection.removed(gvk)
+	if keep != nil {
+		r.selection.reset(gvk, keep)
+	}
 	if err := r.targetCache.RemoveInformer(ctx, targetObject(r.scheme(), gvk)); err != nil {
 		return err
 	}
-	r.selection.unlisted(gvk)
+	r.watching.Delete(gvk)
 	return nil
 }

@@ -113,7 +113,7 @@ func names(list runtime.Object) []string {
 
 func TestTheTargetInformerListsAndWatchesOnlyWhatTheSelectionKeeps(t *testing.T) {
 	g := NewWithT(t)
-	sel := newSelection(nil)
+	sel := newSelection(nil, nil)
 	sel.want(configMapKind, bySelector("", map[string]string{"tier": "web"}), func() []wavegatev1alpha1.TargetRef { return nil })
 	src := &fakeLW{
 		pages: [][]corev1.ConfigMap{
@@ -155,30 +155,40 @@ func TestTheTargetInformerListsAndWatchesOnlyWhatTheSelectionKeeps(t *testing.T)
 	g.Expect(got).To(Equal([]string{"MODIFIED web-1", "ADDED web-3", "MODIFIED web-1", "DELETED web-1", "BOOKMARK "}))
 }
 
-func TestARolloutWhoseTargetsTheInformerDidNotListReadsThemElsewhere(t *testing.T) {
+func TestAFilterGrowsWhileItsInformerLivesAndCoverageIsWhatTheInformerStartedWith(t *testing.T) {
 	g := NewWithT(t)
-	sel := newSelection(nil)
-	web, db := bySelector("", map[string]string{"tier": "web"}), bySelector("", map[string]string{"tier": "db"})
-	g.Expect(sel.cached(configMapKind, web)).To(BeTrue(), "an informer that has not listed yet lists with the current filter")
-	sel.want(configMapKind, web, func() []wavegatev1alpha1.TargetRef { return nil })
-	sel.listing(configMapKind)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	sel := newSelection(nil, func() time.Time { return now })
+	web, db, cache := bySelector("", map[string]string{"tier": "web"}), bySelector("", map[string]string{"tier": "db"}), byName("app", "cache")
+	none := func() []wavegatev1alpha1.TargetRef { return nil }
+	g.Expect(sel.cached(configMapKind, web)).To(BeTrue(), "without an informer, the one a read starts has the current filter")
+
+	sel.want(configMapKind, web, none)
+	sel.starting(configMapKind)
 	g.Expect(sel.cached(configMapKind, web)).To(BeTrue())
 
-	others := 0
-	sel.want(configMapKind, db, func() []wavegatev1alpha1.TargetRef { others++; return []wavegatev1alpha1.TargetRef{web} })
-	g.Expect(others).To(Equal(1), "a filter that does not cover the target is computed again from every rollout")
+	listed := 0
+	sel.want(configMapKind, db, func() []wavegatev1alpha1.TargetRef { listed++; return nil })
+	g.Expect(listed).To(Equal(1), "a filter that does not cover the target asks for every rollout's")
 	g.Expect(sel.keeps(configMapKind, configMap("a", "b", map[string]string{"tier": "db"}))).To(BeTrue(), "new objects of the new target are let in at once")
-	g.Expect(sel.keeps(configMapKind, configMap("a", "b", map[string]string{"tier": "web"}))).To(BeTrue())
-	g.Expect(sel.cached(configMapKind, db)).To(BeFalse(), "the informer listed before the target was wanted")
-	sel.want(configMapKind, db, func() []wavegatev1alpha1.TargetRef { others++; return nil })
-	g.Expect(others).To(Equal(1), "a covered target costs no list of the rollouts")
+	g.Expect(sel.keeps(configMapKind, configMap("a", "b", map[string]string{"tier": "web"}))).To(BeTrue(),
+		"the filter grew: web stays although the list of rollouts did not name it")
+	g.Expect(sel.cached(configMapKind, db)).To(BeFalse(), "the informer started before db was wanted")
+	sel.want(configMapKind, db, func() []wavegatev1alpha1.TargetRef { listed++; return nil })
+	g.Expect(listed).To(Equal(1), "a covered target costs no list of the rollouts")
 
-	now := time.Now()
-	g.Expect(sel.mayRelist(configMapKind, now, time.Minute)).To(BeTrue())
-	g.Expect(sel.mayRelist(configMapKind, now.Add(time.Second), time.Minute)).To(BeFalse())
-	g.Expect(sel.mayRelist(configMapKind, now.Add(time.Minute), time.Minute)).To(BeTrue())
-	sel.unlisted(configMapKind)
+	g.Expect(sel.mayRelist(configMapKind, time.Minute)).To(BeFalse(), "the informer is new")
+	now = now.Add(time.Minute)
+	g.Expect(sel.mayRelist(configMapKind, time.Minute)).To(BeTrue())
+
+	// A relist: forgotten, reset to what rollouts select now, started anew.
+	sel.removed(configMapKind)
+	sel.reset(configMapKind, []wavegatev1alpha1.TargetRef{db, cache})
+	g.Expect(sel.cached(configMapKind, web)).To(BeTrue(), "no informer yet")
+	sel.starting(configMapKind)
 	g.Expect(sel.cached(configMapKind, db)).To(BeTrue())
-	sel.listing(configMapKind)
-	g.Expect(sel.cached(configMapKind, db)).To(BeTrue())
+	g.Expect(sel.cached(configMapKind, cache)).To(BeTrue())
+	g.Expect(sel.cached(configMapKind, web)).To(BeFalse(), "the new informer left out what no rollout selected")
+	g.Expect(sel.keeps(configMapKind, configMap("app", "cache", nil))).To(BeTrue())
+	g.Expect(sel.mayRelist(configMapKind, time.Minute)).To(BeFalse())
 }

@@ -68,7 +68,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	// The targets have a cache of their own, which keeps only the objects
 	// some rollout selects (selection.go).
-	r.selection = newSelection(mgr.GetScheme())
+	r.selection = newSelection(mgr.GetScheme(), nil)
 	targets, err := cache.New(mgr.GetConfig(), cache.Options{
 		HTTPClient:       mgr.GetHTTPClient(),
 		Scheme:           mgr.GetScheme(),
@@ -165,11 +165,21 @@ func (r *Reconciler) stopUnusedWatches(ctx context.Context) error {
 	r.watching.Range(func(k, _ any) bool {
 		gvk := k.(schema.GroupVersionKind)
 		if !used[gvk] {
-			errs = append(errs, r.stopWatching(ctx, gvk))
+			errs = append(errs, r.stopUnused(ctx, gvk))
 		}
 		return true
 	})
 	return errors.Join(errs...)
+}
+
+// stopUnused stops watching gvk unless a rollout that names it appeared
+// since the sweep listed them.
+func (r *Reconciler) stopUnused(ctx context.Context, gvk schema.GroupVersionKind) error {
+	defer r.selection.lock(gvk)()
+	if len(r.targetsOfKind(ctx, gvk)) > 0 {
+		return nil
+	}
+	return r.stopWatching(ctx, gvk, nil)
 }
 
 // dependents are the rollouts whose dependsOn names the changed rollout.

@@ -53,7 +53,7 @@ func TestTheInformerOfATargetKindStopsWhenNoRolloutNamesIt(t *testing.T) {
 	r.watching.Store(configMaps, struct{}{})
 
 	informers := &removals{}
-	r.targetCache, r.selection = informers, newSelection(nil)
+	r.targetCache, r.selection = informers, newSelection(nil, nil)
 	g.Expect(r.stopUnusedWatches(context.Background())).To(Succeed())
 	g.Expect(informers.removed).To(ConsistOf(configMaps), "no rollout names ConfigMaps any more")
 	_, stillWatched := r.watching.Load(deployments)
