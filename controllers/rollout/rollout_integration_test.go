@@ -301,7 +301,7 @@ func TestARolloutFindsTargetsTheTargetCacheDidNotKeep(t *testing.T) {
 				ObjectMeta: metav1.ObjectMeta{Namespace: "app-" + region, Name: "other-" + region, Labels: map[string]string{wavegatev1alpha1.LabelVersion: "1.0.0"},
 					// Each subtest's ConfigMap is its own change.
 					Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "other-" + region}},
-				Data:       map[string]string{"mode": "old"},
+				Data: map[string]string{"mode": "old"},
 			}
 			g.Eventually(func() error { return env.Client.Create(ctx, other) }).Should(Succeed())
 			startControllerWith(t, time.Hour)
