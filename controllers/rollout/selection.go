@@ -238,9 +238,36 @@ func (s *selection) removed(gvk schema.GroupVersionKind) {
 
 // keeps reports whether the current filter of gvk keeps o.
 func (s *selection) keeps(gvk schema.GroupVersionKind, o metav1.Object) bool {
+	return s.filter(gvk).keeps(o)
+}
+
+// filter is the current filter of gvk.
+func (s *selection) filter(gvk schema.GroupVersionKind) *targetFilter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.current[gvk].keeps(o)
+	return s.current[gvk]
+}
+
+// state is what stopWatching changes, to put back if it fails.
+type state struct {
+	current, listed *targetFilter
+	hasListed       bool
+}
+
+func (s *selection) save(gvk schema.GroupVersionKind) state {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.listed[gvk]
+	return state{current: s.current[gvk], listed: l, hasListed: ok}
+}
+
+func (s *selection) restore(gvk schema.GroupVersionKind, st state) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.current[gvk] = st.current
+	if st.hasListed {
+		s.listed[gvk] = st.listed
+	}
 }
 
 // newInformer is the target cache's informer constructor: the informer
@@ -291,9 +318,12 @@ func (f *filteredLW) ListWithContext(ctx context.Context, opts metav1.ListOption
 	if opts.Continue == "" {
 		f.known = map[string]bool{}
 	}
+	// One filter for the page: it is at least the informer's creation
+	// filter, since a filter only grows while its informer lives.
+	filter := f.sel.filter(f.gvk)
 	kept := items[:0]
 	for _, item := range items {
-		if o, err := meta.Accessor(item); err == nil && f.sel.keeps(f.gvk, o) {
+		if o, err := meta.Accessor(item); err == nil && filter.keeps(o) {
 			kept = append(kept, item)
 			f.known[o.GetNamespace()+"/"+o.GetName()] = true
 		}
@@ -399,21 +429,45 @@ func (r *Reconciler) targetReader(ctx context.Context, gvk schema.GroupVersionKi
 	}
 	defer r.selection.lock(gvk)()
 	t := ro.Spec.Target
-	r.selection.want(gvk, t, func() []wavegatev1alpha1.TargetRef { return r.targetsOfKind(ctx, gvk) })
-	_, watching := r.watching.Load(gvk)
-	switch {
-	case !watching || r.selection.cached(gvk, t):
-	case r.Live != nil && (!r.selection.mayRelist(gvk, relistInterval) || !r.synced(ctx, gvk)):
+	r.selection.want(gvk, t, func() []wavegatev1alpha1.TargetRef {
+		all, err := r.targetsOfKind(ctx, gvk)
+		if err != nil {
+			// The filter then covers the rollout at hand; the others ask again.
+			ctrl.LoggerFrom(ctx).Error(err, "Failed to list the ConfigRollouts of a target kind", "kind", gvk.String())
+		}
+		return all
+	})
+	// An informer may exist without a watch (a read started it after the
+	// sweep stopped the kind): what it covers is all that counts.
+	if r.selection.cached(gvk, t) {
+		return r.targetCache, r.ensureWatch(gvk)
+	}
+	if r.Live == nil {
+		// Nothing else to read from (tests): list the kind again now.
+		return r.targetCache, r.relist(ctx, gvk, []wavegatev1alpha1.TargetRef{t})
+	}
+	if !r.selection.mayRelist(gvk, relistInterval) || !r.synced(ctx, gvk) {
 		// Too soon to list the kind again, or its informer is still
 		// listing (removing it would leave every reader waiting on it).
 		return r.Live, nil
-	default:
-		// The new informer may leave out what no rollout selects any more.
-		if err := r.stopWatching(ctx, gvk, append(r.targetsOfKind(ctx, gvk), t)); err != nil {
-			return nil, fmt.Errorf("failed to list %s again for a new selection: %w", gvk.Kind, err)
-		}
 	}
-	return r.targetCache, r.ensureWatch(gvk)
+	all, err := r.targetsOfKind(ctx, gvk)
+	if err != nil {
+		// A list of the kind that left out some rollout would cost it a
+		// list of its own: read from the API server this once.
+		return r.Live, nil //nolint:nilerr // the API server is the fallback
+	}
+	// The new informer may leave out what no rollout selects any more.
+	return r.targetCache, r.relist(ctx, gvk, append(all, t))
+}
+
+// relist replaces the informer of gvk with one filtered by keep, and
+// watches the kind through it.
+func (r *Reconciler) relist(ctx context.Context, gvk schema.GroupVersionKind, keep []wavegatev1alpha1.TargetRef) error {
+	if err := r.stopWatching(ctx, gvk, keep); err != nil {
+		return fmt.Errorf("failed to list %s again for a new selection: %w", gvk.Kind, err)
+	}
+	return r.ensureWatch(gvk)
 }
 
 // synced reports whether the target informer of gvk has synced.
@@ -423,18 +477,16 @@ func (r *Reconciler) synced(ctx context.Context, gvk schema.GroupVersionKind) bo
 }
 
 // targetsOfKind are the targets of every rollout of gvk the cache holds.
-func (r *Reconciler) targetsOfKind(ctx context.Context, gvk schema.GroupVersionKind) []wavegatev1alpha1.TargetRef {
+func (r *Reconciler) targetsOfKind(ctx context.Context, gvk schema.GroupVersionKind) ([]wavegatev1alpha1.TargetRef, error) {
 	list := &wavegatev1alpha1.ConfigRolloutList{}
 	if err := r.Reader.List(ctx, list, client.MatchingFields{indexTargetGVK: gvk.String()}); err != nil {
-		// The filter then covers the rollout at hand; the others ask again.
-		ctrl.LoggerFrom(ctx).Error(err, "Failed to list the ConfigRollouts of a target kind", "kind", gvk.String())
-		return nil
+		return nil, err
 	}
 	out := make([]wavegatev1alpha1.TargetRef, len(list.Items))
 	for i := range list.Items {
 		out[i] = list.Items[i].Spec.Target
 	}
-	return out
+	return out, nil
 }
 
 // stopWatching removes the target informer of gvk; the next watch or read
@@ -444,11 +496,14 @@ func (r *Reconciler) stopWatching(ctx context.Context, gvk schema.GroupVersionKi
 	// Both before the informer goes: a read that starts the next one
 	// records the filter it starts with, which must be the new one and must
 	// not then be forgotten.
+	saved := r.selection.save(gvk)
 	r.selection.removed(gvk)
 	if keep != nil {
 		r.selection.reset(gvk, keep)
 	}
 	if err := r.targetCache.RemoveInformer(ctx, targetObject(r.scheme(), gvk)); err != nil {
+		// The informer lives on: so do its filters.
+		r.selection.restore(gvk, saved)
 		return err
 	}
 	r.watching.Delete(gvk)

@@ -52,13 +52,7 @@ const (
 // within seconds, not at the next timer.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	idx := mgr.GetFieldIndexer()
-	if err := idx.IndexField(ctx, &wavegatev1alpha1.ConfigRollout{}, indexTargetGVK, func(o client.Object) []string {
-		gvk, err := targetGVK(o.(*wavegatev1alpha1.ConfigRollout))
-		if err != nil {
-			return nil
-		}
-		return []string{gvk.String()}
-	}); err != nil {
+	if err := idx.IndexField(ctx, &wavegatev1alpha1.ConfigRollout{}, indexTargetGVK, targetGVKIndex); err != nil {
 		return err
 	}
 	if err := idx.IndexField(ctx, &wavegatev1alpha1.ConfigRollout{}, indexDependsOn, func(o client.Object) []string {
@@ -121,6 +115,15 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}))
 }
 
+// targetGVKIndex indexes a rollout by the kind of its targets.
+func targetGVKIndex(o client.Object) []string {
+	gvk, err := targetGVK(o.(*wavegatev1alpha1.ConfigRollout))
+	if err != nil {
+		return nil
+	}
+	return []string{gvk.String()}
+}
+
 // freezeActiveChanged passes a Freeze update that turns it active or
 // inactive.
 var freezeActiveChanged = predicate.Funcs{UpdateFunc: func(e ctrlevent.UpdateEvent) bool {
@@ -173,11 +176,12 @@ func (r *Reconciler) stopUnusedWatches(ctx context.Context) error {
 }
 
 // stopUnused stops watching gvk unless a rollout that names it appeared
-// since the sweep listed them.
+// since the sweep listed them, or its informer is still listing (a reader
+// waiting on it would wait in vain); the next sweep looks again.
 func (r *Reconciler) stopUnused(ctx context.Context, gvk schema.GroupVersionKind) error {
 	defer r.selection.lock(gvk)()
-	if len(r.targetsOfKind(ctx, gvk)) > 0 {
-		return nil
+	if all, err := r.targetsOfKind(ctx, gvk); err != nil || len(all) > 0 || !r.synced(ctx, gvk) {
+		return err
 	}
 	return r.stopWatching(ctx, gvk, nil)
 }

@@ -41,12 +41,22 @@ func (r *removals) RemoveInformer(_ context.Context, obj client.Object) error {
 	return nil
 }
 
+// GetInformer returns an informer that has synced.
+func (r *removals) GetInformer(context.Context, client.Object, ...cache.InformerGetOption) (cache.Informer, error) {
+	return synced{}, nil
+}
+
+type synced struct{ cache.Informer }
+
+func (synced) HasSynced() bool { return true }
+
 func TestTheInformerOfATargetKindStopsWhenNoRolloutNamesIt(t *testing.T) {
 	g := NewWithT(t)
 	ro := &wavegatev1alpha1.ConfigRollout{}
 	ro.Name = "web"
 	ro.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}
-	r := &Reconciler{Reader: fake.NewClientBuilder().WithScheme(testenv.NewScheme()).WithObjects(ro).Build()}
+	r := &Reconciler{Reader: fake.NewClientBuilder().WithScheme(testenv.NewScheme()).WithObjects(ro).
+		WithIndex(&wavegatev1alpha1.ConfigRollout{}, indexTargetGVK, targetGVKIndex).Build()}
 	deployments := schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
 	configMaps := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
 	r.watching.Store(deployments, struct{}{})
