@@ -40,8 +40,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -89,15 +89,16 @@ type Reconciler struct {
 	// own; nil: every region is in this cluster.
 	Clusters *clusters.Registry
 
-	watching    sync.Map // GroupVersionKind -> struct{}
-	watchTarget func(gvk schema.GroupVersionKind) error
-	// targetCache holds the targets of this cluster's regions, only those
-	// some rollout selects (selection.go); nil: they are read through Reader.
-	targetCache cache.Cache
-	selection   *selection
-	// watchingRegional: a target kind watched in a regional cluster's cache.
-	watchingRegional sync.Map
-	watchSource      func(source.Source) error
+	// local is this cluster's target cache, which holds only what some
+	// rollout selects (selection.go); nil: targets are read through Reader
+	// and not watched (a reconciler not set up with a manager).
+	local *targetSource
+	// regional: *clusters.Cluster to the *targetSource of that connection.
+	regional  sync.Map
+	selection *selection
+	// watching: kindKey to struct{}, every target kind watched in a source.
+	watching    sync.Map
+	watchSource func(source.Source) error
 }
 
 // Reconcile fetches a rollout, gathers what it needs, takes one step,
@@ -302,22 +303,15 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	if f, err := r.permitted(ctx, mapping.Resource.GroupResource()); f != nil || err != nil {
 		return nil, f, err
 	}
-	if ns := ro.Spec.Target.Namespace; ns != "" {
-		opts = append(opts, client.InNamespace(ns))
-	}
-	reader, err := r.targetReader(ctx, gvk, ro)
-	if err != nil {
-		return nil, nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, targetReadTimeout)
-	defer cancel()
-	if reader == r.Live {
-		// The API server filters by name only when asked to.
-		if name := ro.Spec.Target.Name; name != "" {
-			opts = append(opts, client.MatchingFields{"metadata.name": name})
+	var items []unstructured.Unstructured
+	if r.local == nil {
+		if ns := ro.Spec.Target.Namespace; ns != "" {
+			opts = append(opts, client.InNamespace(ns))
 		}
+		items, err = listTargets(ctx, r.Reader, r.scheme(), gvk, opts...)
+	} else {
+		items, err = r.readLocal(ctx, kindKey{r.local, gvk}, ro, opts)
 	}
-	items, err := listTargets(ctx, reader, r.scheme(), gvk, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
 	}
@@ -419,14 +413,28 @@ func (r *Reconciler) scheme() *runtime.Scheme {
 	return r.Client.Scheme()
 }
 
-// ensureWatch starts watching a target kind the first time a rollout names it.
-func (r *Reconciler) ensureWatch(gvk schema.GroupVersionKind) error {
-	if _, loaded := r.watching.LoadOrStore(gvk, struct{}{}); loaded || r.watchTarget == nil {
+// readLocal reads the rollout's targets in this cluster.
+func (r *Reconciler) readLocal(ctx context.Context, k kindKey, ro *wavegatev1alpha1.ConfigRollout, opts []client.ListOption) ([]unstructured.Unstructured, error) {
+	reader, err := r.targetReader(ctx, k, ro)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, targetReadTimeout)
+	defer cancel()
+	return r.readTargets(ctx, k, reader, ro, opts)
+}
+
+// ensureWatch starts watching a target kind in a source the first time a
+// rollout names it there: a pin added to a target, or a workload that
+// finishes its rollout, moves the rollout at once.
+func (r *Reconciler) ensureWatch(k kindKey) error {
+	if _, loaded := r.watching.LoadOrStore(k, struct{}{}); loaded || r.watchSource == nil {
 		return nil
 	}
-	if err := r.watchTarget(gvk); err != nil {
-		r.watching.Delete(gvk)
-		return fmt.Errorf("failed to watch %s: %w", gvk, err)
+	src := source.Kind(k.src.cache, targetObject(r.scheme(), k.gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(k.gvk)))
+	if err := r.watchSource(src); err != nil {
+		r.watching.Delete(k)
+		return fmt.Errorf("failed to watch %s: %w", k.gvk, err)
 	}
 	return nil
 }

@@ -24,9 +24,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/clusters"
@@ -134,15 +133,18 @@ func (r *Reconciler) listRegional(ctx context.Context, c *clusters.Cluster, ro *
 	if invalid != nil {
 		return nil, invalid
 	}
-	if err := r.watchRegional(c, gvk); err != nil {
+	src, err := r.regionalSource(c)
+	if err != nil {
 		return nil, notReadable(c.Region, gvk, err)
 	}
-	if ns := ro.Spec.Target.Namespace; ns != "" {
-		opts = append(opts, client.InNamespace(ns))
+	k := kindKey{src, gvk}
+	reader, err := r.targetReader(ctx, k, ro)
+	if err != nil {
+		return nil, notReadable(c.Region, gvk, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, regionalReadTimeout)
 	defer cancel()
-	items, err := listTargets(ctx, c.Cache, r.scheme(), gvk, opts...)
+	items, err := r.readTargets(ctx, k, reader, ro, opts)
 	if err != nil {
 		return nil, notReadable(c.Region, gvk, err)
 	}
@@ -172,20 +174,29 @@ func notReadable(region string, gvk schema.GroupVersionKind, err error) *failure
 		message: fmt.Sprintf("the %s targets in region %s's cluster cannot be read: %v; the rollout waits for them rather than skip the region", gvk.Kind, region, err)}
 }
 
-// watchRegional watches a target kind in a regional cluster, once per
-// connection: a kubeconfig that changes brings a new cache and a new watch.
-func (r *Reconciler) watchRegional(c *clusters.Cluster, gvk schema.GroupVersionKind) error {
-	type key struct {
-		cluster *clusters.Cluster
-		gvk     schema.GroupVersionKind
+// regionalSource is the target cache of a regional connection, made (and
+// started, until the connection is dropped) the first time it is read. A
+// kubeconfig that changes brings a new connection, so a new cache.
+func (r *Reconciler) regionalSource(c *clusters.Cluster) (*targetSource, error) {
+	if src, ok := r.regional.Load(c); ok {
+		return src.(*targetSource), nil
 	}
-	if _, loaded := r.watchingRegional.LoadOrStore(key{c, gvk}, struct{}{}); loaded || r.watchSource == nil {
-		return nil
+	if r.selection == nil {
+		// Not set up with a manager: the connection's own cache, unfiltered.
+		return &targetSource{region: c.Region, cache: c.Cache, live: c.Client, done: c.Done}, nil
 	}
-	src := source.Kind(c.Cache, targetObject(r.scheme(), gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk)))
-	if err := r.watchSource(src); err != nil {
-		r.watchingRegional.Delete(key{c, gvk})
-		return err
+	src, err := r.selection.newTargetSource(c.Region, c.Config, cache.Options{HTTPClient: c.HTTPClient, Mapper: c.Mapper}, c.Client, c.Done)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if actual, loaded := r.regional.LoadOrStore(c, src); loaded {
+		return actual.(*targetSource), nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-c.Done
+		cancel()
+	}()
+	go func() { _ = src.cache.Start(ctx) }()
+	return src, nil
 }

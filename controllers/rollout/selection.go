@@ -25,10 +25,12 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -56,6 +58,38 @@ import (
 // so every list and watch event it ever sees is filtered by a superset of
 // what it was created with; an object listed targets can have missed
 // reached it neither by list nor by event.
+
+// targetSource is one cluster's target cache and the API server behind it:
+// this cluster's, or that of a region that is a cluster of its own.
+type targetSource struct {
+	// region is the region whose cluster it is; "" for this cluster.
+	region string
+	cache  cache.Cache
+	// live reads the cluster's API server; nil: none (tests).
+	live client.Reader
+	// done is closed when the source is gone (a regional connection
+	// dropped); nil for this cluster.
+	done <-chan struct{}
+}
+
+// gone reports whether the source's connection was dropped.
+func (s *targetSource) gone() bool {
+	if s.done == nil {
+		return false
+	}
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kindKey is one target informer: a kind in a source's cache.
+type kindKey struct {
+	src *targetSource
+	gvk schema.GroupVersionKind
+}
 
 // targetFilter is the selection of one kind: the objects any of a set of
 // rollout targets match. It is never changed once built.
@@ -141,12 +175,12 @@ type selection struct {
 	now    func() time.Time
 
 	mu      sync.Mutex
-	current map[schema.GroupVersionKind]*targetFilter
-	listed  map[schema.GroupVersionKind]*targetFilter
-	created map[schema.GroupVersionKind]time.Time
+	current map[kindKey]*targetFilter
+	listed  map[kindKey]*targetFilter
+	created map[kindKey]time.Time
 	// kinds serialize the decisions about one kind: what its filter is,
 	// whether its informer is started, removed or read.
-	kinds map[schema.GroupVersionKind]*sync.Mutex
+	kinds map[kindKey]*sync.Mutex
 }
 
 func newSelection(scheme *runtime.Scheme, now func() time.Time) *selection {
@@ -156,20 +190,20 @@ func newSelection(scheme *runtime.Scheme, now func() time.Time) *selection {
 	return &selection{
 		scheme:  scheme,
 		now:     now,
-		current: map[schema.GroupVersionKind]*targetFilter{},
-		listed:  map[schema.GroupVersionKind]*targetFilter{},
-		created: map[schema.GroupVersionKind]time.Time{},
-		kinds:   map[schema.GroupVersionKind]*sync.Mutex{},
+		current: map[kindKey]*targetFilter{},
+		listed:  map[kindKey]*targetFilter{},
+		created: map[kindKey]time.Time{},
+		kinds:   map[kindKey]*sync.Mutex{},
 	}
 }
 
 // lock takes the kind's lock and returns its unlock.
-func (s *selection) lock(gvk schema.GroupVersionKind) func() {
+func (s *selection) lock(k kindKey) func() {
 	s.mu.Lock()
-	m, ok := s.kinds[gvk]
+	m, ok := s.kinds[k]
 	if !ok {
 		m = &sync.Mutex{}
-		s.kinds[gvk] = m
+		s.kinds[k] = m
 	}
 	s.mu.Unlock()
 	m.Lock()
@@ -178,9 +212,9 @@ func (s *selection) lock(gvk schema.GroupVersionKind) func() {
 
 // want makes the current filter of gvk cover t. When it does not yet, the
 // filter grows by every target in all (called only then) and t.
-func (s *selection) want(gvk schema.GroupVersionKind, t wavegatev1alpha1.TargetRef, all func() []wavegatev1alpha1.TargetRef) {
+func (s *selection) want(k kindKey, t wavegatev1alpha1.TargetRef, all func() []wavegatev1alpha1.TargetRef) {
 	s.mu.Lock()
-	old := s.current[gvk]
+	old := s.current[k]
 	s.mu.Unlock()
 	if old.covers(t) {
 		return
@@ -192,60 +226,60 @@ func (s *selection) want(gvk schema.GroupVersionKind, t wavegatev1alpha1.TargetR
 	f := newTargetFilter(append(append(targets, all()...), t))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.current[gvk] = f
+	s.current[k] = f
 }
 
 // reset replaces the filter of gvk, which may then shrink: only while the
 // kind has no informer, so nothing it holds can be missed.
-func (s *selection) reset(gvk schema.GroupVersionKind, targets []wavegatev1alpha1.TargetRef) {
+func (s *selection) reset(k kindKey, targets []wavegatev1alpha1.TargetRef) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.current[gvk] = newTargetFilter(targets)
+	s.current[k] = newTargetFilter(targets)
 }
 
 // cached reports whether the informer of gvk holds every object t selects:
 // it was created with a filter that covers t, or there is none yet (the one
 // a read starts is created with the current filter, which want made cover t).
-func (s *selection) cached(gvk schema.GroupVersionKind, t wavegatev1alpha1.TargetRef) bool {
+func (s *selection) cached(k kindKey, t wavegatev1alpha1.TargetRef) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	listed, ok := s.listed[gvk]
+	listed, ok := s.listed[k]
 	return !ok || listed.covers(t)
 }
 
 // mayRelist reports whether the informer of gvk is at least interval old.
-func (s *selection) mayRelist(gvk schema.GroupVersionKind, interval time.Duration) bool {
+func (s *selection) mayRelist(k kindKey, interval time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.now().Sub(s.created[gvk]) >= interval
+	return s.now().Sub(s.created[k]) >= interval
 }
 
 // starting records that an informer of gvk is created, and returns the
 // filter it starts with.
-func (s *selection) starting(gvk schema.GroupVersionKind) {
+func (s *selection) starting(k kindKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.listed[gvk] = s.current[gvk]
-	s.created[gvk] = s.now()
+	s.listed[k] = s.current[k]
+	s.created[k] = s.now()
 }
 
 // removed records that the informer of gvk is gone.
-func (s *selection) removed(gvk schema.GroupVersionKind) {
+func (s *selection) removed(k kindKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.listed, gvk)
+	delete(s.listed, k)
 }
 
 // keeps reports whether the current filter of gvk keeps o.
-func (s *selection) keeps(gvk schema.GroupVersionKind, o metav1.Object) bool {
-	return s.filter(gvk).keeps(o)
+func (s *selection) keeps(k kindKey, o metav1.Object) bool {
+	return s.filter(k).keeps(o)
 }
 
 // filter is the current filter of gvk.
-func (s *selection) filter(gvk schema.GroupVersionKind) *targetFilter {
+func (s *selection) filter(k kindKey) *targetFilter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.current[gvk]
+	return s.current[k]
 }
 
 // state is what stopWatching changes, to put back if it fails.
@@ -254,32 +288,50 @@ type state struct {
 	hasListed       bool
 }
 
-func (s *selection) save(gvk schema.GroupVersionKind) state {
+func (s *selection) save(k kindKey) state {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, ok := s.listed[gvk]
-	return state{current: s.current[gvk], listed: l, hasListed: ok}
+	l, ok := s.listed[k]
+	return state{current: s.current[k], listed: l, hasListed: ok}
 }
 
-func (s *selection) restore(gvk schema.GroupVersionKind, st state) {
+func (s *selection) restore(k kindKey, st state) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.current[gvk] = st.current
+	s.current[k] = st.current
 	if st.hasListed {
-		s.listed[gvk] = st.listed
+		s.listed[k] = st.listed
 	}
 }
 
-// newInformer is the target cache's informer constructor: the informer
-// controller-runtime would build, with its list and watch filtered.
-func (s *selection) newInformer(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
-	gvk, err := apiutil.GVKForObject(obj, s.scheme)
-	if err != nil {
-		// Not a kind this process can name: keep it whole rather than guess.
-		return toolscache.NewSharedIndexInformer(lw, obj, resync, indexers)
+// newInformer is the informer constructor of src's target cache: the
+// informer controller-runtime would build, with its list and watch filtered.
+func (s *selection) newInformer(src *targetSource) func(toolscache.ListerWatcher, runtime.Object, time.Duration, toolscache.Indexers) toolscache.SharedIndexInformer {
+	return func(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
+		gvk, err := apiutil.GVKForObject(obj, s.scheme)
+		if err != nil {
+			// Not a kind this process can name: keep it whole rather than guess.
+			return toolscache.NewSharedIndexInformer(lw, obj, resync, indexers)
+		}
+		k := kindKey{src, gvk}
+		s.starting(k)
+		return toolscache.NewSharedIndexInformer(&filteredLW{inner: toolscache.ToListerWatcherWithContext(lw), key: k, sel: s, known: map[string]bool{}}, obj, resync, indexers)
 	}
-	s.starting(gvk)
-	return toolscache.NewSharedIndexInformer(&filteredLW{inner: toolscache.ToListerWatcherWithContext(lw), gvk: gvk, sel: s, known: map[string]bool{}}, obj, resync, indexers)
+}
+
+// newTargetSource builds a target cache for a cluster and its source; the
+// cache is not started.
+func (s *selection) newTargetSource(region string, cfg *rest.Config, opts cache.Options, live client.Reader, done <-chan struct{}) (*targetSource, error) {
+	src := &targetSource{region: region, live: live, done: done}
+	opts.Scheme = s.scheme
+	opts.DefaultTransform = cache.TransformStripManagedFields()
+	opts.NewInformer = s.newInformer(src)
+	c, err := cache.New(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	src.cache = c
+	return src, nil
 }
 
 // filteredLW passes on the objects the selection keeps. It also passes on
@@ -288,7 +340,7 @@ func (s *selection) newInformer(lw toolscache.ListerWatcher, obj runtime.Object,
 // as it is now until the next list drops it.
 type filteredLW struct {
 	inner toolscache.ListerWatcherWithContext
-	gvk   schema.GroupVersionKind
+	key   kindKey
 	sel   *selection
 
 	mu    sync.Mutex
@@ -320,7 +372,7 @@ func (f *filteredLW) ListWithContext(ctx context.Context, opts metav1.ListOption
 	}
 	// One filter for the page: it is at least the informer's creation
 	// filter, since a filter only grows while its informer lives.
-	filter := f.sel.filter(f.gvk)
+	filter := f.sel.filter(f.key)
 	kept := items[:0]
 	for _, item := range items {
 		if o, err := meta.Accessor(item); err == nil && filter.keeps(o) {
@@ -359,7 +411,7 @@ func (f *filteredLW) pass(e watch.Event) bool {
 	defer f.mu.Unlock()
 	switch e.Type {
 	case watch.Added, watch.Modified:
-		if f.known[key] || f.sel.keeps(f.gvk, o) {
+		if f.known[key] || f.sel.keeps(f.key, o) {
 			f.known[key] = true
 			return true
 		}
@@ -420,59 +472,69 @@ var relistInterval = 10 * time.Second
 // waits for it to sync.
 const targetReadTimeout = time.Minute
 
-// targetReader says where the rollout's targets are read (the target cache
-// when its informer holds them, else the API server) and makes sure the
-// kind is watched. Every decision about a kind is taken under its lock.
-func (r *Reconciler) targetReader(ctx context.Context, gvk schema.GroupVersionKind, ro *wavegatev1alpha1.ConfigRollout) (client.Reader, error) {
-	if r.targetCache == nil {
-		return r.Reader, r.ensureWatch(gvk)
-	}
-	defer r.selection.lock(gvk)()
+// targetReader says where the rollout's targets of kind k are read (the
+// source's cache when its informer holds them, else the source's API
+// server) and makes sure the kind is watched there. Every decision about a
+// kind is taken under its lock.
+func (r *Reconciler) targetReader(ctx context.Context, k kindKey, ro *wavegatev1alpha1.ConfigRollout) (client.Reader, error) {
+	defer r.selection.lock(k)()
 	t := ro.Spec.Target
-	r.selection.want(gvk, t, func() []wavegatev1alpha1.TargetRef {
-		all, err := r.targetsOfKind(ctx, gvk)
+	r.selection.want(k, t, func() []wavegatev1alpha1.TargetRef {
+		all, err := r.targetsOfKind(ctx, k.gvk)
 		if err != nil {
 			// The filter then covers the rollout at hand; the others ask again.
-			ctrl.LoggerFrom(ctx).Error(err, "Failed to list the ConfigRollouts of a target kind", "kind", gvk.String())
+			ctrl.LoggerFrom(ctx).Error(err, "Failed to list the ConfigRollouts of a target kind", "kind", k.gvk.String())
 		}
 		return all
 	})
 	// An informer may exist without a watch (a read started it after the
 	// sweep stopped the kind): what it covers is all that counts.
-	if r.selection.cached(gvk, t) {
-		return r.targetCache, r.ensureWatch(gvk)
+	if r.selection.cached(k, t) {
+		return k.src.cache, r.ensureWatch(k)
 	}
-	if r.Live == nil {
+	if k.src.live == nil {
 		// Nothing else to read from (tests): list the kind again now.
-		return r.targetCache, r.relist(ctx, gvk, []wavegatev1alpha1.TargetRef{t})
+		return k.src.cache, r.relist(ctx, k, []wavegatev1alpha1.TargetRef{t})
 	}
-	if !r.selection.mayRelist(gvk, relistInterval) || !r.synced(ctx, gvk) {
+	if !r.selection.mayRelist(k, relistInterval) || !r.synced(ctx, k) {
 		// Too soon to list the kind again, or its informer is still
 		// listing (removing it would leave every reader waiting on it).
-		return r.Live, nil
+		return k.src.live, nil
 	}
-	all, err := r.targetsOfKind(ctx, gvk)
+	all, err := r.targetsOfKind(ctx, k.gvk)
 	if err != nil {
 		// A list of the kind that left out some rollout would cost it a
 		// list of its own: read from the API server this once.
-		return r.Live, nil //nolint:nilerr // the API server is the fallback
+		return k.src.live, nil //nolint:nilerr // the API server is the fallback
 	}
 	// The new informer may leave out what no rollout selects any more.
-	return r.targetCache, r.relist(ctx, gvk, append(all, t))
+	return k.src.cache, r.relist(ctx, k, append(all, t))
 }
 
-// relist replaces the informer of gvk with one filtered by keep, and
-// watches the kind through it.
-func (r *Reconciler) relist(ctx context.Context, gvk schema.GroupVersionKind, keep []wavegatev1alpha1.TargetRef) error {
-	if err := r.stopWatching(ctx, gvk, keep); err != nil {
-		return fmt.Errorf("failed to list %s again for a new selection: %w", gvk.Kind, err)
+// readTargets lists the rollout's targets of kind k through reader (from
+// targetReader), asking the API server to filter by name as a cache would.
+func (r *Reconciler) readTargets(ctx context.Context, k kindKey, reader client.Reader, ro *wavegatev1alpha1.ConfigRollout, opts []client.ListOption) ([]unstructured.Unstructured, error) {
+	if ns := ro.Spec.Target.Namespace; ns != "" {
+		opts = append(opts, client.InNamespace(ns))
 	}
-	return r.ensureWatch(gvk)
+	if name := ro.Spec.Target.Name; name != "" && reader == k.src.live {
+		opts = append(opts, client.MatchingFields{"metadata.name": name})
+	}
+	return listTargets(ctx, reader, r.scheme(), k.gvk, opts...)
 }
 
-// synced reports whether the target informer of gvk has synced.
-func (r *Reconciler) synced(ctx context.Context, gvk schema.GroupVersionKind) bool {
-	inf, err := r.targetCache.GetInformer(ctx, targetObject(r.scheme(), gvk), cache.BlockUntilSynced(false))
+// relist replaces the informer of k with one filtered by keep, and watches
+// the kind through it.
+func (r *Reconciler) relist(ctx context.Context, k kindKey, keep []wavegatev1alpha1.TargetRef) error {
+	if err := r.stopWatching(ctx, k, keep); err != nil {
+		return fmt.Errorf("failed to list %s again for a new selection: %w", k.gvk.Kind, err)
+	}
+	return r.ensureWatch(k)
+}
+
+// synced reports whether the target informer of k has synced.
+func (r *Reconciler) synced(ctx context.Context, k kindKey) bool {
+	inf, err := k.src.cache.GetInformer(ctx, targetObject(r.scheme(), k.gvk), cache.BlockUntilSynced(false))
 	return err == nil && inf.HasSynced()
 }
 
@@ -489,23 +551,23 @@ func (r *Reconciler) targetsOfKind(ctx context.Context, gvk schema.GroupVersionK
 	return out, nil
 }
 
-// stopWatching removes the target informer of gvk; the next watch or read
-// of the kind starts one, with a filter of keep when keep is not nil. The
+// stopWatching removes the target informer of k; the next watch or read of
+// the kind starts one, with a filter of keep when keep is not nil. The
 // caller holds the kind's lock.
-func (r *Reconciler) stopWatching(ctx context.Context, gvk schema.GroupVersionKind, keep []wavegatev1alpha1.TargetRef) error {
+func (r *Reconciler) stopWatching(ctx context.Context, k kindKey, keep []wavegatev1alpha1.TargetRef) error {
 	// Both before the informer goes: a read that starts the next one
 	// records the filter it starts with, which must be the new one and must
 	// not then be forgotten.
-	saved := r.selection.save(gvk)
-	r.selection.removed(gvk)
+	saved := r.selection.save(k)
+	r.selection.removed(k)
 	if keep != nil {
-		r.selection.reset(gvk, keep)
+		r.selection.reset(k, keep)
 	}
-	if err := r.targetCache.RemoveInformer(ctx, targetObject(r.scheme(), gvk)); err != nil {
+	if err := k.src.cache.RemoveInformer(ctx, targetObject(r.scheme(), k.gvk)); err != nil {
 		// The informer lives on: so do its filters.
-		r.selection.restore(gvk, saved)
+		r.selection.restore(k, saved)
 		return err
 	}
-	r.watching.Delete(gvk)
+	r.watching.Delete(k)
 	return nil
 }

@@ -32,7 +32,10 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-var configMapKind = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+var (
+	configMapKind = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	configMaps    = kindKey{src: &targetSource{}, gvk: configMapKind}
+)
 
 func configMap(ns, name string, labels map[string]string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}}
@@ -114,7 +117,7 @@ func names(list runtime.Object) []string {
 func TestTheTargetInformerListsAndWatchesOnlyWhatTheSelectionKeeps(t *testing.T) {
 	g := NewWithT(t)
 	sel := newSelection(nil, nil)
-	sel.want(configMapKind, bySelector("", map[string]string{"tier": "web"}), func() []wavegatev1alpha1.TargetRef { return nil })
+	sel.want(configMaps, bySelector("", map[string]string{"tier": "web"}), func() []wavegatev1alpha1.TargetRef { return nil })
 	src := &fakeLW{
 		pages: [][]corev1.ConfigMap{
 			{*configMap("app", "web-1", map[string]string{"tier": "web"}), *configMap("app", "protected", nil)},
@@ -122,7 +125,7 @@ func TestTheTargetInformerListsAndWatchesOnlyWhatTheSelectionKeeps(t *testing.T)
 		},
 		w: watch.NewFakeWithChanSize(10, false),
 	}
-	f := &filteredLW{inner: toolscache.ToListerWatcherWithContext(src.lw()), gvk: configMapKind, sel: sel, known: map[string]bool{}}
+	f := &filteredLW{inner: toolscache.ToListerWatcherWithContext(src.lw()), key: configMaps, sel: sel, known: map[string]bool{}}
 
 	first, err := f.List(metav1.ListOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -131,7 +134,7 @@ func TestTheTargetInformerListsAndWatchesOnlyWhatTheSelectionKeeps(t *testing.T)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(names(second)).To(Equal([]string{"app/web-2"}))
 	g.Expect(f.known).To(HaveLen(2), "a later page adds to the first")
-	g.Expect(sel.cached(configMapKind, bySelector("", map[string]string{"tier": "web"}))).To(BeTrue())
+	g.Expect(sel.cached(configMaps, bySelector("", map[string]string{"tier": "web"}))).To(BeTrue())
 
 	w, err := f.Watch(metav1.ListOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -161,34 +164,34 @@ func TestAFilterGrowsWhileItsInformerLivesAndCoverageIsWhatTheInformerStartedWit
 	sel := newSelection(nil, func() time.Time { return now })
 	web, db, cache := bySelector("", map[string]string{"tier": "web"}), bySelector("", map[string]string{"tier": "db"}), byName("app", "cache")
 	none := func() []wavegatev1alpha1.TargetRef { return nil }
-	g.Expect(sel.cached(configMapKind, web)).To(BeTrue(), "without an informer, the one a read starts has the current filter")
+	g.Expect(sel.cached(configMaps, web)).To(BeTrue(), "without an informer, the one a read starts has the current filter")
 
-	sel.want(configMapKind, web, none)
-	sel.starting(configMapKind)
-	g.Expect(sel.cached(configMapKind, web)).To(BeTrue())
+	sel.want(configMaps, web, none)
+	sel.starting(configMaps)
+	g.Expect(sel.cached(configMaps, web)).To(BeTrue())
 
 	listed := 0
-	sel.want(configMapKind, db, func() []wavegatev1alpha1.TargetRef { listed++; return nil })
+	sel.want(configMaps, db, func() []wavegatev1alpha1.TargetRef { listed++; return nil })
 	g.Expect(listed).To(Equal(1), "a filter that does not cover the target asks for every rollout's")
-	g.Expect(sel.keeps(configMapKind, configMap("a", "b", map[string]string{"tier": "db"}))).To(BeTrue(), "new objects of the new target are let in at once")
-	g.Expect(sel.keeps(configMapKind, configMap("a", "b", map[string]string{"tier": "web"}))).To(BeTrue(),
+	g.Expect(sel.keeps(configMaps, configMap("a", "b", map[string]string{"tier": "db"}))).To(BeTrue(), "new objects of the new target are let in at once")
+	g.Expect(sel.keeps(configMaps, configMap("a", "b", map[string]string{"tier": "web"}))).To(BeTrue(),
 		"the filter grew: web stays although the list of rollouts did not name it")
-	g.Expect(sel.cached(configMapKind, db)).To(BeFalse(), "the informer started before db was wanted")
-	sel.want(configMapKind, db, func() []wavegatev1alpha1.TargetRef { listed++; return nil })
+	g.Expect(sel.cached(configMaps, db)).To(BeFalse(), "the informer started before db was wanted")
+	sel.want(configMaps, db, func() []wavegatev1alpha1.TargetRef { listed++; return nil })
 	g.Expect(listed).To(Equal(1), "a covered target costs no list of the rollouts")
 
-	g.Expect(sel.mayRelist(configMapKind, time.Minute)).To(BeFalse(), "the informer is new")
+	g.Expect(sel.mayRelist(configMaps, time.Minute)).To(BeFalse(), "the informer is new")
 	now = now.Add(time.Minute)
-	g.Expect(sel.mayRelist(configMapKind, time.Minute)).To(BeTrue())
+	g.Expect(sel.mayRelist(configMaps, time.Minute)).To(BeTrue())
 
 	// A relist: forgotten, reset to what rollouts select now, started anew.
-	sel.removed(configMapKind)
-	sel.reset(configMapKind, []wavegatev1alpha1.TargetRef{db, cache})
-	g.Expect(sel.cached(configMapKind, web)).To(BeTrue(), "no informer yet")
-	sel.starting(configMapKind)
-	g.Expect(sel.cached(configMapKind, db)).To(BeTrue())
-	g.Expect(sel.cached(configMapKind, cache)).To(BeTrue())
-	g.Expect(sel.cached(configMapKind, web)).To(BeFalse(), "the new informer left out what no rollout selected")
-	g.Expect(sel.keeps(configMapKind, configMap("app", "cache", nil))).To(BeTrue())
-	g.Expect(sel.mayRelist(configMapKind, time.Minute)).To(BeFalse())
+	sel.removed(configMaps)
+	sel.reset(configMaps, []wavegatev1alpha1.TargetRef{db, cache})
+	g.Expect(sel.cached(configMaps, web)).To(BeTrue(), "no informer yet")
+	sel.starting(configMaps)
+	g.Expect(sel.cached(configMaps, db)).To(BeTrue())
+	g.Expect(sel.cached(configMaps, cache)).To(BeTrue())
+	g.Expect(sel.cached(configMaps, web)).To(BeFalse(), "the new informer left out what no rollout selected")
+	g.Expect(sel.keeps(configMaps, configMap("app", "cache", nil))).To(BeTrue())
+	g.Expect(sel.mayRelist(configMaps, time.Minute)).To(BeFalse())
 }

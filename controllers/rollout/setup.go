@@ -33,7 +33,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/enqueue"
@@ -63,20 +62,14 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	// The targets have a cache of their own, which keeps only the objects
 	// some rollout selects (selection.go).
 	r.selection = newSelection(mgr.GetScheme(), nil)
-	targets, err := cache.New(mgr.GetConfig(), cache.Options{
-		HTTPClient:       mgr.GetHTTPClient(),
-		Scheme:           mgr.GetScheme(),
-		Mapper:           mgr.GetRESTMapper(),
-		DefaultTransform: cache.TransformStripManagedFields(),
-		NewInformer:      r.selection.newInformer,
-	})
+	local, err := r.selection.newTargetSource("", mgr.GetConfig(), cache.Options{HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()}, r.Live, nil)
 	if err != nil {
 		return err
 	}
-	if err := mgr.Add(targets); err != nil {
+	if err := mgr.Add(local.cache); err != nil {
 		return err
 	}
-	r.targetCache = targets
+	r.local = local
 	all := handler.EnqueueRequestsFromMapFunc(enqueue.All(r.Reader, func() client.ObjectList { return &wavegatev1alpha1.ConfigRolloutList{} }))
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// A rollout's own status writes need no second look; spec changes do.
@@ -97,9 +90,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		return err
 	}
 	r.watchSource = c.Watch
-	r.watchTarget = func(gvk schema.GroupVersionKind) error {
-		return c.Watch(source.Kind(r.targetCache, targetObject(mgr.GetScheme(), gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(gvk))))
-	}
 	// The leader stops watching a target kind once no rollout names it.
 	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		for {
@@ -150,9 +140,10 @@ var connectedChanged = predicate.Funcs{UpdateFunc: func(e ctrlevent.UpdateEvent)
 const sweepInterval = time.Minute
 
 // stopUnusedWatches removes the informer of every target kind no rollout
-// names any more: an informer holds every object of its kind in memory, so
-// one left behind by a deleted rollout would cost memory for as long as the
-// manager runs.
+// names any more, in this cluster and in the regional ones: an informer
+// holds objects in memory, so one left behind by a deleted rollout would
+// cost memory for as long as the manager runs. It also forgets the watches
+// of regional connections that were dropped (their caches stopped).
 func (r *Reconciler) stopUnusedWatches(ctx context.Context) error {
 	list := &wavegatev1alpha1.ConfigRolloutList{}
 	if err := r.Reader.List(ctx, list); err != nil {
@@ -165,10 +156,18 @@ func (r *Reconciler) stopUnusedWatches(ctx context.Context) error {
 		}
 	}
 	var errs []error
-	r.watching.Range(func(k, _ any) bool {
-		gvk := k.(schema.GroupVersionKind)
-		if !used[gvk] {
-			errs = append(errs, r.stopUnused(ctx, gvk))
+	r.watching.Range(func(v, _ any) bool {
+		switch k := v.(kindKey); {
+		case k.src.gone():
+			r.watching.Delete(k)
+		case !used[k.gvk]:
+			errs = append(errs, r.stopUnused(ctx, k))
+		}
+		return true
+	})
+	r.regional.Range(func(c, src any) bool {
+		if src.(*targetSource).gone() {
+			r.regional.Delete(c)
 		}
 		return true
 	})
@@ -178,12 +177,12 @@ func (r *Reconciler) stopUnusedWatches(ctx context.Context) error {
 // stopUnused stops watching gvk unless a rollout that names it appeared
 // since the sweep listed them, or its informer is still listing (a reader
 // waiting on it would wait in vain); the next sweep looks again.
-func (r *Reconciler) stopUnused(ctx context.Context, gvk schema.GroupVersionKind) error {
-	defer r.selection.lock(gvk)()
-	if all, err := r.targetsOfKind(ctx, gvk); err != nil || len(all) > 0 || !r.synced(ctx, gvk) {
+func (r *Reconciler) stopUnused(ctx context.Context, k kindKey) error {
+	defer r.selection.lock(k)()
+	if all, err := r.targetsOfKind(ctx, k.gvk); err != nil || len(all) > 0 || !r.synced(ctx, k) {
 		return err
 	}
-	return r.stopWatching(ctx, gvk, nil)
+	return r.stopWatching(ctx, k, nil)
 }
 
 // dependents are the rollouts whose dependsOn names the changed rollout.

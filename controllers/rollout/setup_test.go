@@ -57,17 +57,28 @@ func TestTheInformerOfATargetKindStopsWhenNoRolloutNamesIt(t *testing.T) {
 	ro.Spec.Target = wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}
 	r := &Reconciler{Reader: fake.NewClientBuilder().WithScheme(testenv.NewScheme()).WithObjects(ro).
 		WithIndex(&wavegatev1alpha1.ConfigRollout{}, indexTargetGVK, targetGVKIndex).Build()}
-	deployments := schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
-	configMaps := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
-	r.watching.Store(deployments, struct{}{})
-	r.watching.Store(configMaps, struct{}{})
-
 	informers := &removals{}
-	r.targetCache, r.selection = informers, newSelection(nil, nil)
+	r.local, r.selection = &targetSource{cache: informers}, newSelection(nil, nil)
+	done := make(chan struct{})
+	close(done)
+	dropped := &targetSource{region: "eastus", cache: &removals{}, done: done}
+	deployments := kindKey{r.local, schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}}
+	configMaps := kindKey{r.local, schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}}
+	regionalDeployments := kindKey{dropped, deployments.gvk}
+	for _, k := range []kindKey{deployments, configMaps, regionalDeployments} {
+		r.watching.Store(k, struct{}{})
+	}
+	r.regional.Store("a dropped connection", dropped)
+
 	g.Expect(r.stopUnusedWatches(context.Background())).To(Succeed())
-	g.Expect(informers.removed).To(ConsistOf(configMaps), "no rollout names ConfigMaps any more")
+	g.Expect(informers.removed).To(ConsistOf(configMaps.gvk), "no rollout names ConfigMaps any more")
 	_, stillWatched := r.watching.Load(deployments)
 	g.Expect(stillWatched).To(BeTrue())
 	_, forgotten := r.watching.Load(configMaps)
 	g.Expect(forgotten).To(BeFalse(), "a rollout naming ConfigMaps again starts a new watch")
+	_, forgotten = r.watching.Load(regionalDeployments)
+	g.Expect(forgotten).To(BeFalse(), "the watch of a dropped connection is forgotten, although a rollout names the kind")
+	_, forgotten = r.regional.Load("a dropped connection")
+	g.Expect(forgotten).To(BeFalse())
+	g.Expect(dropped.cache.(*removals).removed).To(BeEmpty(), "a stopped cache is not asked to remove anything")
 }

@@ -132,7 +132,7 @@ func run(c config) (err error) {
 
 	// Baseline: the same manager on the cluster with the inventory and the
 	// rollout but none of the namespaces and objects.
-	base, err := measure(ctx, cfg, 0, c.timeout, "")
+	base, err := measure(ctx, cfg, c.timeout, "")
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
@@ -146,7 +146,7 @@ func run(c config) (err error) {
 	created := time.Since(t)
 	progress("created %d namespaces and %d ConfigMaps in %s", c.namespaces, c.objects, created.Round(time.Second))
 
-	full, err := measure(ctx, cfg, c.objects, c.timeout, c.profile)
+	full, err := measure(ctx, cfg, c.timeout, c.profile)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ type reading struct {
 
 // measure runs the manager until its caches, the gate's facts and the
 // rollout's target informer have synced, reads the heap and stops it.
-func measure(parent context.Context, cfg *rest.Config, want int, timeout time.Duration, profile string) (reading, error) {
+func measure(parent context.Context, cfg *rest.Config, timeout time.Duration, profile string) (reading, error) {
 	start := time.Now()
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 testenv.NewScheme(),

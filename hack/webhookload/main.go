@@ -242,7 +242,11 @@ func profile(r *realcluster.Replica, d time.Duration) <-chan error {
 	go func() {
 		done <- func() error {
 			url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", r.PprofAddr, int(d.Seconds()))
-			resp, err := http.Get(url)
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				return fmt.Errorf("CPU profile of %s: %w", r.Name, err)
 			}

@@ -27,11 +27,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/discovery"
@@ -56,6 +58,13 @@ type Cluster struct {
 	// the first Connect and stops when the kubeconfig changes or the
 	// Region goes.
 	Cache cache.Cache
+	// Config, HTTPClient and Mapper reach the cluster, for a cache of its
+	// own (the rollout controller's target cache).
+	Config     *rest.Config
+	HTTPClient *http.Client
+	Mapper     meta.RESTMapper
+	// Done is closed when the connection is dropped: its caches stop.
+	Done <-chan struct{}
 
 	source    string // the Secret's resourceVersion and key it was built from
 	stop      context.CancelFunc
@@ -224,7 +233,8 @@ func newCluster(region string, cfg *rest.Config, scheme *runtime.Scheme, opts ca
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	go func() { _ = ca.Start(ctx) }()
-	return &Cluster{Region: region, Client: cl, Cache: ca, stop: stop, discovery: disc}, nil
+	return &Cluster{Region: region, Client: cl, Cache: ca, Config: cfg, HTTPClient: httpClient, Mapper: mapper,
+		Done: ctx.Done(), stop: stop, discovery: disc}, nil
 }
 
 // serverVersion asks the regional API server for its version, within
