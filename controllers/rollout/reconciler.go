@@ -431,8 +431,7 @@ func (r *Reconciler) ensureWatch(k kindKey) error {
 	if _, loaded := r.watching.LoadOrStore(k, struct{}{}); loaded || r.watchSource == nil {
 		return nil
 	}
-	src := source.Kind(k.src.cache, targetObject(r.scheme(), k.gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(k.gvk)))
-	if err := r.watchSource(src); err != nil {
+	if err := r.watchSource(k.src.watch(source.Kind(k.src.cache, targetObject(r.scheme(), k.gvk), handler.EnqueueRequestsFromMapFunc(r.rolloutsOf(k.gvk))))); err != nil {
 		r.watching.Delete(k)
 		return fmt.Errorf("failed to watch %s: %w", k.gvk, err)
 	}

@@ -133,18 +133,9 @@ func (r *Reconciler) listRegional(ctx context.Context, c *clusters.Cluster, ro *
 	if invalid != nil {
 		return nil, invalid
 	}
-	src, err := r.regionalSource(c)
-	if err != nil {
-		return nil, notReadable(c.Region, gvk, err)
-	}
-	k := kindKey{src, gvk}
-	reader, err := r.targetReader(ctx, k, ro)
-	if err != nil {
-		return nil, notReadable(c.Region, gvk, err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, regionalReadTimeout)
 	defer cancel()
-	items, err := r.readTargets(ctx, k, reader, ro, opts)
+	items, err := r.readRegional(ctx, c, gvk, ro, opts)
 	if err != nil {
 		return nil, notReadable(c.Region, gvk, err)
 	}
@@ -174,29 +165,58 @@ func notReadable(region string, gvk schema.GroupVersionKind, err error) *failure
 		message: fmt.Sprintf("the %s targets in region %s's cluster cannot be read: %v; the rollout waits for them rather than skip the region", gvk.Kind, region, err)}
 }
 
+// readRegional reads the rollout's targets of kind gvk in a regional
+// cluster.
+func (r *Reconciler) readRegional(ctx context.Context, c *clusters.Cluster, gvk schema.GroupVersionKind, ro *wavegatev1alpha1.ConfigRollout, opts []client.ListOption) ([]unstructured.Unstructured, error) {
+	if r.selection == nil {
+		// Not set up with a manager: the connection's own cache, unwatched.
+		if ns := ro.Spec.Target.Namespace; ns != "" {
+			opts = append(opts, client.InNamespace(ns))
+		}
+		return listTargets(ctx, c.Cache, r.scheme(), gvk, opts...)
+	}
+	src, err := r.regionalSource(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	k := kindKey{src, gvk}
+	reader, err := r.targetReader(ctx, k, ro)
+	if err != nil {
+		return nil, err
+	}
+	return r.readTargets(ctx, k, reader, ro, opts)
+}
+
 // regionalSource is the target cache of a regional connection, made (and
 // started, until the connection is dropped) the first time it is read. A
 // kubeconfig that changes brings a new connection, so a new cache.
-func (r *Reconciler) regionalSource(c *clusters.Cluster) (*targetSource, error) {
+func (r *Reconciler) regionalSource(ctx context.Context, c *clusters.Cluster) (*targetSource, error) {
 	if src, ok := r.regional.Load(c); ok {
 		return src.(*targetSource), nil
 	}
-	if r.selection == nil {
-		// Not set up with a manager: the connection's own cache, unfiltered.
-		return &targetSource{region: c.Region, cache: c.Cache, live: c.Client, done: c.Done}, nil
+	select {
+	case <-c.Done:
+		// A connection dropped since the worker got it: never build on it.
+		return nil, fmt.Errorf("the connection to region %s's cluster was replaced; looking again", c.Region)
+	default:
 	}
 	src, err := r.selection.newTargetSource(c.Region, c.Config, cache.Options{HTTPClient: c.HTTPClient, Mapper: c.Mapper}, c.Client, c.Done)
 	if err != nil {
 		return nil, err
 	}
 	if actual, loaded := r.regional.LoadOrStore(c, src); loaded {
-		return actual.(*targetSource), nil
+		return actual.(*targetSource), nil // this one was never started
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-c.Done
 		cancel()
 	}()
-	go func() { _ = src.cache.Start(ctx) }()
+	go func() { _ = src.cache.Start(runCtx) }()
+	// A read of a cache that has not started yet fails: wait for the start
+	// (with no informer yet, that is all WaitForCacheSync waits for).
+	if !src.cache.WaitForCacheSync(ctx) {
+		return nil, fmt.Errorf("the target cache of region %s's cluster did not start: %w", c.Region, context.Cause(ctx))
+	}
 	return src, nil
 }

@@ -32,10 +32,13 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
@@ -83,6 +86,25 @@ func (s *targetSource) gone() bool {
 	default:
 		return false
 	}
+}
+
+// watch is kind, stopped when the source is gone: a watch on a stopped cache
+// would otherwise wait forever for its informer.
+func (s *targetSource) watch(kind source.Source) source.Source {
+	if s.done == nil {
+		return kind
+	}
+	return source.Func(func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+		ctx, cancel := context.WithCancel(ctx)
+		go func() {
+			defer cancel()
+			select {
+			case <-s.done:
+			case <-ctx.Done():
+			}
+		}()
+		return kind.Start(ctx, q)
+	})
 }
 
 // kindKey is one target informer: a kind in a source's cache.
@@ -261,6 +283,32 @@ func (s *selection) starting(k kindKey) {
 	defer s.mu.Unlock()
 	s.listed[k] = s.current[k]
 	s.created[k] = s.now()
+}
+
+// forget drops everything kept about src's kinds (its connection is gone).
+func (s *selection) forget(src *targetSource) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.current {
+		if k.src == src {
+			delete(s.current, k)
+		}
+	}
+	for k := range s.listed {
+		if k.src == src {
+			delete(s.listed, k)
+		}
+	}
+	for k := range s.created {
+		if k.src == src {
+			delete(s.created, k)
+		}
+	}
+	for k := range s.kinds {
+		if k.src == src {
+			delete(s.kinds, k)
+		}
+	}
 }
 
 // removed records that the informer of gvk is gone.

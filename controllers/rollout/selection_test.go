@@ -28,6 +28,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
@@ -194,4 +197,24 @@ func TestAFilterGrowsWhileItsInformerLivesAndCoverageIsWhatTheInformerStartedWit
 	g.Expect(sel.cached(configMaps, web)).To(BeFalse(), "the new informer left out what no rollout selected")
 	g.Expect(sel.keeps(configMaps, configMap("app", "cache", nil))).To(BeTrue())
 	g.Expect(sel.mayRelist(configMaps, time.Minute)).To(BeFalse())
+}
+
+func TestAWatchInADroppedConnectionStops(t *testing.T) {
+	g := NewWithT(t)
+	started := make(chan context.Context, 1)
+	kind := source.Func(func(ctx context.Context, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+		started <- ctx
+		return nil
+	})
+	controllerCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g.Expect((&targetSource{}).watch(kind).Start(controllerCtx, nil)).To(Succeed())
+	g.Expect(<-started).To(BeIdenticalTo(controllerCtx), "this cluster's watches live as long as the controller")
+
+	done := make(chan struct{})
+	g.Expect((&targetSource{region: "eastus", done: done}).watch(kind).Start(context.Background(), nil)).To(Succeed())
+	ctx := <-started
+	g.Expect(ctx.Err()).NotTo(HaveOccurred())
+	close(done)
+	g.Eventually(ctx.Done()).Should(BeClosed(), "the watch's informer lookup must not wait on a stopped cache")
 }

@@ -160,14 +160,16 @@ func (r *Reconciler) stopUnusedWatches(ctx context.Context) error {
 		switch k := v.(kindKey); {
 		case k.src.gone():
 			r.watching.Delete(k)
+			r.selection.forget(k.src)
 		case !used[k.gvk]:
 			errs = append(errs, r.stopUnused(ctx, k))
 		}
 		return true
 	})
 	r.regional.Range(func(c, src any) bool {
-		if src.(*targetSource).gone() {
+		if src := src.(*targetSource); src.gone() {
 			r.regional.Delete(c)
+			r.selection.forget(src)
 		}
 		return true
 	})

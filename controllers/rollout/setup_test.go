@@ -69,6 +69,9 @@ func TestTheInformerOfATargetKindStopsWhenNoRolloutNamesIt(t *testing.T) {
 		r.watching.Store(k, struct{}{})
 	}
 	r.regional.Store("a dropped connection", dropped)
+	unlock := r.selection.lock(regionalDeployments)
+	r.selection.want(regionalDeployments, wavegatev1alpha1.TargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}, func() []wavegatev1alpha1.TargetRef { return nil })
+	unlock()
 
 	g.Expect(r.stopUnusedWatches(context.Background())).To(Succeed())
 	g.Expect(informers.removed).To(ConsistOf(configMaps.gvk), "no rollout names ConfigMaps any more")
@@ -81,4 +84,6 @@ func TestTheInformerOfATargetKindStopsWhenNoRolloutNamesIt(t *testing.T) {
 	_, forgotten = r.regional.Load("a dropped connection")
 	g.Expect(forgotten).To(BeFalse())
 	g.Expect(dropped.cache.(*removals).removed).To(BeEmpty(), "a stopped cache is not asked to remove anything")
+	g.Expect(r.selection.current).NotTo(HaveKey(regionalDeployments), "nothing is kept about a dropped connection")
+	g.Expect(r.selection.kinds).NotTo(HaveKey(regionalDeployments))
 }
