@@ -76,6 +76,11 @@ type Reconciler struct {
 	// MaxRequeue bounds how long a rollout waits before it is looked at
 	// again, even when nothing it watches changes.
 	MaxRequeue time.Duration
+	// RelistAfter is the least age of a target informer before a rollout
+	// that selects objects it did not keep makes it list its kind again (a
+	// list fetches every object of the kind); until then such a rollout
+	// reads its targets from the API server. Zero: 10 s.
+	RelistAfter time.Duration
 
 	// Health reads health-check values; nil means no Prometheus is
 	// configured, and every check is unknown (unhealthy).
@@ -90,8 +95,7 @@ type Reconciler struct {
 	Clusters *clusters.Registry
 
 	// local is this cluster's target cache, which holds only what some
-	// rollout selects (selection.go); nil: targets are read through Reader
-	// and not watched (a reconciler not set up with a manager).
+	// rollout selects (selection.go); SetupWithManager makes it.
 	local *targetSource
 	// regional: *clusters.Cluster to the *targetSource of that connection.
 	regional  sync.Map
@@ -303,15 +307,9 @@ func (r *Reconciler) targets(ctx context.Context, ro *wavegatev1alpha1.ConfigRol
 	if f, err := r.permitted(ctx, mapping.Resource.GroupResource()); f != nil || err != nil {
 		return nil, f, err
 	}
-	var items []unstructured.Unstructured
-	if r.local == nil {
-		if ns := ro.Spec.Target.Namespace; ns != "" {
-			opts = append(opts, client.InNamespace(ns))
-		}
-		items, err = listTargets(ctx, r.Reader, r.scheme(), gvk, opts...)
-	} else {
-		items, err = r.readLocal(ctx, kindKey{r.local, gvk}, ro, opts)
-	}
+	readCtx, cancel := context.WithTimeout(ctx, targetReadTimeout)
+	defer cancel()
+	items, err := r.read(readCtx, kindKey{r.local, gvk}, ro, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to list %s targets: %w", gvk.Kind, err)
 	}
@@ -411,17 +409,6 @@ func (r *Reconciler) scheme() *runtime.Scheme {
 		return nil
 	}
 	return r.Client.Scheme()
-}
-
-// readLocal reads the rollout's targets in this cluster.
-func (r *Reconciler) readLocal(ctx context.Context, k kindKey, ro *wavegatev1alpha1.ConfigRollout, opts []client.ListOption) ([]unstructured.Unstructured, error) {
-	reader, err := r.targetReader(ctx, k, ro)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, targetReadTimeout)
-	defer cancel()
-	return r.readTargets(ctx, k, reader, ro, opts)
 }
 
 // ensureWatch starts watching a target kind in a source the first time a

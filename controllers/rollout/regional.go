@@ -135,7 +135,11 @@ func (r *Reconciler) listRegional(ctx context.Context, c *clusters.Cluster, ro *
 	}
 	ctx, cancel := context.WithTimeout(ctx, regionalReadTimeout)
 	defer cancel()
-	items, err := r.readRegional(ctx, c, gvk, ro, opts)
+	src, err := r.regionalSource(ctx, c)
+	if err != nil {
+		return nil, notReadable(c.Region, gvk, err)
+	}
+	items, err := r.read(ctx, kindKey{src, gvk}, ro, opts)
 	if err != nil {
 		return nil, notReadable(c.Region, gvk, err)
 	}
@@ -163,28 +167,6 @@ func (r *Reconciler) listRegional(ctx context.Context, c *clusters.Cluster, ro *
 func notReadable(region string, gvk schema.GroupVersionKind, err error) *failure {
 	return &failure{reason: wavegatev1alpha1.ReasonClusterNotConnected,
 		message: fmt.Sprintf("the %s targets in region %s's cluster cannot be read: %v; the rollout waits for them rather than skip the region", gvk.Kind, region, err)}
-}
-
-// readRegional reads the rollout's targets of kind gvk in a regional
-// cluster.
-func (r *Reconciler) readRegional(ctx context.Context, c *clusters.Cluster, gvk schema.GroupVersionKind, ro *wavegatev1alpha1.ConfigRollout, opts []client.ListOption) ([]unstructured.Unstructured, error) {
-	if r.selection == nil {
-		// Not set up with a manager: the connection's own cache, unwatched.
-		if ns := ro.Spec.Target.Namespace; ns != "" {
-			opts = append(opts, client.InNamespace(ns))
-		}
-		return listTargets(ctx, c.Cache, r.scheme(), gvk, opts...)
-	}
-	src, err := r.regionalSource(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	k := kindKey{src, gvk}
-	reader, err := r.targetReader(ctx, k, ro)
-	if err != nil {
-		return nil, err
-	}
-	return r.readTargets(ctx, k, reader, ro, opts)
 }
 
 // regionalSource is the target cache of a regional connection, made (and

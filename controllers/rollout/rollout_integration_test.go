@@ -35,7 +35,6 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
-	"github.com/wavegate/wavegate/controllers/rollout"
 	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/test/objects"
 	"github.com/wavegate/wavegate/internal/test/testenv"
@@ -288,10 +287,9 @@ func TestARolloutFindsTargetsTheTargetCacheDidNotKeep(t *testing.T) {
 		relist time.Duration
 	}{
 		{"read from the API server", time.Hour},
-		{"listed again", 0},
+		{"listed again", time.Nanosecond},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			t.Cleanup(rollout.SetRelistInterval(c.relist))
 			region := fmt.Sprintf("late%d", c.relist/time.Hour)
 			inventory(t, region, nil, []string{region})
 			settings(t, region, nil)
@@ -304,7 +302,9 @@ func TestARolloutFindsTargetsTheTargetCacheDidNotKeep(t *testing.T) {
 				Data: map[string]string{"mode": "old"},
 			}
 			g.Eventually(func() error { return env.Client.Create(ctx, other) }).Should(Succeed())
-			startControllerWith(t, time.Hour)
+			opts := options()
+			opts.MaxRequeue, opts.TargetRelistAfter = time.Hour, c.relist
+			runController(t, opts)
 
 			g.Expect(env.Client.Create(ctx, configMapRollout(region+"-first", region))).To(Succeed())
 			g.Eventually(func(g Gomega) {

@@ -61,7 +61,7 @@ type targetSource struct {
 	// region is the region whose cluster it is; "" for this cluster.
 	region string
 	cache  cache.Cache
-	// live reads the cluster's API server; nil: none (tests).
+	// live reads the cluster's API server.
 	live client.Reader
 	// done is closed when the source is gone (a regional connection
 	// dropped); nil for this cluster.
@@ -206,24 +206,16 @@ func (s *selection) starting(k kindKey) {
 func (s *selection) forget(src *targetSource) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k := range s.current {
+	dropSource(s.current, src)
+	dropSource(s.listed, src)
+	dropSource(s.created, src)
+	dropSource(s.kinds, src)
+}
+
+func dropSource[V any](m map[kindKey]V, src *targetSource) {
+	for k := range m {
 		if k.src == src {
-			delete(s.current, k)
-		}
-	}
-	for k := range s.listed {
-		if k.src == src {
-			delete(s.listed, k)
-		}
-	}
-	for k := range s.created {
-		if k.src == src {
-			delete(s.created, k)
-		}
-	}
-	for k := range s.kinds {
-		if k.src == src {
-			delete(s.kinds, k)
+			delete(m, k)
 		}
 	}
 }

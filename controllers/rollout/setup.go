@@ -62,7 +62,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	// The targets have a cache of their own, which keeps only the objects
 	// some rollout selects (selection.go).
 	r.selection = newSelection(mgr.GetScheme(), nil)
-	local, err := r.selection.newTargetSource("", mgr.GetConfig(), cache.Options{HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()}, r.Live, nil)
+	local, err := r.selection.newTargetSource("", mgr.GetConfig(), cache.Options{HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()}, mgr.GetAPIReader(), nil)
 	if err != nil {
 		return err
 	}

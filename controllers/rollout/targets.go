@@ -17,6 +17,7 @@ limitations under the License.
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -30,11 +31,8 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
 
-// relistInterval is the least age of a target informer before a new
-// rollout's selection makes it list again: a list fetches every object of
-// the kind. In between, such a rollout reads its targets from the API
-// server.
-var relistInterval = 10 * time.Second
+// defaultRelistAfter is Reconciler.RelistAfter's default.
+const defaultRelistAfter = 10 * time.Second
 
 // targetReadTimeout bounds a read of targets, which through a new informer
 // waits for it to sync.
@@ -60,11 +58,7 @@ func (r *Reconciler) targetReader(ctx context.Context, k kindKey, ro *wavegatev1
 	if r.selection.cached(k, t) {
 		return k.src.cache, r.ensureWatch(k)
 	}
-	if k.src.live == nil {
-		// Nothing else to read from (tests): list the kind again now.
-		return k.src.cache, r.relist(ctx, k, []wavegatev1alpha1.TargetRef{t})
-	}
-	if !r.selection.mayRelist(k, relistInterval) || !r.synced(ctx, k) {
+	if !r.selection.mayRelist(k, cmp.Or(r.RelistAfter, defaultRelistAfter)) || !r.synced(ctx, k) {
 		// Too soon to list the kind again, or its informer is still
 		// listing (removing it would leave every reader waiting on it).
 		return k.src.live, nil
@@ -79,9 +73,13 @@ func (r *Reconciler) targetReader(ctx context.Context, k kindKey, ro *wavegatev1
 	return k.src.cache, r.relist(ctx, k, append(all, t))
 }
 
-// readTargets lists the rollout's targets of kind k through reader (from
-// targetReader), asking the API server to filter by name as a cache would.
-func (r *Reconciler) readTargets(ctx context.Context, k kindKey, reader client.Reader, ro *wavegatev1alpha1.ConfigRollout, opts []client.ListOption) ([]unstructured.Unstructured, error) {
+// read lists the rollout's targets of kind k where targetReader says,
+// asking the API server to filter by name as the cache's reader does.
+func (r *Reconciler) read(ctx context.Context, k kindKey, ro *wavegatev1alpha1.ConfigRollout, opts []client.ListOption) ([]unstructured.Unstructured, error) {
+	reader, err := r.targetReader(ctx, k, ro)
+	if err != nil {
+		return nil, err
+	}
 	if ns := ro.Spec.Target.Namespace; ns != "" {
 		opts = append(opts, client.InNamespace(ns))
 	}

@@ -86,6 +86,8 @@ type Options struct {
 	RolloutPatcher client.Client
 	// MaxRequeue bounds how long a rollout waits before it is looked at again.
 	MaxRequeue time.Duration
+	// TargetRelistAfter is rollout.Reconciler.RelistAfter; zero: its default.
+	TargetRelistAfter time.Duration
 	// ChangeRecordRetention is how long a change's record outlives its
 	// newest entry.
 	ChangeRecordRetention time.Duration
@@ -259,6 +261,8 @@ func setupRollouts(mgr ctrl.Manager, opts Options, regional *clusters.Registry) 
 		Recorder:   mgr.GetEventRecorder("wavegate-rollout"),
 		Now:        opts.Now,
 		MaxRequeue: opts.MaxRequeue,
+		// Zero in production: the reconciler's default.
+		RelistAfter: opts.TargetRelistAfter,
 		// Remembered briefly: every reconcile asks, and a ClusterRole
 		// aggregated later should count within seconds.
 		MayTarget: access.Remembered(func(ctx context.Context, gr schema.GroupResource) (bool, error) {
