@@ -56,6 +56,7 @@ import (
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 
 type options struct {
+	eventQPS                float64
 	metricsAddr             string
 	probeAddr               string
 	pprofAddr               string
@@ -111,10 +112,17 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.setup.Region, "region", "", "An agent's region: every namespaced object of its cluster that names no region belongs to it.")
 	fs.DurationVar(&o.hubStaleness, "hub-staleness", hub.DefaultStaleness,
 		"How long an agent judges on its cached copy of the hub after the hub last answered; past it, gated changes are denied (the hub's Freezes are unknown).")
+	fs.Float64Var(&o.eventQPS, "event-qps", float64(o.setup.EventQPS),
+		"Events written per second at most, like the kubelet's --event-qps: a Freeze's thousand Paused Events then trail the status writes that pause the rollouts instead of competing with them.")
+	fs.IntVar(&o.setup.EventBurst, "event-burst", o.setup.EventBurst, "Events written at once at most before --event-qps applies.")
 	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if o.eventQPS <= 0 || o.setup.EventBurst < 1 {
+		return o, fmt.Errorf("invalid --event-qps %g or --event-burst %d: use a positive rate, such as 50, and a burst of at least 1, such as 100", o.eventQPS, o.setup.EventBurst)
+	}
+	o.setup.EventQPS = float32(o.eventQPS)
 	if o.renewDeadline >= o.leaseDuration || o.retryPeriod <= 0 || o.retryPeriod >= o.renewDeadline {
 		return o, fmt.Errorf("invalid leader election timing: want 0 < --leader-elect-retry-period (%s) < --leader-elect-renew-deadline (%s) < --leader-elect-lease-duration (%s)",
 			o.retryPeriod, o.renewDeadline, o.leaseDuration)
@@ -234,6 +242,10 @@ func run(opts options) error {
 		return fmt.Errorf("failed to create the manager: %w", err)
 	}
 
+	// One Event writer, and its rate, for the controllers and the webhooks.
+	if opts.setup.Events, err = setup.NewRecorders(mgr, opts.setup); err != nil {
+		return err
+	}
 	if err := controllers(mgr, &opts); err != nil {
 		return err
 	}

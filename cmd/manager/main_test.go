@@ -73,4 +73,19 @@ func TestParseFlags(t *testing.T) {
 		_, err := parseFlags([]string{"--webhook-port=70000"})
 		NewWithT(t).Expect(err).To(MatchError("invalid --webhook-port 70000: use a port from 1 to 65535"))
 	})
+	t.Run("Events are written at the kubelet's default rate unless told otherwise", func(t *testing.T) {
+		g := NewWithT(t)
+		o, err := parseFlags(nil)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(o.setup.EventQPS).To(BeNumerically("==", 50))
+		g.Expect(o.setup.EventBurst).To(Equal(100))
+		o, err = parseFlags([]string{"--event-qps=2.5", "--event-burst=5"})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(o.setup.EventQPS).To(BeNumerically("==", 2.5))
+		g.Expect(o.setup.EventBurst).To(Equal(5))
+		for _, bad := range [][]string{{"--event-qps=0"}, {"--event-qps=-1"}, {"--event-burst=0"}} {
+			_, err = parseFlags(bad)
+			g.Expect(err).To(MatchError(ContainSubstring("use a positive rate, such as 50, and a burst of at least 1")), "%v", bad)
+		}
+	})
 }

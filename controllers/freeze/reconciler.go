@@ -36,9 +36,11 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
@@ -166,8 +168,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&wavegatev1alpha1.Freeze{}).
-		Watches(&wavegatev1alpha1.ConfigRollout{}, &recountPausing{every: recountEvery, next: map[string]time.Time{}}).
+		// A Freeze's own status writes need no second look: while a
+		// thousand rollouts pause, each write would start another recount,
+		// and another write, outside the recount interval.
+		For(&wavegatev1alpha1.Freeze{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&wavegatev1alpha1.ConfigRollout{}, &recountPausing{every: recountEvery, last: map[string]time.Time{}}).
 		Complete(r)
 }
 
@@ -178,14 +183,14 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 const recountEvery = 250 * time.Millisecond
 
 // recountPausing enqueues the Freezes whose count a rollout change may move:
-// the one that paused it before and the one that pauses it now. The first
-// change is counted at once (`wavegate pause` reports the count as soon as
-// it settles); further changes within recountEvery are gathered into one
-// recount at the end of that interval.
+// the one that paused it before and the one that pauses it now. A Freeze is
+// recounted at most once per interval: the first change at once (`wavegate
+// pause` reports the count as soon as it settles), and the changes that come
+// within the interval after a recount in one recount at its end.
 type recountPausing struct {
 	every time.Duration
 	mu    sync.Mutex
-	next  map[string]time.Time // Freeze -> when it may be recounted at once again
+	last  map[string]time.Time // Freeze -> its latest recount, done or scheduled
 }
 
 var _ handler.EventHandler = &recountPausing{}
@@ -213,25 +218,34 @@ func (h *recountPausing) add(q workqueue.TypedRateLimitingInterface[reconcile.Re
 	if freeze == "" {
 		return
 	}
-	req := reconcile.Request{NamespacedName: types.NamespacedName{Name: freeze}}
-	now := time.Now()
-	h.mu.Lock()
-	at, waiting := h.next[freeze]
-	if !waiting || !now.Before(at) {
-		h.next[freeze] = now.Add(h.every)
-		// Forget intervals that have ended, so deleted Freezes do not pile up.
-		for name, t := range h.next {
-			if now.After(t) {
-				delete(h.next, name)
-			}
-		}
-		h.mu.Unlock()
-		q.Add(req)
-		return
+	if after, ok := h.when(freeze, time.Now()); ok {
+		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Name: freeze}}, after)
 	}
-	h.mu.Unlock()
-	// The workqueue keeps one pending add per Freeze, at its earliest time.
-	q.AddAfter(req, at.Sub(now))
+}
+
+// when says how long after now a change to a rollout of freeze should
+// recount it, and false when a recount is already scheduled after now.
+func (h *recountPausing) when(freeze string, now time.Time) (time.Duration, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	// Forget intervals that have ended, so deleted Freezes do not pile up.
+	for name, t := range h.last {
+		if !now.Before(t.Add(h.every)) {
+			delete(h.last, name)
+		}
+	}
+	last, recent := h.last[freeze]
+	switch {
+	case !recent:
+		h.last[freeze] = now
+		return 0, true
+	case last.After(now):
+		return 0, false
+	default:
+		at := last.Add(h.every)
+		h.last[freeze] = at
+		return at.Sub(now), true
+	}
 }
 
 // pausedBy is the Freeze that pauses a rollout, or "".

@@ -51,7 +51,7 @@ import (
 func main() {
 	decideCount := flag.Int("decide-count", 5, "runs of BenchmarkDecide; the median of their p99s is reported")
 	decideTime := flag.String("decide-benchtime", "1s", "-benchtime of each BenchmarkDecide run")
-	freezeCount := flag.Int("freeze-count", 1, "runs of BenchmarkFreezePropagation (each builds 1,000 rollouts); the median is reported")
+	freezeCount := flag.Int("freeze-count", 3, "runs of BenchmarkFreezePropagation (each builds 1,000 rollouts, about a minute); the median is reported")
 	heap := flag.Bool("heap", os.Getenv("BENCH_HEAP") != "0", "also run hack/heap (about 2 minutes); BENCH_HEAP=0 turns it off")
 	webhook := flag.Bool("webhook", os.Getenv("BENCH_WEBHOOK") == "1", "also run hack/webhookload on a real cluster (about 2 minutes); BENCH_WEBHOOK=1 turns it on")
 	webhookFlags := flag.String("webhook-flags", "", "flags for hack/webhookload, such as -duration=10s")
@@ -62,7 +62,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	freeze, err := run("./controllers/freeze/", "^BenchmarkFreezePropagation$", "1x", *freezeCount)
+	freeze, err := runEach("./controllers/freeze/propagation/", "^BenchmarkFreezePropagation$", "1x", *freezeCount)
 	if err != nil {
 		fail(err)
 	}
@@ -85,11 +85,11 @@ func main() {
 
 	std := "BenchmarkDecide/regions=100/rollouts=1000/freezes=50/policies=50"
 	big := "BenchmarkDecide/regions=1000/rollouts=10000/freezes=500/policies=500"
-	fmt.Printf("# decide p50/p99 µs (median of %d): standard %s/%s, 10x %s/%s; freeze: all paused %s s, status-write floor %s s, first denial p99 %s ms\n",
+	fmt.Printf("# decide p50/p99 µs (median of %d): standard %s/%s, 10x %s/%s; freeze (median of %d): all paused %s s (runs: %s), status-write floor %s s, first denial p99 %s ms\n",
 		*decideCount,
 		decide.median(std, "p50-µs"), decide.median(std, "p99-µs"),
 		decide.median(big, "p50-µs"), decide.median(big, "p99-µs"),
-		freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"),
+		*freezeCount, freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), freeze.all("BenchmarkFreezePropagation", "s-to-1000-paused"),
 		freeze.median("BenchmarkFreezePropagation", "s-floor-1000-status-writes"),
 		freeze.median("BenchmarkFreezePropagation", "ms-to-denial-p99"))
 	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=%s webhook_ratio=%s heap_100k_mib=%s\n",
@@ -119,6 +119,28 @@ func run(pkg, bench, benchtime string, count int) (results, error) {
 		return nil, fmt.Errorf("go test %s: %w", pkg, err)
 	}
 	return parse(&out), nil
+}
+
+// runEach runs one package's benchmark count times, each in a process
+// (and an API server) of its own: a benchmark that builds objects finds
+// them already there on a second run in the same process.
+func runEach(pkg, bench, benchtime string, count int) (results, error) {
+	all := results{}
+	for range count {
+		r, err := run(pkg, bench, benchtime, 1)
+		if err != nil {
+			return nil, err
+		}
+		for name, units := range r {
+			if all[name] == nil {
+				all[name] = map[string][]float64{}
+			}
+			for unit, vs := range units {
+				all[name][unit] = append(all[name][unit], vs...)
+			}
+		}
+	}
+	return all, nil
 }
 
 // runHeap runs hack/heap, passing its output through, and returns the
@@ -216,6 +238,15 @@ func parse(r io.Reader) results {
 
 // median is the median of a metric over the runs, or n/a when none
 // reported it.
+// all lists every value of one metric, in the order the runs reported them.
+func (r results) all(name, unit string) string {
+	vs := make([]string, 0, len(r[name][unit]))
+	for _, v := range r[name][unit] {
+		vs = append(vs, strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	return strings.Join(vs, ", ")
+}
+
 func (r results) median(name, unit string) string {
 	vs := append([]float64(nil), r[name][unit]...)
 	if len(vs) == 0 {

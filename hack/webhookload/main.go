@@ -68,6 +68,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/test/proc"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/test/testenv"
 )
@@ -425,37 +426,10 @@ func scrape(ctx context.Context, cs kubernetes.Interface, replicas []*realcluste
 	return s, nil
 }
 
-// processCPU is the CPU seconds (user and system) of every process on the
-// machine, summed by command name (the load generator, which also runs the
-// Service in front of the webhooks, is "webhookload"), read from /proc;
-// empty where there is no /proc.
-func processCPU() map[string]float64 {
-	cpu := map[string]float64{}
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, path := range stats {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid …: comm may hold spaces; utime and stime
-		// are the 14th and 15th fields, in clock ticks (100 a second).
-		open, closing := bytes.IndexByte(raw, '('), bytes.LastIndexByte(raw, ')')
-		if open < 0 || closing < open {
-			continue
-		}
-		fields := strings.Fields(string(raw[closing+1:]))
-		if len(fields) < 13 {
-			continue
-		}
-		utime, err1 := strconv.ParseFloat(fields[11], 64)
-		stime, err2 := strconv.ParseFloat(fields[12], 64)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		cpu[string(raw[open+1:closing])] += (utime + stime) / 100
-	}
-	return cpu
-}
+// processCPU is the CPU seconds of every process on the machine, by command
+// name (the load generator, which also runs the Service in front of the
+// webhooks, is "webhookload").
+func processCPU() map[string]float64 { return proc.CPU(nil) }
 
 // parse calls each for every sample line of a text exposition.
 func parse(raw []byte, each func(name string, labels map[string]string, v float64)) error {

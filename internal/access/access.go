@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -89,14 +90,19 @@ type Check func(context.Context, schema.GroupResource) (bool, error)
 
 // Remembered returns check with each answer remembered for ttl, so a
 // question asked on every reconcile of a thousand rollouts reaches the API
-// server once per resource and ttl. Errors are not remembered.
+// server once per resource and ttl. Callers that ask while the question is
+// out share its answer: sixteen workers finding it expired at once ask once.
+// Errors are not remembered.
 func Remembered(check Check, ttl time.Duration, now func() time.Time) Check {
 	type answer struct {
 		ok bool
 		at time.Time
 	}
-	var mu sync.Mutex
-	answers := map[schema.GroupResource]answer{}
+	var (
+		mu       sync.Mutex
+		answers  = map[schema.GroupResource]answer{}
+		inFlight singleflight.Group
+	)
 	return func(ctx context.Context, gr schema.GroupResource) (bool, error) {
 		mu.Lock()
 		a, found := answers[gr]
@@ -104,13 +110,19 @@ func Remembered(check Check, ttl time.Duration, now func() time.Time) Check {
 		if found && now().Sub(a.at) < ttl {
 			return a.ok, nil
 		}
-		ok, err := check(ctx, gr)
+		ok, err, _ := inFlight.Do(gr.String(), func() (any, error) {
+			ok, err := check(ctx, gr)
+			if err == nil {
+				mu.Lock()
+				answers[gr] = answer{ok: ok, at: now()}
+				mu.Unlock()
+			}
+			return ok, err
+		})
 		if err != nil {
 			return false, err
 		}
-		mu.Lock()
-		answers[gr] = answer{ok: ok, at: now()}
-		mu.Unlock()
-		return ok, nil
+		may, _ := ok.(bool)
+		return may, nil
 	}
 }

@@ -19,7 +19,9 @@ package access_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	. "github.com/onsi/gomega"
@@ -27,6 +29,35 @@ import (
 
 	"github.com/wavegate/wavegate/internal/access"
 )
+
+// Workers that find an answer expired at the same time ask the API server
+// once between them.
+func TestRememberedAsksOnceForCallersThatAskTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := NewWithT(t)
+		asked := 0
+		release := make(chan struct{})
+		check := access.Remembered(func(_ context.Context, gr schema.GroupResource) (bool, error) {
+			asked++
+			<-release
+			return gr.Resource == "configmaps", nil
+		}, 10*time.Second, time.Now)
+		var wg sync.WaitGroup
+		answers := make([]bool, 16)
+		for i := range answers {
+			wg.Go(func() {
+				ok, err := check(context.Background(), schema.GroupResource{Resource: "configmaps"})
+				g.Expect(err).NotTo(HaveOccurred())
+				answers[i] = ok
+			})
+		}
+		synctest.Wait() // every caller is waiting for the one question
+		close(release)
+		wg.Wait()
+		g.Expect(asked).To(Equal(1))
+		g.Expect(answers).To(HaveEach(BeTrue()))
+	})
+}
 
 func TestRememberedAsksOncePerResourceAndTTLAndNeverRemembersAnError(t *testing.T) {
 	g := NewWithT(t)

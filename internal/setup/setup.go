@@ -45,6 +45,7 @@ import (
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/health"
 	"github.com/wavegate/wavegate/internal/hub"
+	"github.com/wavegate/wavegate/internal/recorder"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=changerecords,verbs=get;list;watch;create;update
@@ -105,6 +106,14 @@ type Options struct {
 	// Region is an agent's region: every namespaced object of its cluster
 	// that names no region belongs to it.
 	Region string
+	// EventQPS and EventBurst bound how fast the manager writes Events, so
+	// that a Freeze's thousand Paused Events do not hold up the status
+	// writes that pause the rollouts (package recorder).
+	EventQPS   float32
+	EventBurst int
+	// Events makes the manager's Event recorders; nil: each setup function
+	// makes one for mgr (Manager makes one for all of them).
+	Events *recorder.Provider
 }
 
 // Defaults returns the options the manager's flags default to.
@@ -113,6 +122,10 @@ func Defaults() Options {
 		BreakGlassGroup:         "wavegate:break-glass",
 		ControllerUser:          "system:serviceaccount:wavegate-system:wavegate-manager",
 		AutomationScanResources: DefaultAutomationScanResources,
+		MaxRequeue:              30 * time.Second,
+		// The kubelet's defaults for its own Events.
+		EventQPS:   50,
+		EventBurst: 100,
 	}
 }
 
@@ -144,7 +157,13 @@ func (o Options) withDefaults() Options {
 		o.AutomationScanResources = d.AutomationScanResources
 	}
 	if o.MaxRequeue <= 0 {
-		o.MaxRequeue = 30 * time.Second
+		o.MaxRequeue = d.MaxRequeue
+	}
+	if o.EventQPS == 0 {
+		o.EventQPS = d.EventQPS
+	}
+	if o.EventBurst == 0 {
+		o.EventBurst = d.EventBurst
 	}
 	if o.ChangeRecordRetention <= 0 {
 		o.ChangeRecordRetention = 7 * 24 * time.Hour
@@ -157,10 +176,36 @@ func (o Options) withDefaults() Options {
 
 // Manager registers every webhook and controller with mgr.
 func Manager(mgr ctrl.Manager, opts Options) error {
+	if opts.Events == nil {
+		events, err := NewRecorders(mgr, opts)
+		if err != nil {
+			return err
+		}
+		opts.Events = events
+	}
 	if err := Webhooks(mgr, opts); err != nil {
 		return err
 	}
 	return Controllers(mgr, opts)
+}
+
+// NewRecorders makes the Event recorders of mgr, writing at most
+// opts.EventQPS Events a second, and has mgr stop them when it stops.
+func NewRecorders(mgr ctrl.Manager, opts Options) (*recorder.Provider, error) {
+	opts = opts.withDefaults()
+	p, err := recorder.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), opts.EventQPS, opts.EventBurst)
+	if err != nil {
+		return nil, err
+	}
+	return p, mgr.Add(p)
+}
+
+// recorders returns opts.Events, or makes recorders for mgr.
+func (o Options) recorders(mgr ctrl.Manager) (*recorder.Provider, error) {
+	if o.Events != nil {
+		return o.Events, nil
+	}
+	return NewRecorders(mgr, o)
 }
 
 // Webhooks registers the typed validators and the admission gate.
@@ -180,6 +225,10 @@ func Webhooks(mgr ctrl.Manager, opts Options) error {
 // Controllers registers the reconcilers; they run on the elected leader only.
 func Controllers(mgr ctrl.Manager, opts Options) error {
 	opts = opts.withDefaults()
+	var err error
+	if opts.Events, err = opts.recorders(mgr); err != nil {
+		return err
+	}
 	// One connection per regional cluster, shared by the Region controller
 	// (which probes it) and the rollout controller (which patches through it).
 	regional := &clusters.Registry{Secrets: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), CacheOptions: CacheOptions()}
@@ -194,7 +243,7 @@ func Controllers(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	fr := &freeze.Reconciler{
-		Reader: mgr.GetCache(), Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wavegate-freeze"),
+		Reader: mgr.GetCache(), Client: mgr.GetClient(), Recorder: opts.Events.For("wavegate-freeze"),
 		Now: opts.Now, MaxRequeue: opts.MaxRequeue,
 	}
 	if err := fr.SetupWithManager(context.Background(), mgr); err != nil {
@@ -258,7 +307,7 @@ func setupRollouts(mgr ctrl.Manager, opts Options, regional *clusters.Registry) 
 		Live:       mgr.GetAPIReader(),
 		Client:     mgr.GetClient(),
 		Patcher:    patcher,
-		Recorder:   mgr.GetEventRecorder("wavegate-rollout"),
+		Recorder:   opts.Events.For("wavegate-rollout"),
 		Now:        opts.Now,
 		MaxRequeue: opts.MaxRequeue,
 		// Zero in production: the reconciler's default.
@@ -300,6 +349,10 @@ func setupGate(mgr ctrl.Manager, opts Options) error {
 // mgr but serves nothing; the caller decides where requests come from.
 func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error) {
 	opts = opts.withDefaults()
+	var err error
+	if opts.Events, err = opts.recorders(mgr); err != nil {
+		return nil, err
+	}
 	g, synced, err := gate.ForManager(mgr, gate.Options{
 		Now: opts.Now, PolicyDir: opts.PolicyDir, ControllerUser: opts.ControllerUser,
 		BreakGlassGroup: opts.BreakGlassGroup, DenyUnseen: opts.DenyUnseenNamespaceContents,
@@ -311,7 +364,7 @@ func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error
 	h := &webhook.GateHandler{
 		Gate:     g,
 		Synced:   synced,
-		Recorder: mgr.GetEventRecorder("wavegate-gate"),
+		Recorder: opts.Events.For("wavegate-gate"),
 		Log:      mgr.GetLogger().WithName("gate"),
 	}
 	if opts.Hub != nil {
@@ -327,6 +380,10 @@ func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error
 // Region, Freeze or AutomationPolicy controller: those run on the hub.
 func AgentControllers(mgr ctrl.Manager, opts Options) error {
 	opts = opts.withDefaults()
+	var err error
+	if opts.Events, err = opts.recorders(mgr); err != nil {
+		return err
+	}
 	if opts.Hub == nil || opts.Region == "" {
 		return errors.New("an agent needs its hub (--hub-kubeconfig) and its region (--region)")
 	}
@@ -335,7 +392,7 @@ func AgentControllers(mgr ctrl.Manager, opts Options) error {
 	}
 	// The agent's own Freezes get their status (Active) here, so that
 	// `wavegate pause` against the regional cluster sees them take effect.
-	fr := &freeze.Reconciler{Reader: mgr.GetCache(), Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wavegate-freeze"),
+	fr := &freeze.Reconciler{Reader: mgr.GetCache(), Client: mgr.GetClient(), Recorder: opts.Events.For("wavegate-freeze"),
 		Now: opts.Now, MaxRequeue: opts.MaxRequeue}
 	if err := fr.SetupWithManager(context.Background(), mgr); err != nil {
 		return fmt.Errorf("failed to set up the Freeze controller: %w", err)

@@ -14,25 +14,38 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package freeze_test
+package propagation_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	. "github.com/wavegate/wavegate/internal/test/objects"
+	"github.com/wavegate/wavegate/internal/test/proc"
 )
 
 // BenchmarkFreezePropagation measures, against a real API server with
@@ -40,7 +53,7 @@ import (
 // first denied change in its region (20 trials), and to every one of 1,000
 // in-flight ConfigRollouts showing Paused.
 //
-//	KUBEBUILDER_ASSETS=$(make -s envtest-path) go test ./controllers/freeze/ -run xxx -bench BenchmarkFreezePropagation -benchtime 1x
+//	KUBEBUILDER_ASSETS=$(make -s envtest-path) go test ./controllers/freeze/propagation/ -run NONE -bench BenchmarkFreezePropagation -benchtime 1x
 func BenchmarkFreezePropagation(b *testing.B) {
 	// One run builds a thousand objects in the API server; a second would
 	// find them there. The figure is a measurement of one run.
@@ -109,16 +122,26 @@ func BenchmarkFreezePropagation(b *testing.B) {
 			b.Fatalf("only %d rollouts reached Baking", count(wavegatev1alpha1.PhaseBaking))
 		}
 	}
+	// The pause is observed as a user watching the rollouts sees it: through
+	// one watch. Listing all 1,000 rollouts every few milliseconds would load
+	// the API server the pause is measured on.
+	paused := watchPaused(ctx, b, "prop", rollouts)
 	b.ResetTimer()
+	stopProfiles := profile(ctx, b)
+	before, cpuBefore := apiRequests(ctx, b), processCPU()
 	start := time.Now()
 	must(env.Client.Create(ctx, Freeze("prop-all", []string{"pp1"})))
-	for count(wavegatev1alpha1.PhasePaused) < rollouts {
-		if time.Since(start) > 5*time.Minute {
-			b.Fatalf("only %d rollouts paused after 5 minutes", count(wavegatev1alpha1.PhasePaused))
-		}
-		time.Sleep(50 * time.Millisecond)
+	var marks pauseMarks
+	select {
+	case marks = <-paused:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("only %d rollouts paused after 5 minutes", count(wavegatev1alpha1.PhasePaused))
 	}
-	allPaused := time.Since(start)
+	allPaused := marks.all.Sub(start)
+	stopProfiles()
+	requests := apiRequests(ctx, b).sub(before)
+	b.Logf("API requests while pausing: %s", requests)
+	b.Logf("CPU seconds while pausing (%.1f s on %d cores): %s", allPaused.Seconds(), goruntime.NumCPU(), processCPU().sub(cpuBefore))
 	b.StopTimer()
 	// The floor, in the same run: the better of two passes, each once the
 	// controllers have settled. Events are written one at a time by the
@@ -134,6 +157,175 @@ func BenchmarkFreezePropagation(b *testing.B) {
 	b.ReportMetric(float64(toDenial[len(toDenial)-1].Milliseconds()), "ms-to-denial-p99")
 	b.ReportMetric(allPaused.Seconds(), "s-to-1000-paused")
 	b.ReportMetric(floor.Seconds(), "s-floor-1000-status-writes")
+	b.ReportMetric((requests["PATCH configrollouts/status"]+requests["PUT configrollouts/status"])/rollouts, "status-writes/rollout")
+	b.ReportMetric((requests["PATCH configrollouts/status 409"]+requests["PUT configrollouts/status 409"])/rollouts, "conflicts/rollout")
+	b.ReportMetric(marks.first.Sub(start).Seconds(), "s-to-first-paused")
+	b.ReportMetric(marks.half.Sub(start).Seconds(), "s-to-500-paused")
+}
+
+// profile writes, when WAVEGATE_BENCH_PROFILES names a directory, CPU
+// profiles of the pause: manager.prof for this process (the manager, its
+// webhooks and the benchmark's client) and kube-apiserver.prof for the API
+// server (its /debug/pprof, 6 s). The returned func stops the first.
+func profile(ctx context.Context, b *testing.B) func() {
+	b.Helper()
+	dir := os.Getenv("WAVEGATE_BENCH_PROFILES")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, "manager.prof")) //nolint:gosec // the directory the person running the benchmark named
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		data, err := kubernetes.NewForConfigOrDie(env.Config).CoreV1().RESTClient().Get().
+			AbsPath("/debug/pprof/profile").Param("seconds", "6").DoRaw(ctx)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "kube-apiserver.prof"), data, 0o600) //nolint:gosec // as above
+		}
+		if err != nil {
+			b.Logf("no API server profile: %v", err)
+		}
+	}()
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
+}
+
+// processCPU is the CPU seconds of this process (the manager, its webhooks
+// and the benchmark's clients) and of its children (etcd and
+// kube-apiserver), by command name.
+func processCPU() requestCounts {
+	self := os.Getpid()
+	return proc.CPU(func(pid, ppid int) bool { return pid == self || ppid == self })
+}
+
+// requestCounts are the API server's apiserver_request_total summed by
+// "VERB resource[/subresource]", and by the same key plus the code for
+// every code but 2xx.
+type requestCounts map[string]float64
+
+func (c requestCounts) sub(o requestCounts) requestCounts {
+	out := requestCounts{}
+	for k, v := range c {
+		if d := v - o[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+func (c requestCounts) String() string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%g; ", k, c[k])
+	}
+	return strings.TrimSuffix(b.String(), "; ")
+}
+
+// apiRequests reads the API server's request counters.
+func apiRequests(ctx context.Context, b *testing.B) requestCounts {
+	b.Helper()
+	raw, err := kubernetes.NewForConfigOrDie(env.Config).CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := requestCounts{}
+	for _, m := range families["apiserver_request_total"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		key := l["verb"] + " " + l["resource"]
+		if l["subresource"] != "" {
+			key += "/" + l["subresource"]
+		}
+		out[key] += m.GetCounter().GetValue()
+		if !strings.HasPrefix(l["code"], "2") {
+			out[key+" "+l["code"]] += m.GetCounter().GetValue()
+		}
+	}
+	return out
+}
+
+// pauseMarks are when the first, the middle and the last rollout were seen
+// Paused.
+type pauseMarks struct{ first, half, all time.Time }
+
+// watchPaused watches the rollouts of plan from now on, with an informer
+// (a watch that lists again if it is cut), and reports when the first, the
+// n/2-th and the n-th of them were seen Paused.
+func watchPaused(ctx context.Context, b *testing.B, plan string, n int) <-chan pauseMarks {
+	b.Helper()
+	c, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lw := &toolscache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			list := &wavegatev1alpha1.ConfigRolloutList{}
+			return list, c.List(ctx, list, &client.ListOptions{Raw: &o})
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return c.Watch(ctx, &wavegatev1alpha1.ConfigRolloutList{}, &client.ListOptions{Raw: &o})
+		},
+	}
+	inf := toolscache.NewSharedIndexInformer(lw, &wavegatev1alpha1.ConfigRollout{}, 0, toolscache.Indexers{})
+	out := make(chan pauseMarks, 1)
+	var (
+		mu    sync.Mutex
+		marks pauseMarks
+		seen  = map[string]bool{}
+	)
+	see := func(o any) {
+		ro, ok := o.(*wavegatev1alpha1.ConfigRollout)
+		if !ok || ro.Spec.PlanRef != plan || ro.Status.Phase != wavegatev1alpha1.PhasePaused {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if seen[ro.Name] {
+			return
+		}
+		seen[ro.Name] = true
+		now := time.Now()
+		switch len(seen) {
+		case 1:
+			marks.first = now
+		case n / 2:
+			marks.half = now
+		case n:
+			marks.all = now
+			out <- marks
+		}
+	}
+	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    see,
+		UpdateFunc: func(_, o any) { see(o) },
+	}); err != nil {
+		b.Fatal(err)
+	}
+	stop := make(chan struct{})
+	b.Cleanup(func() { close(stop) })
+	go inf.Run(stop)
+	if !toolscache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		b.Fatal("the rollouts' informer did not sync")
+	}
+	return out
 }
 
 // settle waits until no Event has been written for two seconds (at most a
