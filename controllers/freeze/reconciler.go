@@ -80,6 +80,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	frz.Status = st
 	if !equality.Semantic.DeepEqual(before.Status, frz.Status) {
 		if err := r.Client.Status().Patch(ctx, frz, client.MergeFrom(before)); err != nil {
+			// Deleted since the cache gave it: ended, nothing to report.
+			if apierrors.IsNotFound(err) {
+				return ctrl.Result{}, nil
+			}
 			return ctrl.Result{}, fmt.Errorf("failed to patch the status of Freeze %s: %w", frz.Name, err)
 		}
 	}

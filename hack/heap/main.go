@@ -41,6 +41,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -335,13 +336,7 @@ func measure(parent context.Context, cfg *rest.Config, timeout time.Duration, pr
 		return reading{}, errors.Join(fmt.Errorf("the manager did not sync within %s: %w", timeout, err), stop())
 	}
 	synced := time.Since(start).Round(100 * time.Millisecond)
-	// Let the first reconciles and scans settle, then collect twice so
-	// what is read is what is live.
-	time.Sleep(5 * time.Second)
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	ms := steadyHeap()
 	r := reading{inuse: ms.HeapInuse, alloc: ms.HeapAlloc, sys: ms.Sys, synced: synced}
 	if profile != "" {
 		if err := writeHeapProfile(profile); err != nil {
@@ -355,6 +350,33 @@ func measure(parent context.Context, cfg *rest.Config, timeout time.Duration, pr
 	runtime.GC()
 	runtime.GC()
 	return r, nil
+}
+
+// steadyHeap reads the heap once the manager is at rest: it lets the first
+// reconciles and scans settle, then reads what is live (after two
+// collections) every 3 s until two readings in a row agree within 5 %, at
+// most ten times. On a loaded machine an informer can be caught listing
+// again (its old store and the new list both live for a moment), which is
+// not what the manager holds while it tracks the objects.
+func steadyHeap() runtime.MemStats {
+	time.Sleep(5 * time.Second)
+	var prev, ms runtime.MemStats
+	for i := range 10 {
+		if i > 0 {
+			time.Sleep(3 * time.Second)
+		}
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		if i > 0 && math.Abs(float64(ms.HeapAlloc)-float64(prev.HeapAlloc)) < 0.05*float64(prev.HeapAlloc) {
+			break
+		}
+		if i > 0 {
+			progress("heap not at rest yet: HeapAlloc %.1f MiB, then %.1f MiB", mibOf(prev.HeapAlloc), mibOf(ms.HeapAlloc))
+		}
+		prev = ms
+	}
+	return ms
 }
 
 // writeHeapProfile writes what is live now, for go tool pprof.
