@@ -18,9 +18,11 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -113,14 +115,17 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.hubStaleness, "hub-staleness", hub.DefaultStaleness,
 		"How long an agent judges on its cached copy of the hub after the hub last answered; past it, gated changes are denied (the hub's Freezes are unknown).")
 	fs.Float64Var(&o.eventQPS, "event-qps", float64(o.setup.EventQPS),
-		"Events written per second at most, like the kubelet's --event-qps: a Freeze's thousand Paused Events then trail the status writes that pause the rollouts instead of competing with them.")
+		"Events written per second at most (the kubelet's default, but 0 is refused rather than unlimited): a Freeze's thousand Paused Events then trail the status writes that pause the rollouts instead of competing with them.")
 	fs.IntVar(&o.setup.EventBurst, "event-burst", o.setup.EventBurst, "Events written at once at most before --event-qps applies.")
 	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.eventQPS <= 0 || o.setup.EventBurst < 1 {
-		return o, fmt.Errorf("invalid --event-qps %g or --event-burst %d: use a positive rate, such as 50, and a burst of at least 1, such as 100", o.eventQPS, o.setup.EventBurst)
+	if !(o.eventQPS > 0) || math.IsInf(o.eventQPS, 0) || o.eventQPS > math.MaxFloat32 {
+		return o, fmt.Errorf("invalid --event-qps %g: use a positive number of Events a second, such as 50 (unlike the kubelet's, 0 does not mean unlimited)", o.eventQPS)
+	}
+	if o.setup.EventBurst < 1 {
+		return o, fmt.Errorf("invalid --event-burst %d: use at least 1, such as 100", o.setup.EventBurst)
 	}
 	o.setup.EventQPS = float32(o.eventQPS)
 	if o.renewDeadline >= o.leaseDuration || o.retryPeriod <= 0 || o.retryPeriod >= o.renewDeadline {
@@ -153,6 +158,10 @@ func (o options) validateAgent() error {
 	}
 	return nil
 }
+
+// eventFlush bounds how long a stopping manager writes the Events still
+// waiting for --event-qps.
+const eventFlush = 5 * time.Second
 
 func main() {
 	opts, err := parseFlags(os.Args[1:])
@@ -284,7 +293,13 @@ func run(opts options) error {
 
 	log.Info("Starting manager", "webhookPort", opts.webhookPort, "leaderElect", opts.leaderElect,
 		"tlsMinVersion", opts.tls.MinVersion.String(), "clientCertificates", servers.RequiresClientCertificates())
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	err = mgr.Start(ctrl.SetupSignalHandler())
+	// The Events of the last reconciles and admissions are written, for a
+	// few seconds at most: the pod's grace period is already running.
+	flush, cancel := context.WithTimeout(context.Background(), eventFlush)
+	defer cancel()
+	opts.setup.Events.Stop(flush)
+	if err != nil {
 		return fmt.Errorf("manager exited: %w", err)
 	}
 	log.Info("Manager stopped cleanly")

@@ -83,9 +83,12 @@ func TestParseFlags(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(o.setup.EventQPS).To(BeNumerically("==", 2.5))
 		g.Expect(o.setup.EventBurst).To(Equal(5))
-		for _, bad := range [][]string{{"--event-qps=0"}, {"--event-qps=-1"}, {"--event-burst=0"}} {
-			_, err = parseFlags(bad)
-			g.Expect(err).To(MatchError(ContainSubstring("use a positive rate, such as 50, and a burst of at least 1")), "%v", bad)
+		for _, bad := range []string{"0", "-1", "NaN", "+Inf", "1e300"} {
+			_, err = parseFlags([]string{"--event-qps=" + bad})
+			g.Expect(err).To(MatchError(ContainSubstring("invalid --event-qps")), bad)
+			g.Expect(err).To(MatchError(ContainSubstring("use a positive number of Events a second, such as 50")), bad)
 		}
+		_, err = parseFlags([]string{"--event-burst=0"})
+		g.Expect(err).To(MatchError("invalid --event-burst 0: use at least 1, such as 100"))
 	})
 }

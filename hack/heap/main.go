@@ -292,6 +292,15 @@ func measure(parent context.Context, cfg *rest.Config, timeout time.Duration, pr
 		return reading{}, err
 	}
 	opts := setup.Defaults()
+	// One Event writer for the controllers and the gate, as cmd/manager has.
+	if opts.Events, err = setup.NewRecorders(mgr, opts); err != nil {
+		return reading{}, err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		opts.Events.Stop(flush)
+	}()
 	if err := setup.Controllers(mgr, opts); err != nil {
 		return reading{}, err
 	}

@@ -110,7 +110,11 @@ func Remembered(check Check, ttl time.Duration, now func() time.Time) Check {
 		if found && now().Sub(a.at) < ttl {
 			return a.ok, nil
 		}
-		ok, err, _ := inFlight.Do(gr.String(), func() (any, error) {
+		answered := inFlight.DoChan(gr.String(), func() (any, error) {
+			// Not the first caller's context: its end must not fail the
+			// callers that share the answer.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+			defer cancel()
 			ok, err := check(ctx, gr)
 			if err == nil {
 				mu.Lock()
@@ -119,10 +123,18 @@ func Remembered(check Check, ttl time.Duration, now func() time.Time) Check {
 			}
 			return ok, err
 		})
-		if err != nil {
-			return false, err
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case r := <-answered:
+			if r.Err != nil {
+				return false, r.Err
+			}
+			may, _ := r.Val.(bool)
+			return may, nil
 		}
-		may, _ := ok.(bool)
-		return may, nil
 	}
 }
+
+// checkTimeout bounds a question that callers share.
+const checkTimeout = 30 * time.Second

@@ -59,6 +59,38 @@ func TestRememberedAsksOnceForCallersThatAskTogether(t *testing.T) {
 	})
 }
 
+// The caller whose question is out may give up; the others still get the
+// answer, which is asked under no caller's cancellation.
+func TestACallerThatGivesUpDoesNotFailTheOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := NewWithT(t)
+		release := make(chan struct{})
+		var askedUnder error
+		check := access.Remembered(func(ctx context.Context, _ schema.GroupResource) (bool, error) {
+			<-release
+			askedUnder = ctx.Err()
+			return true, nil
+		}, 10*time.Second, time.Now)
+		cm := schema.GroupResource{Resource: "configmaps"}
+		first, giveUp := context.WithCancel(context.Background())
+		var firstErr, otherErr error
+		var other bool
+		var wg sync.WaitGroup
+		wg.Go(func() { _, firstErr = check(first, cm) })
+		synctest.Wait()
+		wg.Go(func() { other, otherErr = check(context.Background(), cm) })
+		synctest.Wait()
+		giveUp()
+		synctest.Wait()
+		close(release)
+		wg.Wait()
+		g.Expect(firstErr).To(MatchError(context.Canceled))
+		g.Expect(otherErr).NotTo(HaveOccurred())
+		g.Expect(other).To(BeTrue())
+		g.Expect(askedUnder).NotTo(HaveOccurred(), "the question outlives the caller that asked it")
+	})
+}
+
 func TestRememberedAsksOncePerResourceAndTTLAndNeverRemembersAnError(t *testing.T) {
 	g := NewWithT(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -35,6 +35,12 @@ const (
 )
 
 var (
+	// EventsDropped counts the Events not written because more than the
+	// recorder's backlog were already waiting for --event-qps.
+	EventsDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wavegate_events_dropped_total",
+		Help: "Kubernetes Events not written because the backlog waiting for --event-qps was full.",
+	})
 	// AdmissionRequests counts gate decisions by rule and decision; a request
 	// denied by two rules counts once for each.
 	AdmissionRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -107,5 +113,5 @@ func ForgetRollout(name string) {
 }
 
 func init() {
-	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex, RolloutHealthValue, FreezeActive)
+	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex, RolloutHealthValue, FreezeActive, EventsDropped)
 }

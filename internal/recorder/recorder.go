@@ -21,39 +21,47 @@ limitations under the License.
 // client-side limit. When a Freeze pauses a thousand rollouts, a thousand
 // Paused Events then reach the API server together with the thousand status
 // writes that pause them, and the status writes, which are what the gate
-// and users read, wait behind them. The kubelet bounds its Events the same
-// way (--event-qps, --event-burst).
+// and users read, wait behind them. Like the kubelet (--event-qps,
+// --event-burst), the manager writes its Events at a bounded rate and keeps
+// a bounded backlog: past it, Events are dropped and counted.
 package recorder
 
 import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	eventsv1client "k8s.io/client-go/kubernetes/typed/events/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/wavegate/wavegate/internal/metrics"
 )
 
+// Backlog is how many Events may wait for the rate limit at once; the
+// kubelet's broadcaster keeps as many.
+const Backlog = 1000
+
 // Provider makes Event recorders that share one broadcaster, whose writes
-// are limited to QPS Events a second with bursts of Burst. It records from
+// are limited to qps Events a second with bursts of burst. It records from
 // the moment it is made, so no Event is lost to a recorder used before the
-// manager started it; Start stops it when the manager stops.
+// manager started; Stop ends it after the manager stopped, so the Events of
+// the last reconciles and admissions are written too.
 type Provider struct {
 	scheme      *runtime.Scheme
 	broadcaster events.EventBroadcaster
-	stop        context.CancelFunc
+	sink        *boundedSink
+	cancel      context.CancelFunc
 }
-
-var _ manager.LeaderElectionRunnable = &Provider{}
 
 // New returns a Provider writing through cfg (and httpClient, shared with
 // the manager's other clients) at most qps Events a second, in bursts of
 // at most burst.
 func New(cfg *rest.Config, httpClient *http.Client, scheme *runtime.Scheme, qps float32, burst int) (*Provider, error) {
-	if qps <= 0 || burst < 1 {
+	if !(qps > 0) || burst < 1 {
 		return nil, fmt.Errorf("invalid Event rate %g/s with burst %d: use a positive rate and a burst of at least 1", qps, burst)
 	}
 	limited := rest.CopyConfig(cfg)
@@ -62,13 +70,14 @@ func New(cfg *rest.Config, httpClient *http.Client, scheme *runtime.Scheme, qps 
 	if err != nil {
 		return nil, fmt.Errorf("failed to create the Events client: %w", err)
 	}
-	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: c})
+	sink := &boundedSink{next: &events.EventSinkImpl{Interface: c}, slots: make(chan struct{}, Backlog)}
+	b := events.NewBroadcaster(sink)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := b.StartRecordingToSinkWithContext(ctx); err != nil {
 		cancel()
 		return nil, fmt.Errorf("failed to start recording Events: %w", err)
 	}
-	return &Provider{scheme: scheme, broadcaster: b, stop: cancel}, nil
+	return &Provider{scheme: scheme, broadcaster: b, sink: sink, cancel: cancel}, nil
 }
 
 // For returns the recorder of one component (its reportingController).
@@ -76,13 +85,55 @@ func (p *Provider) For(component string) events.EventRecorder {
 	return p.broadcaster.NewRecorder(p.scheme, component)
 }
 
-// Start waits for ctx and then stops recording.
-func (p *Provider) Start(ctx context.Context) error {
-	<-ctx.Done()
+// Stop takes no more Events and waits, until ctx is done, for those
+// already waiting to be written; then it abandons the rest.
+func (p *Provider) Stop(ctx context.Context) {
 	p.broadcaster.Shutdown()
-	p.stop()
-	return nil
+	for p.sink.waiting() > 0 {
+		select {
+		case <-ctx.Done():
+			p.cancel()
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	p.cancel()
 }
 
-// NeedLeaderElection is false: every replica's webhooks record Events.
-func (p *Provider) NeedLeaderElection() bool { return false }
+// boundedSink writes Events while fewer than cap(slots) are waiting or
+// being written, and drops the others: the broadcaster starts a goroutine
+// for every Event, and without a bound a sustained burst above the rate
+// would hold them, and their memory, without end.
+type boundedSink struct {
+	next  events.EventSink
+	slots chan struct{}
+}
+
+func (s *boundedSink) Create(ctx context.Context, ev *eventsv1.Event) (*eventsv1.Event, error) {
+	return s.write(ev, func() (*eventsv1.Event, error) { return s.next.Create(ctx, ev) })
+}
+
+func (s *boundedSink) Update(ctx context.Context, ev *eventsv1.Event) (*eventsv1.Event, error) {
+	return s.write(ev, func() (*eventsv1.Event, error) { return s.next.Update(ctx, ev) })
+}
+
+func (s *boundedSink) Patch(ctx context.Context, old *eventsv1.Event, data []byte) (*eventsv1.Event, error) {
+	return s.write(old, func() (*eventsv1.Event, error) { return s.next.Patch(ctx, old, data) })
+}
+
+// write takes a slot for f, or drops ev when none is free. A dropped Event
+// is reported as written: the broadcaster would otherwise retry it later,
+// and log every one of a burst.
+func (s *boundedSink) write(ev *eventsv1.Event, f func() (*eventsv1.Event, error)) (*eventsv1.Event, error) {
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		metrics.EventsDropped.Inc()
+		return ev, nil
+	}
+	defer func() { <-s.slots }()
+	return f()
+}
+
+// waiting is how many Events are waiting for the rate limit or being written.
+func (s *boundedSink) waiting() int { return len(s.slots) }

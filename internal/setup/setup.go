@@ -190,14 +190,14 @@ func Manager(mgr ctrl.Manager, opts Options) error {
 }
 
 // NewRecorders makes the Event recorders of mgr, writing at most
-// opts.EventQPS Events a second, and has mgr stop them when it stops.
+// opts.EventQPS Events a second. They are not one of mgr's runnables: a
+// manager stops those before its controllers and webhooks have finished,
+// whose last Events would be lost. The caller stops them once the manager
+// has stopped (cmd/manager does); left running, they write until the
+// process exits.
 func NewRecorders(mgr ctrl.Manager, opts Options) (*recorder.Provider, error) {
 	opts = opts.withDefaults()
-	p, err := recorder.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), opts.EventQPS, opts.EventBurst)
-	if err != nil {
-		return nil, err
-	}
-	return p, mgr.Add(p)
+	return recorder.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), opts.EventQPS, opts.EventBurst)
 }
 
 // recorders returns opts.Events, or makes recorders for mgr.
