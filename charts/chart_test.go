@@ -365,7 +365,7 @@ func TestTheManagerPodIsHardened(t *testing.T) {
 		g := NewWithT(t)
 		g.Expect(c["lifecycle"]).To(HaveKeyWithValue("preStop", HaveKeyWithValue("sleep", HaveKeyWithValue("seconds", BeNumerically("==", 10)))))
 		g.Expect(c["args"]).To(ContainElement("--graceful-shutdown-timeout=25s"))
-		g.Expect(pod["terminationGracePeriodSeconds"]).To(BeNumerically(">", 10+25), "room for the sleep and the graceful shutdown")
+		g.Expect(pod["terminationGracePeriodSeconds"]).To(BeNumerically(">", 10+25+5), "room for the sleep, the graceful shutdown and the last Events")
 	})
 	t.Run("Kubernetes 1.30 or newer", func(t *testing.T) {
 		out, err := exec.Command(os.Getenv("HELM"), "template", "wavegate", "wavegate", "--kube-version", "1.29.9").CombinedOutput() //nolint:gosec // the pinned helm

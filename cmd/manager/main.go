@@ -252,9 +252,17 @@ func run(opts options) error {
 	}
 
 	// One Event writer, and its rate, for the controllers and the webhooks.
+	// It stops after the manager: the Events of the last reconciles and
+	// admissions are written, for a few seconds at most (the pod's grace
+	// period allows for them).
 	if opts.setup.Events, err = setup.NewRecorders(mgr, opts.setup); err != nil {
 		return err
 	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), eventFlush)
+		defer cancel()
+		opts.setup.Events.Stop(flush)
+	}()
 	if err := controllers(mgr, &opts); err != nil {
 		return err
 	}
@@ -293,13 +301,7 @@ func run(opts options) error {
 
 	log.Info("Starting manager", "webhookPort", opts.webhookPort, "leaderElect", opts.leaderElect,
 		"tlsMinVersion", opts.tls.MinVersion.String(), "clientCertificates", servers.RequiresClientCertificates())
-	err = mgr.Start(ctrl.SetupSignalHandler())
-	// The Events of the last reconciles and admissions are written, for a
-	// few seconds at most: the pod's grace period is already running.
-	flush, cancel := context.WithTimeout(context.Background(), eventFlush)
-	defer cancel()
-	opts.setup.Events.Stop(flush)
-	if err != nil {
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		return fmt.Errorf("manager exited: %w", err)
 	}
 	log.Info("Manager stopped cleanly")

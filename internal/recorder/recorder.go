@@ -85,25 +85,42 @@ func (p *Provider) For(component string) events.EventRecorder {
 	return p.broadcaster.NewRecorder(p.scheme, component)
 }
 
-// Stop takes no more Events and waits, until ctx is done, for those
-// already waiting to be written; then it abandons the rest.
+// Stop waits, until ctx is done, for the Events already recorded to be
+// written, takes no more, and abandons what is left when ctx ends. A
+// recorder hands an Event to the broadcaster, and the broadcaster to the
+// sink, from goroutines of their own: the sink is judged idle when it was
+// empty at three looks in a row, once before the broadcaster is shut down
+// (an Event not yet handed to it would be lost) and once after.
 func (p *Provider) Stop(ctx context.Context) {
+	defer p.cancel()
+	p.idle(ctx)
 	p.broadcaster.Shutdown()
-	for p.sink.waiting() > 0 {
+	p.idle(ctx)
+}
+
+// idle waits until the sink has been empty at three looks 50 ms apart, or
+// until ctx ends.
+func (p *Provider) idle(ctx context.Context) {
+	for quiet := 0; quiet < 3; {
 		select {
 		case <-ctx.Done():
-			p.cancel()
 			return
 		case <-time.After(50 * time.Millisecond):
 		}
+		if p.sink.waiting() > 0 {
+			quiet = 0
+		} else {
+			quiet++
+		}
 	}
-	p.cancel()
 }
 
-// boundedSink writes Events while fewer than cap(slots) are waiting or
-// being written, and drops the others: the broadcaster starts a goroutine
-// for every Event, and without a bound a sustained burst above the rate
-// would hold them, and their memory, without end.
+// boundedSink writes Events while fewer than cap(slots) are waiting for
+// the rate limit or being written, and drops the others: the broadcaster
+// starts a goroutine for every Event, and without a bound a sustained burst
+// above the rate would hold them, and their memory, without end. (Those
+// goroutines still exist for a moment before they reach the sink, and
+// between retries when the API server cannot be reached.)
 type boundedSink struct {
 	next  events.EventSink
 	slots chan struct{}

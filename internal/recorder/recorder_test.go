@@ -18,6 +18,7 @@ package recorder
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -26,7 +27,9 @@ import (
 
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 
@@ -44,15 +47,20 @@ func TestARateThatWritesNothingIsRefusedWithTheFix(t *testing.T) {
 	}
 }
 
-// blockingSink holds every write until released.
+// blockingSink holds every write until released, or until its context
+// ends.
 type blockingSink struct {
 	release chan struct{}
 	mu      sync.Mutex
 	written int
 }
 
-func (s *blockingSink) Create(context.Context, *eventsv1.Event) (*eventsv1.Event, error) {
-	<-s.release
+func (s *blockingSink) Create(ctx context.Context, _ *eventsv1.Event) (*eventsv1.Event, error) {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.written++
@@ -65,6 +73,12 @@ func (s *blockingSink) Update(ctx context.Context, ev *eventsv1.Event) (*eventsv
 
 func (s *blockingSink) Patch(ctx context.Context, ev *eventsv1.Event, _ []byte) (*eventsv1.Event, error) {
 	return s.Create(ctx, ev)
+}
+
+func (s *blockingSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.written
 }
 
 // While the backlog is full, further Events are dropped and counted at
@@ -94,24 +108,40 @@ func TestEventsBeyondTheBacklogAreDroppedAndCounted(t *testing.T) {
 	})
 }
 
-// Stop waits for the Events already waiting, but not beyond its context.
-func TestStopWaitsForTheBacklogUntilItsDeadline(t *testing.T) {
+// Events recorded before Stop are written before it returns; one that
+// cannot be written is abandoned when Stop's context ends.
+func TestStopWritesWhatWasRecordedUntilItsDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := NewWithT(t)
-		p, err := New(&rest.Config{Host: "https://127.0.0.1:1"}, http.DefaultClient, runtime.NewScheme(), 50, 100)
+		scheme := runtime.NewScheme()
+		g.Expect(corev1.AddToScheme(scheme)).To(Succeed())
+		p, err := New(&rest.Config{Host: "https://127.0.0.1:1"}, http.DefaultClient, scheme, 50, 100)
 		g.Expect(err).NotTo(HaveOccurred())
 		next := &blockingSink{release: make(chan struct{})}
-		p.sink.next = next
-		go func() { _, _ = p.sink.Create(context.Background(), &eventsv1.Event{}) }()
-		synctest.Wait()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		start := time.Now()
-		p.Stop(ctx)
-		g.Expect(time.Since(start)).To(BeNumerically(">=", time.Second), "it waited for the Event being written")
-		g.Expect(next.written).To(BeZero())
 		close(next.release)
+		p.sink.next = next
+		rec := p.For("wavegate-test")
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "settings", UID: "u1"}}
+		for i := range 20 {
+			rec.Eventf(cm, nil, corev1.EventTypeNormal, fmt.Sprintf("Reason%d", i), "Test", "event %d", i)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		p.Stop(ctx)
+		g.Expect(next.count()).To(Equal(20), "every Event recorded before Stop")
+
+		// A sink that never answers: Stop gives up at its deadline.
+		q, err := New(&rest.Config{Host: "https://127.0.0.1:1"}, http.DefaultClient, scheme, 50, 100)
+		g.Expect(err).NotTo(HaveOccurred())
+		stuck := &blockingSink{release: make(chan struct{})}
+		q.sink.next = stuck
+		q.For("wavegate-test").Eventf(cm, nil, corev1.EventTypeNormal, "Stuck", "Test", "never written")
+		short, cancelShort := context.WithTimeout(context.Background(), time.Second)
+		defer cancelShort()
+		start := time.Now()
+		q.Stop(short)
+		g.Expect(time.Since(start)).To(BeNumerically("~", time.Second, 100*time.Millisecond))
 		synctest.Wait()
-		g.Expect(next.written).To(Equal(1))
+		g.Expect(stuck.count()).To(BeZero(), "abandoned, not written after Stop")
 	})
 }

@@ -46,6 +46,7 @@ import (
 	"github.com/wavegate/wavegate/internal/health"
 	"github.com/wavegate/wavegate/internal/hub"
 	"github.com/wavegate/wavegate/internal/recorder"
+	"github.com/wavegate/wavegate/internal/replica"
 )
 
 // +kubebuilder:rbac:groups=wavegate.io,resources=changerecords,verbs=get;list;watch;create;update
@@ -177,7 +178,7 @@ func (o Options) withDefaults() Options {
 // Manager registers every webhook and controller with mgr.
 func Manager(mgr ctrl.Manager, opts Options) error {
 	if opts.Events == nil {
-		events, err := NewRecorders(mgr, opts)
+		events, err := ownRecorders(mgr, opts)
 		if err != nil {
 			return err
 		}
@@ -200,12 +201,29 @@ func NewRecorders(mgr ctrl.Manager, opts Options) (*recorder.Provider, error) {
 	return recorder.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), opts.EventQPS, opts.EventBurst)
 }
 
+// ownRecorders makes recorders that mgr stops when it stops (its Events
+// written in the last moments may be lost: NewRecorders says why), for
+// managers whose caller does not stop them itself.
+func ownRecorders(mgr ctrl.Manager, opts Options) (*recorder.Provider, error) {
+	p, err := NewRecorders(mgr, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p, mgr.Add(replica.Runnable(func(ctx context.Context) error {
+		<-ctx.Done()
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		p.Stop(flush)
+		return nil
+	}))
+}
+
 // recorders returns opts.Events, or makes recorders for mgr.
 func (o Options) recorders(mgr ctrl.Manager) (*recorder.Provider, error) {
 	if o.Events != nil {
 		return o.Events, nil
 	}
-	return NewRecorders(mgr, o)
+	return ownRecorders(mgr, o)
 }
 
 // Webhooks registers the typed validators and the admission gate.
