@@ -112,8 +112,9 @@ type Options struct {
 	// writes that pause the rollouts (package recorder).
 	EventQPS   float32
 	EventBurst int
-	// Events makes the manager's Event recorders; nil: each setup function
-	// makes one for mgr (Manager makes one for all of them).
+	// Events makes the manager's Event recorders, which the caller stops
+	// after the manager (NewRecorders); nil: each setup function makes its
+	// own, stopped with mgr (Manager makes one for all of them).
 	Events *recorder.Provider
 }
 
