@@ -19,6 +19,7 @@ package propagation_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,12 +42,34 @@ import (
 	"k8s.io/client-go/kubernetes"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+	"github.com/wavegate/wavegate/internal/setup"
 	. "github.com/wavegate/wavegate/internal/test/objects"
 	"github.com/wavegate/wavegate/internal/test/proc"
+	"github.com/wavegate/wavegate/internal/test/testenv"
 )
+
+var env *testenv.Env
+
+// TestMain starts the API server and the manager with the options it ships
+// with, apart from a fixed clock (no rollout finishes baking while it is
+// measured) and protection tracked on ConfigMaps only.
+func TestMain(m *testing.M) {
+	// Only benchmarks live here: without -bench, no API server is started.
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		os.Exit(m.Run())
+	}
+	clock := NewFakeClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	os.Exit(testenv.Main(m, &env, func(mgr ctrl.Manager) error {
+		opts := setup.ForTests(clock.Now)
+		opts.MaxRequeue = setup.Defaults().MaxRequeue
+		return setup.Manager(mgr, opts)
+	}))
+}
 
 // BenchmarkFreezePropagation measures, against a real API server with
 // Wavegate's webhooks and controllers: the time from creating a Freeze to the
@@ -199,18 +222,17 @@ func profile(ctx context.Context, b *testing.B) func() {
 // processCPU is the CPU seconds of this process (the manager, its webhooks
 // and the benchmark's clients) and of its children (etcd and
 // kube-apiserver), by command name.
-func processCPU() requestCounts {
+func processCPU() counts {
 	self := os.Getpid()
 	return proc.CPU(func(pid, ppid int) bool { return pid == self || ppid == self })
 }
 
-// requestCounts are the API server's apiserver_request_total summed by
-// "VERB resource[/subresource]", and by the same key plus the code for
-// every code but 2xx.
-type requestCounts map[string]float64
+// counts are named figures: API requests by "VERB resource[/subresource]"
+// (apiRequests) or CPU seconds by command (processCPU).
+type counts map[string]float64
 
-func (c requestCounts) sub(o requestCounts) requestCounts {
-	out := requestCounts{}
+func (c counts) sub(o counts) counts {
+	out := counts{}
 	for k, v := range c {
 		if d := v - o[k]; d != 0 {
 			out[k] = d
@@ -219,7 +241,7 @@ func (c requestCounts) sub(o requestCounts) requestCounts {
 	return out
 }
 
-func (c requestCounts) String() string {
+func (c counts) String() string {
 	keys := make([]string, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)
@@ -232,8 +254,10 @@ func (c requestCounts) String() string {
 	return strings.TrimSuffix(b.String(), "; ")
 }
 
-// apiRequests reads the API server's request counters.
-func apiRequests(ctx context.Context, b *testing.B) requestCounts {
+// apiRequests reads the API server's apiserver_request_total, summed by
+// "VERB resource[/subresource]", and by the same key plus the code for
+// every code but 2xx.
+func apiRequests(ctx context.Context, b *testing.B) counts {
 	b.Helper()
 	raw, err := kubernetes.NewForConfigOrDie(env.Config).CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
@@ -244,7 +268,7 @@ func apiRequests(ctx context.Context, b *testing.B) requestCounts {
 	if err != nil {
 		b.Fatal(err)
 	}
-	out := requestCounts{}
+	out := counts{}
 	for _, m := range families["apiserver_request_total"].GetMetric() {
 		l := map[string]string{}
 		for _, p := range m.GetLabel() {
