@@ -21,7 +21,11 @@ limitations under the License.
 //
 // Every figure is read from the custom metrics the benchmarks report
 // (b.ReportMetric), never computed here; a figure no benchmark measured is
-// n/a. The benchmarks' own output is passed through above the line.
+// n/a. The benchmarks' own output is passed through above the line, and
+// a comment line above it gives the floors measured in the same run: the
+// API server's status writes for the freeze, BenchmarkDecideFloor's facts
+// and empty-policy evaluation for the decision, and hack/webhookload's
+// create latency without webhooks and with a webhook that only answers.
 //
 // heap_100k_mib comes from hack/heap (the manager's heap with 100,000
 // gated objects over 10,000 namespaces, about 2 minutes on 2 cores); with
@@ -49,16 +53,16 @@ import (
 )
 
 func main() {
-	decideCount := flag.Int("decide-count", 5, "runs of BenchmarkDecide; the median of their p99s is reported")
-	decideTime := flag.String("decide-benchtime", "1s", "-benchtime of each BenchmarkDecide run")
+	decideCount := flag.Int("decide-count", 5, "runs of BenchmarkDecide and BenchmarkDecideFloor; the median of their p99s is reported")
+	decideTime := flag.String("decide-benchtime", "1s", "-benchtime of each BenchmarkDecide and BenchmarkDecideFloor run")
 	freezeCount := flag.Int("freeze-count", 3, "runs of BenchmarkFreezePropagation (each builds 1,000 rollouts, about a minute); the median is reported")
 	heap := flag.Bool("heap", os.Getenv("BENCH_HEAP") != "0", "also run hack/heap (about 2 minutes); BENCH_HEAP=0 turns it off")
-	webhook := flag.Bool("webhook", os.Getenv("BENCH_WEBHOOK") == "1", "also run hack/webhookload on a real cluster (about 2 minutes); BENCH_WEBHOOK=1 turns it on")
+	withWebhook := flag.Bool("webhook", os.Getenv("BENCH_WEBHOOK") == "1", "also run hack/webhookload on a real cluster (about 2 minutes); BENCH_WEBHOOK=1 turns it on")
 	webhookFlags := flag.String("webhook-flags", "", "flags for hack/webhookload, such as -duration=10s")
 	heapFlags := flag.String("heap-flags", "", "flags for hack/heap, such as -objects=50000 (extrapolated to 100k)")
 	flag.Parse()
 
-	decide, err := run("./internal/gate/facts/", "^BenchmarkDecide$", *decideTime, *decideCount)
+	decide, err := run("./internal/gate/facts/", "^BenchmarkDecide(Floor)?$", *decideTime, *decideCount)
 	if err != nil {
 		fail(err)
 	}
@@ -74,13 +78,11 @@ func main() {
 		}
 	}
 
-	webhookP99, webhookRatio := "n/a", "n/a"
-	if *webhook {
-		vals, err := runLast("./hack/webhookload", *webhookFlags, "webhook_p99_ms", "webhook_ratio")
-		if err != nil {
+	webhook := []string{"n/a", "n/a", "n/a", "n/a"}
+	if *withWebhook {
+		if webhook, err = runLast("./hack/webhookload", *webhookFlags, "webhook_p99_ms", "webhook_ratio", "webhook_floor_p99_ms", "webhook_floor_ratio"); err != nil {
 			fail(err)
 		}
-		webhookP99, webhookRatio = vals[0], vals[1]
 	}
 
 	std := "BenchmarkDecide/regions=100/rollouts=1000/freezes=50/policies=50"
@@ -92,8 +94,13 @@ func main() {
 		*freezeCount, freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), freeze.all("BenchmarkFreezePropagation", "s-to-1000-paused"),
 		freeze.median("BenchmarkFreezePropagation", "s-floor-1000-status-writes"),
 		freeze.median("BenchmarkFreezePropagation", "ms-to-denial-p99"))
+	fmt.Printf("# decide floors p50/p99 µs (median of %d, same process): facts built and rendered %s/%s, plus OPA evaluating an empty policy %s/%s\n",
+		*decideCount,
+		decide.median("BenchmarkDecideFloor/facts", "p50-µs"), decide.median("BenchmarkDecideFloor/facts", "p99-µs"),
+		decide.median("BenchmarkDecideFloor/evaluator", "p50-µs"), decide.median("BenchmarkDecideFloor/evaluator", "p99-µs"))
+	fmt.Printf("# webhook floor (same run; a webhook that only answers): webhook p99 %s ms, create p99 ratio %s\n", webhook[2], webhook[3])
 	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=%s webhook_ratio=%s heap_100k_mib=%s\n",
-		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), webhookP99, webhookRatio, heapMiB)
+		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), webhook[0], webhook[1], heapMiB)
 }
 
 func fail(err error) {

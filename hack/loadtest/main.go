@@ -58,7 +58,6 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/gate"
 	"github.com/wavegate/wavegate/internal/gate/engine"
-	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/gate/webhookconfig"
 	"github.com/wavegate/wavegate/internal/setup"
 	"github.com/wavegate/wavegate/internal/test/synthetic"
@@ -162,7 +161,7 @@ func serve(c config) error {
 	}
 	g := &gate.Gate{
 		Engine: eng,
-		Facts:  &facts.Builder{Index: synthetic.Populate(c.state), Now: func() time.Time { return synthetic.Now }, BreakGlassGroup: "wavegate:break-glass"},
+		Facts:  synthetic.Builder(c.state),
 	}
 	dir, err := os.MkdirTemp("", "wavegate-loadtest-")
 	if err != nil {

@@ -23,16 +23,18 @@ limitations under the License.
 //
 // Phase A runs with Wavegate installed; phase B deletes Wavegate's
 // ValidatingWebhookConfigurations and runs the same workload into fresh
-// namespaces. It prints the client-side create latency of both phases and
-// the p99 of the API server's own
-// apiserver_admission_webhook_admission_duration_seconds histogram for the
-// gate's webhooks over phase A (read from /metrics before and after; the
-// percentile is interpolated within a bucket, so it has bucket resolution).
-// The last line is
+// namespaces; phase C registers the floor, a webhook that only answers
+// (Wavegate's own webhook server and certificate with a handler that admits
+// without deciding; see floor.go), and runs it again. It prints the
+// client-side create latency of each phase and the p99 of the API server's
+// own apiserver_admission_webhook_admission_duration_seconds histogram for
+// the gate's webhooks over phase A and for the floor over phase C (read
+// from /metrics before and after; the percentile is interpolated within a
+// bucket, so it has bucket resolution). The last line is
 //
-//	webhook_p99_ms=… webhook_ratio=…
+//	webhook_p99_ms=… webhook_ratio=… webhook_floor_p99_ms=… webhook_floor_ratio=…
 //
-// where the ratio is the create p99 of phase A over that of phase B. The
+// where a ratio is the create p99 of phase A (or C) over that of phase B. The
 // cluster is removed at the end, also on Ctrl-C. It needs the real
 // cluster's binaries in the environment (see the Makefile's REAL_CLUSTER_ENV):
 //
@@ -61,11 +63,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/test/proc"
@@ -82,11 +86,14 @@ func main() {
 		"ConfigMaps per change (the same wavegate.io/change-id, in one region): 1, the default, makes every create a new change, which the gate must record; with N only every Nth create writes a change record")
 	flag.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the first manager replica over phase A to this file (go tool pprof)")
 	flag.Parse()
+	// The floor's webhook server is controller-runtime's; its logs are not
+	// part of the measurement.
+	ctrllog.SetLogger(logr.Discard())
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if err := run(ctx, *name, *rate, *duration, *warmup); err != nil {
 		fmt.Fprintln(os.Stderr, "webhookload failed:", err)
-		fmt.Println("webhook_p99_ms=n/a webhook_ratio=n/a")
+		fmt.Println("webhook_p99_ms=n/a webhook_ratio=n/a webhook_floor_p99_ms=n/a webhook_floor_ratio=n/a")
 		os.Exit(1)
 	}
 }
@@ -151,12 +158,14 @@ func run(ctx context.Context, name string, rate int, duration, warmup time.Durat
 	if err != nil {
 		return err
 	}
-	return measure(ctx, cs, wg.Service, wg.Replicas, regions, rate, duration, warmup)
+	return measure(ctx, cs, cluster, wg, regions, rate, duration, warmup)
 }
 
-// measure runs phase A (gated) and phase B (Wavegate's webhook
-// configurations removed) and prints the result line.
-func measure(ctx context.Context, cs kubernetes.Interface, svc *realcluster.Service, replicas []*realcluster.Replica, regions []string, rate int, duration, warmup time.Duration) error {
+// measure runs phase A (gated), phase B (Wavegate's webhook configurations
+// removed) and phase C (a webhook that only answers) and prints the result
+// line.
+func measure(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.Cluster, wg *realcluster.Wavegate, regions []string, rate int, duration, warmup time.Duration) error {
+	svc, replicas := wg.Service, wg.Replicas
 	// Phase A: gated.
 	nsA, err := namespaces(ctx, cs, "load-a", regions)
 	if err != nil {
@@ -166,7 +175,7 @@ func measure(ctx context.Context, cs kubernetes.Interface, svc *realcluster.Serv
 	time.Sleep(2 * time.Second)
 	step("phase A (Wavegate installed): warm-up %s, then %d creates/s for %s over %d region namespaces, %d per change", warmup, rate, duration, len(nsA), objectsPerChange)
 	drive(ctx, cs, nsA, "warm-a", rate, warmup)
-	before, err := scrape(ctx, cs, replicas)
+	before, err := scrape(ctx, cs, replicas, gateWebhooks)
 	if err != nil {
 		return err
 	}
@@ -176,7 +185,7 @@ func measure(ctx context.Context, cs kubernetes.Interface, svc *realcluster.Serv
 	if err := <-profiled; err != nil {
 		return err
 	}
-	after, err := scrape(ctx, cs, replicas)
+	after, err := scrape(ctx, cs, replicas, gateWebhooks)
 	if err != nil {
 		return err
 	}
@@ -192,6 +201,10 @@ func measure(ctx context.Context, cs kubernetes.Interface, svc *realcluster.Serv
 	step("CPU seconds over phase A (%s): %s", duration, d.cpuString())
 
 	// Phase B: the same workload, without Wavegate's webhooks.
+	caBundle, err := servingCA(ctx, cs)
+	if err != nil {
+		return err
+	}
 	for _, n := range gateConfigs {
 		err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(ctx, n, metav1.DeleteOptions{})
 		if err != nil && !apierrors.IsNotFound(err) {
@@ -214,15 +227,30 @@ func measure(ctx context.Context, cs kubernetes.Interface, svc *realcluster.Serv
 		return ctx.Err()
 	}
 
-	ratio := math.NaN()
-	if b.p(0.99) > 0 {
-		ratio = float64(a.p(0.99)) / float64(b.p(0.99))
+	// Phase C: the floor, a webhook that admits without deciding.
+	c, floorP99, err := floorPhase(ctx, cs, cluster, replicas[0].CertDir, caBundle, regions, rate, duration, warmup)
+	if err != nil {
+		return err
 	}
+
+	ratio, floorRatio := p99Ratio(a, b), p99Ratio(c, b)
 	step("create latency gated/ungated: p50 %.2f/%.2f ms (%.2fx), p99 %.2f/%.2f ms (%.2fx)",
 		msf(a.p(0.5)), msf(b.p(0.5)), float64(a.p(0.5))/float64(b.p(0.5)),
 		msf(a.p(0.99)), msf(b.p(0.99)), ratio)
-	fmt.Printf("webhook_p99_ms=%s webhook_ratio=%s\n", ms(webhookP99), num(ratio))
+	step("floor, a webhook that only answers/ungated: p50 %.2f/%.2f ms (%.2fx), p99 %.2f/%.2f ms (%.2fx); its webhook p99 %s ms",
+		msf(c.p(0.5)), msf(b.p(0.5)), float64(c.p(0.5))/float64(b.p(0.5)),
+		msf(c.p(0.99)), msf(b.p(0.99)), floorRatio, ms(floorP99))
+	fmt.Printf("webhook_p99_ms=%s webhook_ratio=%s webhook_floor_p99_ms=%s webhook_floor_ratio=%s\n",
+		ms(webhookP99), num(ratio), ms(floorP99), num(floorRatio))
 	return nil
+}
+
+// p99Ratio is the create p99 of x over that of base, NaN without data.
+func p99Ratio(x, base *result) float64 {
+	if base.p(0.99) <= 0 {
+		return math.NaN()
+	}
+	return float64(x.p(0.99)) / float64(base.p(0.99))
 }
 
 var (
@@ -376,7 +404,7 @@ var (
 // writes they make, the managers' view of the same requests, and the CPU
 // each process spent.
 type sample struct {
-	webhook histogram          // API server: admission duration of every *.gate.wavegate.io webhook
+	webhook histogram          // API server: admission duration of the webhooks measured (Wavegate's or the floor's)
 	records histogram          // API server: duration of POST changerecords
 	handler histogram          // managers: wavegate_admission_duration_seconds, summed over replicas
 	cpu     map[string]float64 // process_cpu_seconds_total by process
@@ -390,8 +418,12 @@ func (s sample) sub(o sample) sample {
 	return d
 }
 
-// scrape reads the API server's /metrics and every replica's.
-func scrape(ctx context.Context, cs kubernetes.Interface, replicas []*realcluster.Replica) (sample, error) {
+// gateWebhooks matches the names of Wavegate's gate webhooks.
+func gateWebhooks(name string) bool { return strings.HasSuffix(name, ".gate.wavegate.io") }
+
+// scrape reads the API server's /metrics, with the admission durations of
+// the webhooks whose names match, and every replica's.
+func scrape(ctx context.Context, cs kubernetes.Interface, replicas []*realcluster.Replica, webhooks func(name string) bool) (sample, error) {
 	s := sample{webhook: histogram{}, records: histogram{}, handler: histogram{}, cpu: map[string]float64{}}
 	raw, err := cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
@@ -399,7 +431,7 @@ func scrape(ctx context.Context, cs kubernetes.Interface, replicas []*realcluste
 	}
 	err = parse(raw, func(name string, labels map[string]string, v float64) {
 		switch {
-		case name == "apiserver_admission_webhook_admission_duration_seconds_bucket" && strings.HasSuffix(labels["name"], ".gate.wavegate.io"):
+		case name == "apiserver_admission_webhook_admission_duration_seconds_bucket" && webhooks(labels["name"]):
 			s.webhook.add(labels["le"], v)
 		case name == "apiserver_request_duration_seconds_bucket" && labels["resource"] == "changerecords" && labels["verb"] == "POST":
 			s.records.add(labels["le"], v)

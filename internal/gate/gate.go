@@ -43,6 +43,9 @@ type Gate struct {
 	// contents): not seen is not the same as unlabelled. nil: the index is
 	// complete (wavegate check), and a Namespace it lacks has no labels.
 	Namespace func(ctx context.Context, name string) (map[string]string, error)
+
+	// writing is the records this replica's requests are writing.
+	writing inflight
 }
 
 // RecordStore keeps change records: in the API server for the webhook, in
@@ -104,10 +107,23 @@ func (g *Gate) readNamespace(ctx context.Context, r *facts.Request) error {
 }
 
 // record carries out the facts' record plan. On a conflict it reads the fresh record
-// into fresh, so the caller decides again.
+// into fresh, so the caller decides again. When another request of this
+// replica is writing one of the records, it waits for that write and has
+// the caller decide again on the index, which holds what was written.
 func (g *Gate) record(ctx context.Context, in *facts.Input, fresh map[string]*wavegatev1alpha1.ChangeRecord) (conflicted bool, err error) {
 	for _, w := range in.Record.Writes {
+		release, busy := g.writing.claim(w.Name)
+		if busy != nil {
+			select {
+			case <-busy:
+			case <-ctx.Done():
+				return false, fmt.Errorf("waiting for the change record %s to be written: %w", w.Name, ctx.Err())
+			}
+			delete(fresh, w.Name)
+			return true, nil
+		}
 		err := g.Records.Append(ctx, w.Name, in.Record.Bases[w.Name], w.Template, w.Entries, in.Now)
+		release()
 		if errors.Is(err, records.ErrConflict) {
 			latest, err := g.Records.Fresh(ctx, w.Name)
 			if err != nil {

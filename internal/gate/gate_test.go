@@ -21,7 +21,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	. "github.com/onsi/gomega"
@@ -126,4 +128,56 @@ func TestACustomPolicyAddsDenialsThroughTheGateButRemovesNone(t *testing.T) {
 	g.Expect(os.WriteFile(filepath.Join(dir, "main.rego"), []byte("package wavegate.main\n\ndecision := {\"deny\": set(), \"warn\": set()}\n"), 0o600)).To(Succeed())
 	_, err = engine.Modules(dir)
 	g.Expect(err).To(MatchError(ContainSubstring("main.rego declares package wavegate.main")))
+}
+
+// heldStore is the offline record store with every write held until
+// released, counting the writes.
+type heldStore struct {
+	records.Memory
+	writes  atomic.Int32
+	release chan struct{}
+}
+
+func (s *heldStore) Append(ctx context.Context, name string, base *wavegatev1alpha1.ChangeRecord, template wavegatev1alpha1.ChangeRecordSpec, entries []wavegatev1alpha1.ChangeEntry, now time.Time) error {
+	s.writes.Add(1)
+	<-s.release
+	return s.Memory.Append(ctx, name, base, template, entries, now)
+}
+
+// TestRequestsOfOneChangeWaitForItsRecordInsteadOfRacingIt: a change applied
+// to several objects at once sends its requests together. The first writes
+// the change record; the others wait for that write and are admitted on
+// what it wrote, instead of each sending a write the API server would
+// refuse as stale. Fails on a gate that lets them race: three writes.
+func TestRequestsOfOneChangeWaitForItsRecordInsteadOfRacingIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := NewWithT(t)
+		gt := newTestGate(t, nil)
+		store := &heldStore{Memory: records.Memory{Cache: gt.Facts.Index}, release: make(chan struct{})}
+		gt.Records = store
+		decisions := make(chan engine.Decision, 3)
+		for _, name := range []string{"a", "b", "c"} {
+			r := creating("seen")
+			r.Name = name
+			r.Object.Labels[wavegatev1alpha1.LabelRegion] = "eastus"
+			r.Object.Annotations[wavegatev1alpha1.AnnotationChangeID] = "chg-1"
+			go func() {
+				dec, _, err := gt.Judge(context.Background(), r)
+				g.Expect(err).NotTo(HaveOccurred())
+				decisions <- dec
+			}()
+			synctest.Wait() // the first is writing, the others wait
+		}
+		whileHeld := store.writes.Load()
+		close(store.release)
+		for range 3 {
+			g.Expect((<-decisions).Allowed()).To(BeTrue())
+		}
+		g.Expect(whileHeld).To(BeEquivalentTo(1), "only the first request of the change writes its record")
+		g.Expect(store.writes.Load()).To(BeEquivalentTo(1), "the others were admitted on the record the first wrote")
+		rec := gt.Facts.Index.ChangeRecord(facts.ChangeRecordName("chg-1"))
+		g.Expect(rec).NotTo(BeNil())
+		g.Expect(rec.Spec.Entries).To(HaveLen(1))
+		g.Expect(rec.Spec.Entries[0].Region).To(Equal("eastus"))
+	})
 }

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/wavegate/wavegate/internal/gate/engine"
-	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/test/synthetic"
 )
 
@@ -33,10 +32,7 @@ import (
 // (wall time), and the process's CPU time per decision (cpu-µs/op), which a
 // shared machine moves less than it moves the wall-time tail.
 func BenchmarkDecide(b *testing.B) {
-	for _, s := range []synthetic.State{
-		{Regions: 100, Rollouts: 1000, Freezes: 50, Policies: 50},
-		{Regions: 1000, Rollouts: 10000, Freezes: 500, Policies: 500},
-	} {
+	for _, s := range []synthetic.State{synthetic.Standard, synthetic.Standard.Times(10)} {
 		b.Run(fmt.Sprintf("regions=%d/rollouts=%d/freezes=%d/policies=%d", s.Regions, s.Rollouts, s.Freezes, s.Policies), func(b *testing.B) {
 			ctx := context.Background()
 			modules, err := engine.Modules("")
@@ -47,27 +43,70 @@ func BenchmarkDecide(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			builder := &facts.Builder{Index: synthetic.Populate(s), Now: func() time.Time { return synthetic.Now }, BreakGlassGroup: "wavegate:break-glass"}
+			builder := synthetic.Builder(s)
 			req := synthetic.Request(20)
 			if dec, err := eng.Decide(ctx, builder.Build(req, nil).Value()); err != nil || !dec.Allowed() {
 				b.Fatalf("the benchmark request must be admitted: %+v %v", dec, err)
 			}
-			durations := make([]time.Duration, 0, b.N)
-			b.ReportAllocs()
-			b.ResetTimer()
-			c0 := cpu()
-			for b.Loop() {
-				start := time.Now()
+			measure(b, func() {
 				if _, err := eng.Decide(ctx, builder.Build(req, nil).Value()); err != nil {
 					b.Fatal(err)
 				}
-				durations = append(durations, time.Since(start))
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(cpu()-c0)/float64(len(durations))/1e3, "cpu-µs/op")
-			sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
-			b.ReportMetric(float64(durations[len(durations)/2].Nanoseconds())/1e3, "p50-µs")
-			b.ReportMetric(float64(durations[len(durations)*99/100].Nanoseconds())/1e3, "p99-µs")
+			})
 		})
 	}
+}
+
+// BenchmarkDecideFloor measures what a decision costs before any rule runs,
+// at BenchmarkDecide's standard state and with its request: "facts" builds
+// the facts and renders them as an ast.Value; "evaluator" adds one
+// evaluation by OPA's top-down evaluator of a policy that reads nothing and
+// denies nothing. make bench runs it in the same process as BenchmarkDecide,
+// so the floors and the decision are measured on the same machine in the
+// same minute.
+func BenchmarkDecideFloor(b *testing.B) {
+	ctx := context.Background()
+	builder := synthetic.Builder(synthetic.Standard)
+	req := synthetic.Request(20)
+	b.Run("facts", func(b *testing.B) {
+		measure(b, func() { builder.Build(req, nil).Value() })
+	})
+	b.Run("evaluator", func(b *testing.B) {
+		eng, err := engine.New(ctx, map[string]string{"floor.rego": floorPolicy})
+		if err != nil {
+			b.Fatal(err)
+		}
+		measure(b, func() {
+			if _, err := eng.Decide(ctx, builder.Build(req, nil).Value()); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+}
+
+// floorPolicy is the smallest policy the engine accepts: the decision
+// query's package with an empty decision.
+const floorPolicy = `package wavegate.main
+
+decision := {"deny": set(), "warn": set()}
+`
+
+// measure runs one decision per loop and reports the p50 and p99 of their
+// wall times and the process's CPU time per decision.
+func measure(b *testing.B, decide func()) {
+	b.Helper()
+	durations := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpu()
+	for b.Loop() {
+		start := time.Now()
+		decide()
+		durations = append(durations, time.Since(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpu()-c0)/float64(len(durations))/1e3, "cpu-µs/op")
+	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+	b.ReportMetric(float64(durations[len(durations)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(durations[len(durations)*99/100].Nanoseconds())/1e3, "p99-µs")
 }

@@ -20,10 +20,8 @@ import (
 	"context"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/wavegate/wavegate/internal/gate/engine"
-	"github.com/wavegate/wavegate/internal/gate/facts"
 	"github.com/wavegate/wavegate/internal/test/synthetic"
 )
 
@@ -41,7 +39,7 @@ func BenchmarkDecideParts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	builder := &facts.Builder{Index: synthetic.Populate(synthetic.State{Regions: 100, Rollouts: 1000, Freezes: 50, Policies: 50}), Now: func() time.Time { return synthetic.Now }, BreakGlassGroup: "wavegate:break-glass"}
+	builder := synthetic.Builder(synthetic.Standard)
 	req := synthetic.Request(20)
 	in := builder.Build(req, nil)
 	v := in.Value()

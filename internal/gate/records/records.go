@@ -32,8 +32,8 @@ import (
 // ErrConflict means another replica changed the record first.
 var ErrConflict = errors.New("the change record was changed by another replica")
 
-// Cache is where the store puts the records it wrote, so this replica sees
-// its own writes before the informer delivers them.
+// Cache is where the store puts the records it wrote or read fresh, so this
+// replica sees them before the informer delivers them.
 type Cache interface {
 	SetChangeRecord(*wavegatev1alpha1.ChangeRecord)
 }
@@ -71,6 +71,12 @@ func (s *Store) Fresh(ctx context.Context, name string) (*wavegatev1alpha1.Chang
 	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read ChangeRecord %s: %w", name, err)
+	}
+	// What won the race is at least as new as the informer's copy: keep it,
+	// so this replica's next request of the change does not lose the same
+	// race again before the watch delivers it.
+	if s.Cache != nil {
+		s.Cache.SetChangeRecord(rec)
 	}
 	return rec, nil
 }

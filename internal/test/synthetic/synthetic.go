@@ -32,6 +32,21 @@ type State struct {
 	Regions, Rollouts, Freezes, Policies int
 }
 
+// Standard is the state the decision benchmarks call standard (SPEC §7);
+// their second state is ten times it.
+var Standard = State{Regions: 100, Rollouts: 1000, Freezes: 50, Policies: 50}
+
+// Times is s with every count multiplied by n.
+func (s State) Times(n int) State {
+	return State{Regions: n * s.Regions, Rollouts: n * s.Rollouts, Freezes: n * s.Freezes, Policies: n * s.Policies}
+}
+
+// Builder builds facts from a populated Index of s, on the synthetic clock,
+// as the gate would.
+func Builder(s State) *facts.Builder {
+	return &facts.Builder{Index: Populate(s), Now: func() time.Time { return Now }, BreakGlassGroup: "wavegate:break-glass"}
+}
+
 // Now is the synthetic clock.
 var Now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
