@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -32,7 +31,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/test/realcluster"
 	"github.com/wavegate/wavegate/internal/transport"
 )
@@ -41,27 +39,33 @@ import (
 // machine at this rate: Wavegate's own webhook server (controller-runtime's,
 // with the manager's TLS options, its serving certificate and the API
 // server's client CA), behind a Service of its own as Wavegate's replicas
-// are, registered with the gate's region-namespace rules, answering
-// "allowed" without deciding anything or writing a change record.
+// are, registered as a copy of the installed region-namespace webhook
+// (rules, selectors, match conditions, CA bundle) with only its name and
+// URL changed, answering "allowed" without deciding anything or writing a
+// change record. It is served from this process, one backend instead of
+// two replicas, so it shares the cores with the load generator as the
+// replicas do.
 const (
 	floorConfig  = "webhookload-floor"
 	floorWebhook = "floor.webhookload.wavegate.io"
 	floorPath    = "/floor"
+	// regionWebhook is the gate's webhook that admits this workload.
+	regionWebhook = "region-namespace.gate.wavegate.io"
 )
 
 func isFloor(name string) bool { return name == floorWebhook }
 
 // floorPhase runs phase C and returns its create latencies and the API
 // server's p99 for the floor webhook (seconds).
-func floorPhase(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.Cluster, certDir string, caBundle []byte, regions []string, rate int, duration, warmup time.Duration) (*result, float64, error) {
+func floorPhase(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.Cluster, certDir string, like *admissionregistrationv1.ValidatingWebhook, regions []string, rate int, duration, warmup time.Duration) (*result, float64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	answered, url, err := serveFloor(ctx, cluster.WebhookClientCAFile, certDir)
+	answered, url, failed, err := serveFloor(ctx, cluster.WebhookClientCAFile, certDir)
 	if err != nil {
 		return nil, 0, err
 	}
 	cfgs := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations()
-	if _, err := cfgs.Create(ctx, floorConfiguration(url, caBundle), metav1.CreateOptions{}); err != nil {
+	if _, err := cfgs.Create(ctx, floorConfiguration(url, like), metav1.CreateOptions{}); err != nil {
 		return nil, 0, fmt.Errorf("registering the floor webhook: %w", err)
 	}
 	defer func() { _ = cfgs.Delete(context.Background(), floorConfig, metav1.DeleteOptions{}) }()
@@ -69,7 +73,7 @@ func floorPhase(ctx context.Context, cs kubernetes.Interface, cluster *realclust
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := awaitFloor(ctx, cs, nsC[0], answered); err != nil {
+	if err := awaitFloor(ctx, cs, nsC[0], answered, failed); err != nil {
 		return nil, 0, err
 	}
 	step("phase C (floor: a webhook that only answers, in Wavegate's server): warm-up %s, then %d creates/s for %s", warmup, rate, duration)
@@ -93,16 +97,17 @@ func floorPhase(ctx context.Context, cs kubernetes.Interface, cluster *realclust
 }
 
 // serveFloor starts the floor's webhook server and a Service in front of
-// it until ctx ends. It returns the number of requests answered so far and
-// the webhook's URL.
-func serveFloor(ctx context.Context, clientCAFile, certDir string) (*atomic.Int64, string, error) {
+// it until ctx ends. It returns the number of requests answered so far, the
+// webhook's URL, and a channel that receives the server's error if it
+// stops before ctx ends.
+func serveFloor(ctx context.Context, clientCAFile, certDir string) (*atomic.Int64, string, <-chan error, error) {
 	servers, err := transport.NewServers(transport.Options{ClientCAFile: clientCAFile}, certDir)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	port, err := freePort()
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	srv := webhook.NewServer(webhook.Options{Host: "127.0.0.1", Port: port, CertDir: certDir, TLSOpts: servers.Webhook()})
 	answered := &atomic.Int64{}
@@ -110,10 +115,15 @@ func serveFloor(ctx context.Context, clientCAFile, certDir string) (*atomic.Int6
 		answered.Add(1)
 		return admission.Allowed("")
 	})})
-	go func() { _ = srv.Start(ctx) }()
+	failed := make(chan error, 1)
+	go func() {
+		if err := srv.Start(ctx); err != nil {
+			failed <- fmt.Errorf("the floor's webhook server: %w", err)
+		}
+	}()
 	svc, err := realcluster.NewService("127.0.0.1:0")
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	// Always ready: awaitFloor waits for the first answer, and a readiness
 	// check that dials without the API server's client certificate would
@@ -122,9 +132,12 @@ func serveFloor(ctx context.Context, clientCAFile, certDir string) (*atomic.Int6
 	go svc.Run(ctx)
 	_, svcPort, _ := net.SplitHostPort(svc.Addr)
 	// localhost: the name Wavegate's certificate carries for the harness.
-	return answered, "https://localhost:" + svcPort + floorPath, nil
+	return answered, "https://localhost:" + svcPort + floorPath, failed, nil
 }
 
+// freePort finds a port to give controller-runtime's webhook server, which
+// takes a number (0 means its default, 9443). Another process could take it
+// before the server binds it; the server's error then says so.
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -134,61 +147,54 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// floorConfiguration registers the floor with the rules and settings of
-// the gate's region-namespace webhook.
-func floorConfiguration(url string, caBundle []byte) *admissionregistrationv1.ValidatingWebhookConfiguration {
-	fail := admissionregistrationv1.Fail
-	sideEffects := admissionregistrationv1.SideEffectClassNone
-	timeout := int32(5)
-	scope := admissionregistrationv1.AllScopes
+// floorConfiguration registers the floor as a copy of the installed
+// webhook like, with only its name and URL changed.
+func floorConfiguration(url string, like *admissionregistrationv1.ValidatingWebhook) *admissionregistrationv1.ValidatingWebhookConfiguration {
+	w := like.DeepCopy()
+	w.Name = floorWebhook
+	w.ClientConfig.URL, w.ClientConfig.Service = &url, nil
 	return &admissionregistrationv1.ValidatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: floorConfig},
-		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
-			Name:         floorWebhook,
-			ClientConfig: admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caBundle},
-			Rules: []admissionregistrationv1.RuleWithOperations{{
-				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-				Rule:       admissionregistrationv1.Rule{APIGroups: []string{"*"}, APIVersions: []string{"*"}, Resources: []string{"*"}, Scope: &scope},
-			}},
-			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-				{Key: wavegatev1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpExists},
-			}},
-			FailurePolicy:           &fail,
-			SideEffects:             &sideEffects,
-			TimeoutSeconds:          &timeout,
-			AdmissionReviewVersions: []string{"v1"},
-		}},
+		Webhooks:   []admissionregistrationv1.ValidatingWebhook{*w},
 	}
 }
 
 // awaitFloor creates probe ConfigMaps in ns until the floor has answered
 // one: the API server picks up a new webhook configuration within moments,
 // and a create before that would not be a call to it.
-func awaitFloor(ctx context.Context, cs kubernetes.Interface, ns string, answered *atomic.Int64) error {
+func awaitFloor(ctx context.Context, cs kubernetes.Interface, ns string, answered *atomic.Int64, failed <-chan error) error {
 	deadline := time.Now().Add(30 * time.Second)
+	var last error
 	for i := 0; answered.Load() == 0; i++ {
 		if time.Now().After(deadline) {
-			return errors.New("the API server did not call the floor webhook within 30s")
+			return fmt.Errorf("the API server did not call the floor webhook within 30s (last create: %v)", last)
+		}
+		select {
+		case err := <-failed:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
 		}
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("floor-probe-%d", i), Namespace: ns}}
-		if _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil && ctx.Err() != nil {
-			return ctx.Err()
-		}
+		_, last = cs.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{})
 		time.Sleep(200 * time.Millisecond)
 	}
 	return nil
 }
 
-// servingCA is the CA bundle the chart's certificate rotation put in the
-// gate's webhook configuration: it also signs the floor's certificate,
-// which is Wavegate's.
-func servingCA(ctx context.Context, cs kubernetes.Interface) ([]byte, error) {
+// installedWebhook is the gate's region-namespace webhook as installed,
+// its CA bundle included (the chart's certificate rotation put it there;
+// that CA also signs the floor's certificate, which is Wavegate's).
+func installedWebhook(ctx context.Context, cs kubernetes.Interface) (*admissionregistrationv1.ValidatingWebhook, error) {
 	cfg, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, gateConfigs[0], metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("reading the gate's CA bundle: %w", err)
+		return nil, fmt.Errorf("reading the gate's webhooks: %w", err)
 	}
-	if len(cfg.Webhooks) == 0 || len(cfg.Webhooks[0].ClientConfig.CABundle) == 0 {
-		return nil, fmt.Errorf("%s has no CA bundle", gateConfigs[0])
+	for i := range cfg.Webhooks {
+		if w := &cfg.Webhooks[i]; w.Name == regionWebhook && len(w.ClientConfig.CABundle) > 0 {
+			return w, nil
+		}
 	}
-	return cfg.Webhooks[0].ClientConfig.CABundle, nil
+	return nil, fmt.Errorf("%s has no webhook %s with a CA bundle", gateConfigs[0], regionWebhook)
 }

@@ -67,7 +67,7 @@ func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *f
 		return engine.Decision{}, nil, err
 	}
 	fresh := map[string]*wavegatev1alpha1.ChangeRecord{}
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
+	for lost := 0; lost < maxAttempts; {
 		in := g.Facts.Build(r, fresh)
 		dec, err := g.Engine.Decide(ctx, in.Value())
 		if err != nil {
@@ -76,16 +76,37 @@ func (g *Gate) Judge(ctx context.Context, r *facts.Request) (engine.Decision, *f
 		if !dec.Allowed() || r.DryRun {
 			return dec, in, nil
 		}
-		conflicted, err := g.record(ctx, in, fresh)
+		out, err := g.record(ctx, in, fresh)
 		if err != nil {
 			return engine.Decision{}, in, err
 		}
-		if !conflicted {
+		switch out {
+		case recorded:
 			return dec, in, nil
+		case lostRace:
+			lost++
+		case waited:
+			// Not an attempt: each wait ends when another request's write
+			// does, and ctx bounds them all.
 		}
 	}
 	return engine.Decision{}, nil, fmt.Errorf("the change record kept changing under %d attempts to record this change", maxAttempts)
 }
+
+// outcome is what recording an admitted request came to.
+type outcome int
+
+const (
+	// recorded: every record of the plan holds the request.
+	recorded outcome = iota
+	// lostRace: another replica wrote a record first; fresh holds what it
+	// wrote, and the request is decided again on it.
+	lostRace
+	// waited: another request of this replica was writing one of the
+	// records; the request is decided again on what that write left in the
+	// index.
+	waited
+)
 
 // readNamespace fills in the labels of a Namespace the index has not seen
 // yet. When it cannot be read the request is undecidable.
@@ -106,36 +127,48 @@ func (g *Gate) readNamespace(ctx context.Context, r *facts.Request) error {
 	return nil
 }
 
-// record carries out the facts' record plan. On a conflict it reads the fresh record
-// into fresh, so the caller decides again. When another request of this
-// replica is writing one of the records, it waits for that write and has
-// the caller decide again on the index, which holds what was written.
-func (g *Gate) record(ctx context.Context, in *facts.Input, fresh map[string]*wavegatev1alpha1.ChangeRecord) (conflicted bool, err error) {
-	for _, w := range in.Record.Writes {
-		release, busy := g.writing.claim(w.Name)
-		if busy != nil {
-			select {
-			case <-busy:
-			case <-ctx.Done():
-				return false, fmt.Errorf("waiting for the change record %s to be written: %w", w.Name, ctx.Err())
-			}
-			delete(fresh, w.Name)
-			return true, nil
+// record carries out the facts' record plan. It claims every record of the
+// plan before writing any, so that waiting for another request never leaves
+// this one half recorded, and holds them until its writes, and the fresh read
+// after a lost race, are done: a request that waited then finds in the index
+// what was written or what won.
+func (g *Gate) record(ctx context.Context, in *facts.Input, fresh map[string]*wavegatev1alpha1.ChangeRecord) (outcome, error) {
+	if len(in.Record.Writes) == 0 {
+		return recorded, nil
+	}
+	names := make([]string, len(in.Record.Writes))
+	for i, w := range in.Record.Writes {
+		names[i] = w.Name
+	}
+	release, busy := g.writing.claim(names...)
+	if busy != nil {
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("waiting for another request's write of the change records %v: %w", names, ctx.Err())
 		}
+		// The index holds at least what fresh does: a fresh read is kept
+		// there too.
+		for _, name := range names {
+			delete(fresh, name)
+		}
+		return waited, nil
+	}
+	defer release()
+	for _, w := range in.Record.Writes {
 		err := g.Records.Append(ctx, w.Name, in.Record.Bases[w.Name], w.Template, w.Entries, in.Now)
-		release()
 		if errors.Is(err, records.ErrConflict) {
 			latest, err := g.Records.Fresh(ctx, w.Name)
 			if err != nil {
-				return false, err
+				return 0, err
 			}
 			fresh[w.Name] = latest
-			return true, nil
+			return lostRace, nil
 		}
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 		delete(fresh, w.Name)
 	}
-	return false, nil
+	return recorded, nil
 }

@@ -131,17 +131,65 @@ func TestACustomPolicyAddsDenialsThroughTheGateButRemovesNone(t *testing.T) {
 }
 
 // heldStore is the offline record store with every write held until
-// released, counting the writes.
+// released and, as the API server, refused when its base is not the stored
+// version. It counts the writes sent and those stored; the first write
+// fails with failFirst.
 type heldStore struct {
 	records.Memory
-	writes  atomic.Int32
-	release chan struct{}
+	writes, stored atomic.Int32
+	release        chan struct{}
+	failFirst      error
 }
 
 func (s *heldStore) Append(ctx context.Context, name string, base *wavegatev1alpha1.ChangeRecord, template wavegatev1alpha1.ChangeRecordSpec, entries []wavegatev1alpha1.ChangeEntry, now time.Time) error {
-	s.writes.Add(1)
+	n := s.writes.Add(1)
 	<-s.release
+	if n == 1 && s.failFirst != nil {
+		return s.failFirst
+	}
+	current := s.Memory.Cache.ChangeRecord(name)
+	if (base == nil) != (current == nil) || (base != nil && base.ResourceVersion != current.ResourceVersion) {
+		return records.ErrConflict
+	}
+	s.stored.Add(1)
 	return s.Memory.Append(ctx, name, base, template, entries, now)
+}
+
+type judged struct {
+	dec engine.Decision
+	err error
+}
+
+// judgeTogether starts three requests of one change in one region, each
+// once the ones before it are blocked, and returns the store's writes at
+// that point and what the three came to once the writes are released.
+func judgeTogether(t *testing.T, store *heldStore) (int32, []judged) {
+	gt := newTestGate(t, nil)
+	store.Memory = records.Memory{Cache: gt.Facts.Index}
+	store.release = make(chan struct{})
+	gt.Records = store
+	results := make(chan judged, 3)
+	for _, name := range []string{"a", "b", "c"} {
+		r := creating("seen")
+		r.Name = name
+		r.Object.Labels[wavegatev1alpha1.LabelRegion] = "eastus"
+		r.Object.Annotations[wavegatev1alpha1.AnnotationChangeID] = "chg-1"
+		go func() {
+			dec, _, err := gt.Judge(context.Background(), r)
+			results <- judged{dec, err}
+		}()
+		synctest.Wait() // the first is writing, the others wait
+	}
+	whileHeld := store.writes.Load()
+	close(store.release)
+	var out []judged
+	for range 3 {
+		out = append(out, <-results)
+	}
+	rec := gt.Facts.Index.ChangeRecord(facts.ChangeRecordName("chg-1"))
+	NewWithT(t).Expect(rec).NotTo(BeNil())
+	NewWithT(t).Expect(rec.Spec.Entries).To(HaveLen(1), "one entry for the change's one region")
+	return whileHeld, out
 }
 
 // TestRequestsOfOneChangeWaitForItsRecordInsteadOfRacingIt: a change applied
@@ -152,32 +200,37 @@ func (s *heldStore) Append(ctx context.Context, name string, base *wavegatev1alp
 func TestRequestsOfOneChangeWaitForItsRecordInsteadOfRacingIt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := NewWithT(t)
-		gt := newTestGate(t, nil)
-		store := &heldStore{Memory: records.Memory{Cache: gt.Facts.Index}, release: make(chan struct{})}
-		gt.Records = store
-		decisions := make(chan engine.Decision, 3)
-		for _, name := range []string{"a", "b", "c"} {
-			r := creating("seen")
-			r.Name = name
-			r.Object.Labels[wavegatev1alpha1.LabelRegion] = "eastus"
-			r.Object.Annotations[wavegatev1alpha1.AnnotationChangeID] = "chg-1"
-			go func() {
-				dec, _, err := gt.Judge(context.Background(), r)
-				g.Expect(err).NotTo(HaveOccurred())
-				decisions <- dec
-			}()
-			synctest.Wait() // the first is writing, the others wait
-		}
-		whileHeld := store.writes.Load()
-		close(store.release)
-		for range 3 {
-			g.Expect((<-decisions).Allowed()).To(BeTrue())
-		}
+		store := &heldStore{}
+		whileHeld, results := judgeTogether(t, store)
 		g.Expect(whileHeld).To(BeEquivalentTo(1), "only the first request of the change writes its record")
+		for _, r := range results {
+			g.Expect(r.err).NotTo(HaveOccurred())
+			g.Expect(r.dec.Allowed()).To(BeTrue())
+		}
 		g.Expect(store.writes.Load()).To(BeEquivalentTo(1), "the others were admitted on the record the first wrote")
-		rec := gt.Facts.Index.ChangeRecord(facts.ChangeRecordName("chg-1"))
-		g.Expect(rec).NotTo(BeNil())
-		g.Expect(rec.Spec.Entries).To(HaveLen(1))
-		g.Expect(rec.Spec.Entries[0].Region).To(Equal("eastus"))
+	})
+}
+
+// TestAWriteThatFailsReleasesTheRequestsWaitingForIt: when the write the
+// others wait for fails, its request is undecidable and the others write
+// the record themselves (one stores it; the other waits for that write or
+// loses the race to it, and is admitted on it either way).
+func TestAWriteThatFailsReleasesTheRequestsWaitingForIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := NewWithT(t)
+		store := &heldStore{failFirst: errors.New("etcdserver: request timed out")}
+		whileHeld, results := judgeTogether(t, store)
+		g.Expect(whileHeld).To(BeEquivalentTo(1))
+		failed := 0
+		for _, r := range results {
+			if r.err != nil {
+				g.Expect(r.err).To(MatchError(ContainSubstring("request timed out")))
+				failed++
+				continue
+			}
+			g.Expect(r.dec.Allowed()).To(BeTrue())
+		}
+		g.Expect(failed).To(Equal(1), "only the request whose write failed is undecidable")
+		g.Expect(store.stored.Load()).To(BeEquivalentTo(1), "one of the waiters wrote the record")
 	})
 }

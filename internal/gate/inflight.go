@@ -31,24 +31,31 @@ type inflight struct {
 	writing map[string]chan struct{}
 }
 
-// claim returns a release function when the caller may write the record
-// name, or, when another request of this replica is writing it, a channel
-// closed once that write is over.
-func (f *inflight) claim(name string) (release func(), busy <-chan struct{}) {
+// claim claims the records names for the caller and returns the function
+// that releases them, or, when another request of this replica holds one
+// of them, claims none and returns a channel closed once that request
+// releases it.
+func (f *inflight) claim(names ...string) (release func(), busy <-chan struct{}) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if done, ok := f.writing[name]; ok {
-		return nil, done
+	for _, name := range names {
+		if done, ok := f.writing[name]; ok {
+			return nil, done
+		}
 	}
 	if f.writing == nil {
 		f.writing = map[string]chan struct{}{}
 	}
 	done := make(chan struct{})
-	f.writing[name] = done
+	for _, name := range names {
+		f.writing[name] = done
+	}
 	return func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		delete(f.writing, name)
+		for _, name := range names {
+			delete(f.writing, name)
+		}
 		close(done)
 	}, nil
 }

@@ -91,9 +91,9 @@ const floorPolicy = `package wavegate.main
 decision := {"deny": set(), "warn": set()}
 `
 
-// measure runs one decision per loop and reports the p50 and p99 of their
-// wall times and the process's CPU time per decision.
-func measure(b *testing.B, decide func()) {
+// measure runs op once per loop and reports the p50 and p99 of its wall
+// time and the process's CPU time per run.
+func measure(b *testing.B, op func()) {
 	b.Helper()
 	durations := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
@@ -101,7 +101,7 @@ func measure(b *testing.B, decide func()) {
 	c0 := cpu()
 	for b.Loop() {
 		start := time.Now()
-		decide()
+		op()
 		durations = append(durations, time.Since(start))
 	}
 	b.StopTimer()

@@ -72,9 +72,9 @@ func (s *Store) Fresh(ctx context.Context, name string) (*wavegatev1alpha1.Chang
 	if err != nil {
 		return nil, fmt.Errorf("failed to read ChangeRecord %s: %w", name, err)
 	}
-	// What won the race is at least as new as the informer's copy: keep it,
-	// so this replica's next request of the change does not lose the same
-	// race again before the watch delivers it.
+	// Keep what won the race (the index keeps whichever copy is newer), so
+	// this replica's next request of the change does not lose the same race
+	// again before the watch delivers it.
 	if s.Cache != nil {
 		s.Cache.SetChangeRecord(rec)
 	}

@@ -32,9 +32,8 @@ import (
 )
 
 // TestARecordReadAfterLosingARaceIsKept: when another replica wrote a record
-// first, the fresh read is what this replica's next request of the change
-// must decide on, before the watch delivers it; a stale write refused once
-// is not sent again.
+// first, the fresh read goes into the index, so this replica's next request
+// of the change decides on it before the watch delivers it.
 func TestARecordReadAfterLosingARaceIsKept(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
