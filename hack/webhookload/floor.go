@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -167,7 +168,10 @@ func awaitFloor(ctx context.Context, cs kubernetes.Interface, ns string, answere
 	var last error
 	for i := 0; answered.Load() == 0; i++ {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the API server did not call the floor webhook within 30s (last create: %v)", last)
+			if last != nil {
+				return fmt.Errorf("the API server did not call the floor webhook within 30s; the last create failed: %w", last)
+			}
+			return errors.New("the API server did not call the floor webhook within 30s")
 		}
 		select {
 		case err := <-failed:

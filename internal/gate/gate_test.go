@@ -147,7 +147,7 @@ func (s *heldStore) Append(ctx context.Context, name string, base *wavegatev1alp
 	if n == 1 && s.failFirst != nil {
 		return s.failFirst
 	}
-	current := s.Memory.Cache.ChangeRecord(name)
+	current := s.Cache.ChangeRecord(name)
 	if (base == nil) != (current == nil) || (base != nil && base.ResourceVersion != current.ResourceVersion) {
 		return records.ErrConflict
 	}
