@@ -35,9 +35,15 @@ latest_at := max({e.at | some e in v.reached; e.waveIndex == max_wave})
 
 latest := [e | some e in v.reached; e.waveIndex == max_wave; e.at == latest_at][0]
 
-reached_text(e) := sprintf("change %s reached %s %s ago (wave %s, bake %s)", [input.object.change.short, e.region, e.ago, e.wave, e.bake])
+reached_text(e) := sprintf("change %s reached %s %s ago (wave %s, bake %s)", [input.object.change.short, e.region, e.ago, e.wave, e.bake]) if {
+	e.wave != ""
+} else := sprintf("change %s reached %s %s ago (no WavePlan %s, bake %s)", [input.object.change.short, e.region, e.ago, v.plan, e.bake])
 
-deny contains lib.violation("change-velocity", what, instead) if {
+# Every reason the change must wait, with the time it may follow; the
+# denial names the latest, one line for the rule however many regions or
+# pairs are involved, and of reasons that end together the most specific
+# (rank: a failover pair, then a wave, then no plan).
+waits contains {"until": until, "rank": 1, "what": what} if {
 	applies
 	v.planFound
 	some e in v.entering
@@ -47,7 +53,7 @@ deny contains lib.violation("change-velocity", what, instead) if {
 	what := sprintf("%s; %s may follow after %s", [reached_text(latest), e.region, lib.format_time(until)])
 }
 
-deny contains lib.violation("change-velocity", what, instead) if {
+waits contains {"until": until, "rank": 0, "what": what} if {
 	applies
 	some e in v.entering
 	some r in v.reached
@@ -59,11 +65,17 @@ deny contains lib.violation("change-velocity", what, instead) if {
 
 hour_ns := 3600000000000
 
-deny contains lib.violation("change-velocity", what, instead) if {
+waits contains {"until": until, "rank": 2, "what": what} if {
 	applies
 	not v.planFound
 	some e in v.entering
 	until := latest_at + hour_ns
 	input.now < until
 	what := sprintf("change %s reached %s %s ago and there is no WavePlan %s, so a second region waits 1h; %s may follow after %s", [input.object.change.short, latest.region, latest.ago, v.plan, e.region, lib.format_time(until)])
+}
+
+deny contains lib.violation("change-velocity", what, instead) if {
+	last := max({w.until | some w in waits})
+	first := min({w.rank | some w in waits; w.until == last})
+	what := min({w.what | some w in waits; w.until == last; w.rank == first})
 }

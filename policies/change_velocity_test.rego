@@ -68,3 +68,33 @@ test_a_request_that_carries_no_change_is_not_judged if {
 	inp := object.union(entering("westeurope", 3, [], [eastus_4m_ago]), {"object": {"change": {"id": "", "short": ""}}})
 	count(change_velocity.deny) == 0 with input as inp
 }
+
+test_a_pair_in_a_later_wave_is_one_line_naming_the_pair if {
+	change_velocity.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:56:00Z; use a ConfigRollout",
+	}} with input as entering("westus", 3, ["eastus"], [eastus_4m_ago])
+}
+
+test_of_several_waits_the_latest_is_named if {
+	uksouth := object.union(eastus_4m_ago, {"region": "uksouth", "at": testdata.now - testdata.hours(5), "ago": "5h"})
+	inp := testdata.patched({
+		"request": {"operation": "UPDATE"},
+		"velocity": {
+			"entering": [{"region": "ukwest", "waveIndex": 2, "pairs": ["uksouth"]}, {"region": "westus", "waveIndex": 2, "pairs": ["eastus"]}],
+			"reached": [uksouth, eastus_4m_ago],
+		},
+	})
+	change_velocity.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:56:00Z; use a ConfigRollout",
+	}} with input as inp
+}
+
+test_without_a_plan_the_pair_message_says_so if {
+	inp := object.union(entering("westus", 0, ["eastus"], [object.union(eastus_4m_ago, {"waveIndex": 0, "wave": "", "bakeNs": testdata.hours(1), "bake": "1h"})]), {"velocity": {"planFound": false}})
+	change_velocity.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (no WavePlan default, bake 1h); its failover pair westus may follow after 2024-07-18T14:56:00Z; use a ConfigRollout",
+	}} with input as inp
+}

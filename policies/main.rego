@@ -92,10 +92,14 @@ warn contains v if {
 	some v in rules.protected_delete.warn
 }
 
-# multi_target: the object targets every region or more than one, the only
-# objects multi-region can deny.
+# multi_target: the object targets every region or more than one, or did
+# before this update, the only objects multi-region can deny.
 multi_target if count(input.object.targets) > 1
 
 multi_target if "*" in input.object.targets
+
+multi_target if count(object.get(input.object, "oldTargets", [])) > 1
+
+multi_target if "*" in object.get(input.object, "oldTargets", [])
 
 decision := {"deny": deny, "warn": warn}

@@ -2,7 +2,11 @@
 # title: multi-region
 # description: |
 #   Denies a create, update or delete of an object that targets two or more
-#   regions at once, or every region ("*"), through wavegate.io/regions.
+#   regions at once, or every region ("*"), through wavegate.io/regions. An
+#   update is judged against what the object targeted before as well:
+#   removing or narrowing the annotation of such an object is denied too, or
+#   its next payload change would reach every region it served at once.
+#   Moving an object from one region to another is not a multi-region change.
 #   Wavegate's own controller is exempt: a ConfigRollout is the sanctioned path.
 # custom:
 #   id: multi-region
@@ -26,3 +30,20 @@ deny contains lib.violation("multi-region", what, instead) if {
 	count(targets) >= 2
 	what := sprintf("%s targets %d regions at once (%s)", [input.object.ref, count(targets), concat(", ", targets)])
 }
+
+old_targets := object.get(input.object, "oldTargets", [])
+
+multi(ts) if "*" in ts
+
+multi(ts) if count(ts) >= 2
+
+deny contains lib.violation("multi-region", what, instead) if {
+	not input.request.isController
+	not multi(targets)
+	multi(old_targets)
+	what := sprintf("%s targeted %s at once before this update", [input.object.ref, old_text])
+}
+
+old_text := sprintf("%d regions (*)", [input.inventory.size]) if {
+	"*" in old_targets
+} else := sprintf("%d regions (%s)", [count(old_targets), concat(", ", old_targets)])

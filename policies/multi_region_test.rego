@@ -37,3 +37,29 @@ test_deletes_are_judged_too if {
 	inp := testdata.patched({"request": {"operation": "DELETE"}, "object": {"annotatedRegions": ["*"], "targets": ["*"]}})
 	count(multi_region.deny) == 1 with input as inp
 }
+
+test_an_update_that_removes_every_region_is_denied if {
+	inp := testdata.patched({"request": {"operation": "UPDATE"}, "object": {"regions": [], "annotatedRegions": ["*"], "targets": [], "oldTargets": ["*"]}})
+	multi_region.deny == {{
+		"rule": "multi-region",
+		"msg": "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 16 regions (*) at once before this update; split it into one object per region and roll it out with a ConfigRollout",
+	}} with input as inp
+}
+
+test_an_update_that_narrows_two_regions_to_one_is_denied_once if {
+	inp := testdata.patched({"request": {"operation": "UPDATE"}, "object": {"annotatedRegions": ["eastus", "westus"], "targets": ["eastus"], "oldTargets": ["eastus", "westus"]}})
+	multi_region.deny == {{
+		"rule": "multi-region",
+		"msg": "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 2 regions (eastus, westus) at once before this update; split it into one object per region and roll it out with a ConfigRollout",
+	}} with input as inp
+}
+
+test_an_update_that_keeps_several_regions_says_so_once if {
+	inp := testdata.patched({"request": {"operation": "UPDATE"}, "object": {"annotatedRegions": ["*"], "targets": ["*"], "oldTargets": ["*"]}})
+	count(multi_region.deny) == 1 with input as inp
+}
+
+test_moving_an_object_from_one_region_to_another_is_allowed if {
+	inp := testdata.patched({"request": {"operation": "UPDATE"}, "object": {"regions": ["eastus", "westus"], "targets": ["westus"], "oldTargets": ["eastus"]}})
+	count(multi_region.deny) == 0 with input as inp
+}

@@ -120,11 +120,19 @@ deny contains lib.violation("protected-delete", what, "automation may not delete
 
 # An automation identity may not lower an object's protection (relabel a
 # protected or untagged object deletable, or remove a protected label): it
-# could then delete what it may not.
+# could then delete what it may not. Nor may it change protected to
+# anything else (SPEC §4), such as a value that only counts as protected.
+lowered if level(obj.newProtection) < level(obj.protection)
+
+lowered if {
+	obj.protection == "protected"
+	obj.newProtection != "protected"
+}
+
 deny contains lib.violation("protected-delete", what, "a human must change its protection") if {
 	input.request.operation == "UPDATE"
 	input.request.automation
-	level(obj.newProtection) < level(obj.protection)
+	lowered
 	what := sprintf("%s is %s; automation may not change it to %s", [obj.ref, described(obj.protection), described(obj.newProtection)])
 }
 

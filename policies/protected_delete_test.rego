@@ -98,13 +98,13 @@ test_automation_may_not_lower_protection if {
 		"rule": "protected-delete",
 		"msg": "[wavegate:protected-delete] ConfigMap aoai/cleanup-config is labelled wavegate.io/protection=protected; automation may not change it to labelled wavegate.io/protection=deletable; a human must change its protection",
 	}} with input as relabelling("protected", "deletable", true)
-	every pair in [["protected", ""], ["", "deletable"], ["Protected", "deletable"], ["protected", ""]] {
+	every pair in [["protected", ""], ["", "deletable"], ["Protected", "deletable"], ["protected", "Protected"], ["protected", "keep"]] {
 		count(protected_delete.deny) == 1 with input as relabelling(pair[0], pair[1], true)
 	}
 }
 
 test_automation_may_raise_protection_and_humans_may_lower_it if {
-	every pair in [["deletable", "protected"], ["", "protected"], ["deletable", ""], ["protected", "protected"]] {
+	every pair in [["deletable", "protected"], ["", "protected"], ["deletable", ""], ["protected", "protected"], ["Protected", "protected"]] {
 		count(protected_delete.deny) == 0 with input as relabelling(pair[0], pair[1], true)
 	}
 	count(protected_delete.deny) == 0 with input as relabelling("protected", "deletable", false)

@@ -33,6 +33,7 @@ base := {
 		"regions": ["eastus"],
 		"annotatedRegions": [],
 		"targets": ["eastus"],
+		"oldTargets": [],
 		"protection": "",
 		"newProtection": "",
 		"protectedInside": [],

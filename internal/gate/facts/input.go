@@ -70,6 +70,9 @@ type Input struct {
 	Regions          []string // single regions of the new and old object
 	AnnotatedRegions []string // wavegate.io/regions of the new and old object
 	Targets          []string // the current object's own regions, for multi-region
+	// OldTargets, on an UPDATE, are the stored object's own regions: an
+	// update is judged against what the object targeted before as well.
+	OldTargets []string
 	Protection       string   // the stored object's protection label
 	NewProtection    string   // the new object's protection label; "" on DELETE
 	// AutomationIdentity: an AutomationPolicy names the requester.
@@ -249,6 +252,9 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 		targets[r] = true
 	}
 	in.Targets = keys(targets)
+	if req.Operation == "UPDATE" && req.OldObject != nil {
+		in.OldTargets = unique(b.ownTargets(req, req.OldObject))
+	}
 
 	if req.OldObject != nil {
 		in.Protection = req.OldObject.Labels[wavegatev1alpha1.LabelProtection]
@@ -531,13 +537,17 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 	if rec != nil {
 		for _, e := range rec.Spec.Entries {
 			reached[e.Region] = true
+			// The wave and bake of a reached region are the judging plan's
+			// as it is now, not the ones recorded: the record may have
+			// been written under another plan, or before the plan changed.
+			idx, wave := waveOf(p, e.Region)
 			in.Velocity.Reached = append(in.Velocity.Reached, ReachedRegion{
-				Region: e.Region, Wave: e.Wave, WaveIndex: int(e.WaveIndex), At: e.At.Time, Bake: bakeOf(p, e),
+				Region: e.Region, Wave: wave, WaveIndex: idx, At: e.At.Time, Bake: bakeOf(p, idx),
 			})
 		}
 	}
 	var entering []wavegatev1alpha1.ChangeEntry
-	for _, r := range in.Targets {
+	for _, r := range enteredBy(in) {
 		if r == wavegatev1alpha1.AllRegions || reached[r] {
 			continue
 		}
@@ -568,18 +578,33 @@ func waveOf(p *plan, region string) (int, string) {
 	return i, p.waves[i].name
 }
 
-// bakeOf is the bake time of the wave an entry was recorded in, as the plan
-// says now; one hour without a plan.
-func bakeOf(p *plan, e wavegatev1alpha1.ChangeEntry) time.Duration {
+// bakeOf is the bake time of the plan's wave idx; one hour without a plan.
+func bakeOf(p *plan, idx int) time.Duration {
 	if p == nil || len(p.waves) == 0 {
 		return defaultBake
 	}
-	for _, w := range p.waves {
-		if w.name == e.Wave {
-			return w.bake.Duration
-		}
+	return p.waves[idx].bake.Duration
+}
+
+// enteredBy are the regions a create or update carries its change to: those
+// the object targets, and, when an update changes the payload, those it
+// targeted before (removing or changing a region label in the same update
+// does not keep the new payload out of the old region).
+func enteredBy(in *Input) []string {
+	req := in.Request
+	if req.Operation != "UPDATE" || req.OldObject == nil || req.Object == nil || req.OldObject.PayloadHash == req.Object.PayloadHash {
+		return in.Targets
 	}
-	return p.waves[min(int(e.WaveIndex), len(p.waves)-1)].bake.Duration
+	return unique(append(append([]string(nil), in.Targets...), in.OldTargets...))
+}
+
+// unique is list sorted, without repeats.
+func unique(list []string) []string {
+	m := make(map[string]bool, len(list))
+	for _, s := range list {
+		m[s] = true
+	}
+	return keys(m)
 }
 
 func keys(m map[string]bool) []string {

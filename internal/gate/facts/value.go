@@ -54,6 +54,7 @@ func (in *Input) Value() ast.Value {
 			kv("regions", strs(in.Regions)),
 			kv("annotatedRegions", strs(in.AnnotatedRegions)),
 			kv("targets", strs(in.Targets)),
+			kv("oldTargets", strs(in.OldTargets)),
 			kv("protection", ast.StringTerm(in.Protection)),
 			kv("newProtection", ast.StringTerm(in.NewProtection)),
 			kv("protectedInside", strs(in.ProtectedInside)),
@@ -211,7 +212,7 @@ var keyTerms = func() map[string]*ast.Term {
 	keys := []string{
 		"now", "request", "uid", "operation", "dryRun", "user", "name", "groups", "isController", "revert", "allowReverts", "kubernetesController",
 		"finalizing", "breakGlassGroup", "subResource",
-		"object", "ref", "kind", "group", "resource", "namespace", "regions", "annotatedRegions", "targets",
+		"object", "ref", "kind", "group", "resource", "namespace", "regions", "annotatedRegions", "targets", "oldTargets",
 		"protection", "protectedInside", "unseenKinds", "unseenDenied", "requires", "change", "id", "short", "inventory", "size", "known",
 		"freezes", "reason", "ticket", "covers", "exemptUsers", "exemptGroups", "rollouts", "exists",
 		"region", "converged", "detail", "automation", "observed", "ready", "readyMessage", "untaggedCount",
