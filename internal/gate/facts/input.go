@@ -72,9 +72,9 @@ type Input struct {
 	Targets          []string // the current object's own regions, for multi-region
 	// OldTargets, on an UPDATE, are the stored object's own regions: an
 	// update is judged against what the object targeted before as well.
-	OldTargets []string
-	Protection       string   // the stored object's protection label
-	NewProtection    string   // the new object's protection label; "" on DELETE
+	OldTargets    []string
+	Protection    string // the stored object's protection label
+	NewProtection string // the new object's protection label; "" on DELETE
 	// AutomationIdentity: an AutomationPolicy names the requester.
 	AutomationIdentity bool
 	ProtectedInside    []string
