@@ -87,6 +87,7 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 	badMeta := write("meta.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: 0\n")
 	badLabels := write("labels.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: {a: [1]}}\n")
 	unknown := write("frieze.yaml", "apiVersion: wavegate.io/v1alpha1\nkind: Frieze\nmetadata: {name: x}\n")
+	unnamed := write("unnamed.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: app}\ndata: {k: v}\n")
 	empty := filepath.Join(dir, "empty")
 	NewWithT(t).Expect(os.Mkdir(empty, 0o750)).To(Succeed())
 	state := samples("state.yaml")
@@ -101,6 +102,7 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 		{"labels that are not strings", []string{"check", "-f", badLabels, "--state", state}, badLabels + ":1: invalid metadata of ConfigMap x"},
 		{"a state object whose metadata is not an object", []string{"check", "-f", badLabels, "--state", badMeta}, "invalid --state: ConfigMap : invalid metadata"},
 		{"an unknown kind", []string{"check", "-f", unknown, "--state", state}, "unknown kind Frieze in wavegate.io/v1alpha1"},
+		{"an object without a name", []string{"check", "-f", unnamed, "--state", state}, unnamed + ": document 2: v1 ConfigMap has no metadata.name; name the object"},
 		{"a missing state file", []string{"check", "-f", malformed, "--state", filepath.Join(dir, "nope.yaml")}, "cannot read --state: open " + filepath.Join(dir, "nope.yaml")},
 		{"an empty directory", []string{"check", "-f", empty, "--state", state}, empty + " holds no .yaml, .yml or .json files"},
 		{"no state at all", []string{"check", "-f", malformed}, "--state FILE is required"},

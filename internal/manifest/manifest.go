@@ -30,7 +30,8 @@ import (
 )
 
 // Read decodes every non-empty document of r, in order. Each object must
-// have apiVersion and kind; a List is expanded into its items.
+// have apiVersion, kind and a name (or generateName); a List is expanded
+// into its items.
 func Read(r io.Reader) ([]*unstructured.Unstructured, error) {
 	dec := yaml.NewYAMLOrJSONDecoder(r, 4096)
 	var objs []*unstructured.Unstructured
@@ -55,12 +56,33 @@ func Read(r io.Reader) ([]*unstructured.Unstructured, error) {
 				return nil, fmt.Errorf("document %d: %w", doc, err)
 			}
 			for i := range list.Items {
+				if err := named(&list.Items[i]); err != nil {
+					return nil, fmt.Errorf("document %d, item %d: %w", doc, i+1, err)
+				}
 				objs = append(objs, &list.Items[i])
 			}
 			continue
 		}
+		if err := named(u); err != nil {
+			return nil, fmt.Errorf("document %d: %w", doc, err)
+		}
 		objs = append(objs, u)
 	}
+}
+
+// named refuses an object without metadata.name or metadata.generateName,
+// as the API server does. Metadata that is not an object is left to the
+// caller's decoding, which says what is wrong with it.
+func named(u *unstructured.Unstructured) error {
+	if md, ok := u.Object["metadata"]; ok {
+		if _, isMap := md.(map[string]any); !isMap {
+			return nil
+		}
+	}
+	if u.GetName() == "" && u.GetGenerateName() == "" {
+		return fmt.Errorf("%s %s has no metadata.name; name the object", u.GetAPIVersion(), u.GetKind())
+	}
+	return nil
 }
 
 // ReadFile reads the objects of one file.

@@ -40,8 +40,17 @@ func TestRead(t *testing.T) {
 		g.Expect(objs[1].GetName()).To(Equal("y"))
 	})
 	t.Run("a document without a kind names the document", func(t *testing.T) {
-		_, err := Read(strings.NewReader("apiVersion: v1\nkind: ConfigMap\n---\nmetadata: {name: x}\n"))
+		_, err := Read(strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nmetadata: {name: x}\n"))
 		NewWithT(t).Expect(err).To(MatchError("document 2: apiVersion and kind are required"))
+	})
+	t.Run("an object without a name names the document and the item", func(t *testing.T) {
+		_, err := Read(strings.NewReader("apiVersion: v1\nkind: ConfigMap\n"))
+		NewWithT(t).Expect(err).To(MatchError("document 1: v1 ConfigMap has no metadata.name; name the object"))
+		_, err = Read(strings.NewReader(`{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}},{"apiVersion":"v1","kind":"Secret","metadata":{}}]}`))
+		NewWithT(t).Expect(err).To(MatchError("document 1, item 2: v1 Secret has no metadata.name; name the object"))
+		objs, err := Read(strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: cfg-}\n"))
+		NewWithT(t).Expect(err).NotTo(HaveOccurred())
+		NewWithT(t).Expect(objs).To(HaveLen(1))
 	})
 	t.Run("malformed YAML is an error, not a partial result", func(t *testing.T) {
 		objs, err := Read(strings.NewReader("apiVersion: v1\nkind: [unterminated\n"))
