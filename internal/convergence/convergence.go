@@ -61,14 +61,17 @@ func Converged(rs []Region) bool {
 // another version than spec.version has not converged to this change.
 func InRegion(ro *wavegatev1alpha1.ConfigRollout, region string) Region {
 	status := &ro.Status
+	// Until the controller has observed the current generation, nothing in
+	// the status, not even which regions it targets, is about it.
+	if status.ObservedGeneration != ro.Generation {
+		return Region{Region: region, Detail: fmt.Sprintf("status is for generation %d, not the current %d", status.ObservedGeneration, ro.Generation)}
+	}
 	for i := range status.Regions {
 		rs := &status.Regions[i]
 		if rs.Name != region {
 			continue
 		}
 		switch {
-		case status.ObservedGeneration != ro.Generation:
-			return Region{Region: region, Detail: fmt.Sprintf("status is for generation %d, not the current %d", status.ObservedGeneration, ro.Generation)}
 		case rs.State == wavegatev1alpha1.RegionConverged && rs.ObservedVersion != ro.Spec.Version:
 			return Region{Region: region, Detail: fmt.Sprintf("%s, not at %s", detail(rs), ro.Spec.Version)}
 		}

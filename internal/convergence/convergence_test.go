@@ -77,6 +77,9 @@ func TestInRegionAndPairs(t *testing.T) {
 		never := ro.DeepCopy()
 		never.Generation, never.Status.ObservedGeneration = 1, 0
 		g.Expect(Converged(InRegionAndPairs(never, "eastus", nil))).To(BeFalse(), "status the controller never wrote for any generation")
+		g.Expect(InRegionAndPairs(never, "centralus", nil)).To(Equal([]Region{{Region: "centralus", Detail: "status is for generation 0, not the current 1"}}),
+			"without status for the current generation, which regions it targets is not known either")
+		g.Expect(InRegionAndPairs(stale, "centralus", nil)).To(Equal([]Region{{Region: "centralus", Detail: "status is for generation 3, not the current 4"}}))
 	})
 	t.Run("a region Converged at another version than spec.version is not converged", func(t *testing.T) {
 		g := NewWithT(t)
