@@ -20,11 +20,15 @@ instead := "use a ConfigRollout"
 
 v := input.velocity
 
-applies if {
+judged if {
 	not input.request.isController
 	not input.request.kubernetesController
 	input.object.change.id != ""
 	not lib.is_delete
+}
+
+applies if {
+	judged
 	count(v.reached) > 0
 }
 
@@ -43,7 +47,7 @@ reached_text(e) := sprintf("change %s reached %s %s ago (wave %s, bake %s)", [in
 # denial names the latest, one line for the rule however many regions or
 # pairs are involved, and of reasons that end together the most specific
 # (rank: a failover pair, then a wave, then no plan).
-waits contains {"until": until, "rank": 1, "what": what} if {
+waits contains {"until": until, "rank": 1, "what": what, "instead": instead} if {
 	applies
 	v.planFound
 	some e in v.entering
@@ -53,7 +57,7 @@ waits contains {"until": until, "rank": 1, "what": what} if {
 	what := sprintf("%s; %s may follow after %s", [reached_text(latest), e.region, lib.format_time(until)])
 }
 
-waits contains {"until": until, "rank": 0, "what": what} if {
+waits contains {"until": until, "rank": 0, "what": what, "instead": instead} if {
 	applies
 	some e in v.entering
 	some r in v.reached
@@ -65,7 +69,7 @@ waits contains {"until": until, "rank": 0, "what": what} if {
 
 hour_ns := 3600000000000
 
-waits contains {"until": until, "rank": 2, "what": what} if {
+waits contains {"until": until, "rank": 2, "what": what, "instead": instead} if {
 	applies
 	not v.planFound
 	some e in v.entering
@@ -74,8 +78,34 @@ waits contains {"until": until, "rank": 2, "what": what} if {
 	what := sprintf("change %s reached %s %s ago and there is no WavePlan %s, so a second region waits 1h; %s may follow after %s", [input.object.change.short, latest.region, latest.ago, v.plan, e.region, lib.format_time(until)])
 }
 
-deny contains lib.violation("change-velocity", what, instead) if {
+# An update that changes its data while it leaves a region for another
+# brings the change into both at once (the one it leaves gets the new data
+# too): as if it entered one and at once the other, which is denied when
+# the other is its failover pair or in a later wave.
+waits contains {"until": input.now, "rank": 3, "what": what, "instead": "change the object's region and its data in separate updates"} if {
+	judged
+	some a in v.entering
+	some b in v.entering
+	a.region < b.region
+	together(a, b)
+	what := sprintf("change %s would enter %s and %s at once: the update moves the object with new data", [input.object.change.short, a.region, b.region])
+}
+
+together(a, b) if b.region in a.pairs
+
+together(a, b) if a.region in b.pairs
+
+together(a, b) if {
+	v.planFound
+	a.waveIndex != b.waveIndex
+}
+
+deny contains lib.violation("change-velocity", chosen.what, chosen.instead) if {
 	last := max({w.until | some w in waits})
 	first := min({w.rank | some w in waits; w.until == last})
 	what := min({w.what | some w in waits; w.until == last; w.rank == first})
+	some chosen in waits
+	chosen.until == last
+	chosen.rank == first
+	chosen.what == what
 }

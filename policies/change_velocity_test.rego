@@ -70,25 +70,48 @@ test_a_request_that_carries_no_change_is_not_judged if {
 }
 
 test_a_pair_in_a_later_wave_is_one_line_naming_the_pair if {
+	# The wave line would sort first ("; centralus may follow" before "; its
+	# failover pair"): the pair is named because it is the more specific.
 	change_velocity.deny == {{
 		"rule": "change-velocity",
-		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:56:00Z; use a ConfigRollout",
-	}} with input as entering("westus", 3, ["eastus"], [eastus_4m_ago])
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (wave broad-1, bake 6h); its failover pair centralus may follow after 2024-07-18T19:56:00Z; use a ConfigRollout",
+	}} with input as entering("centralus", 3, ["eastus"], [eastus_4m_ago])
 }
 
 test_of_several_waits_the_latest_is_named if {
-	uksouth := object.union(eastus_4m_ago, {"region": "uksouth", "at": testdata.now - testdata.hours(5), "ago": "5h"})
+	# brazilsouth's wait sorts first but ends first; eastus's is named.
+	brazilsouth := object.union(eastus_4m_ago, {"region": "brazilsouth", "at": testdata.now - testdata.hours(5), "ago": "5h"})
 	inp := testdata.patched({
 		"request": {"operation": "UPDATE"},
 		"velocity": {
-			"entering": [{"region": "ukwest", "waveIndex": 2, "pairs": ["uksouth"]}, {"region": "westus", "waveIndex": 2, "pairs": ["eastus"]}],
-			"reached": [uksouth, eastus_4m_ago],
+			"entering": [{"region": "brazilsoutheast", "waveIndex": 2, "pairs": ["brazilsouth"]}, {"region": "westus", "waveIndex": 2, "pairs": ["eastus"]}],
+			"reached": [brazilsouth, eastus_4m_ago],
 		},
 	})
 	change_velocity.deny == {{
 		"rule": "change-velocity",
 		"msg": "[wavegate:change-velocity] change 7f3a9c1e… reached eastus 4m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:56:00Z; use a ConfigRollout",
 	}} with input as inp
+}
+
+moving(a, b) := testdata.patched({
+	"request": {"operation": "UPDATE"},
+	"velocity": {"entering": [a, b], "reached": []},
+})
+
+test_moving_an_object_with_new_data_into_its_pair_is_denied if {
+	change_velocity.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change 7f3a9c1e… would enter eastus and westus at once: the update moves the object with new data; change the object's region and its data in separate updates",
+	}} with input as moving({"region": "westus", "waveIndex": 2, "pairs": ["eastus"]}, {"region": "eastus", "waveIndex": 2, "pairs": ["westus"]})
+}
+
+test_moving_an_object_with_new_data_across_waves_is_denied if {
+	count(change_velocity.deny) == 1 with input as moving({"region": "westeurope", "waveIndex": 3, "pairs": []}, {"region": "eastus", "waveIndex": 2, "pairs": []})
+}
+
+test_moving_an_object_with_new_data_within_a_wave_is_allowed if {
+	count(change_velocity.deny) == 0 with input as moving({"region": "northeurope", "waveIndex": 2, "pairs": []}, {"region": "eastus", "waveIndex": 2, "pairs": []})
 }
 
 test_without_a_plan_the_pair_message_says_so if {

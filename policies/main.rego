@@ -46,6 +46,13 @@ deny contains v if {
 	some v in rules.change_velocity.deny
 }
 
+# An update that moves an object with new data enters two regions at once.
+deny contains v if {
+	judged
+	count(input.velocity.entering) > 1
+	some v in rules.change_velocity.deny
+}
+
 deny contains v if {
 	judged
 	count(input.object.requires) > 0

@@ -3,10 +3,11 @@
 # description: |
 #   Denies a create, update or delete of an object that targets two or more
 #   regions at once, or every region ("*"), through wavegate.io/regions. An
-#   update is judged against what the object targeted before as well:
-#   removing or narrowing the annotation of such an object is denied too, or
-#   its next payload change would reach every region it served at once.
-#   Moving an object from one region to another is not a multi-region change.
+#   update that changes the object's data is judged against what the object
+#   targeted before as well (input.object.oldTargets): removing or narrowing
+#   the annotation in the same update does not keep the new data from every
+#   region it served. Moving an object from one region to another is not a
+#   multi-region change.
 #   Wavegate's own controller is exempt: a ConfigRollout is the sanctioned path.
 # custom:
 #   id: multi-region
@@ -41,7 +42,7 @@ deny contains lib.violation("multi-region", what, instead) if {
 	not input.request.isController
 	not multi(targets)
 	multi(old_targets)
-	what := sprintf("%s targeted %s at once before this update", [input.object.ref, old_text])
+	what := sprintf("%s targeted %s at once before this update, which changes its data there too", [input.object.ref, old_text])
 }
 
 old_text := sprintf("%d regions (*)", [input.inventory.size]) if {

@@ -42,7 +42,7 @@ test_an_update_that_removes_every_region_is_denied if {
 	inp := testdata.patched({"request": {"operation": "UPDATE"}, "object": {"regions": [], "annotatedRegions": ["*"], "targets": [], "oldTargets": ["*"]}})
 	multi_region.deny == {{
 		"rule": "multi-region",
-		"msg": "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 16 regions (*) at once before this update; split it into one object per region and roll it out with a ConfigRollout",
+		"msg": "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 16 regions (*) at once before this update, which changes its data there too; split it into one object per region and roll it out with a ConfigRollout",
 	}} with input as inp
 }
 
@@ -50,7 +50,7 @@ test_an_update_that_narrows_two_regions_to_one_is_denied_once if {
 	inp := testdata.patched({"request": {"operation": "UPDATE"}, "object": {"annotatedRegions": ["eastus", "westus"], "targets": ["eastus"], "oldTargets": ["eastus", "westus"]}})
 	multi_region.deny == {{
 		"rule": "multi-region",
-		"msg": "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 2 regions (eastus, westus) at once before this update; split it into one object per region and roll it out with a ConfigRollout",
+		"msg": "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 2 regions (eastus, westus) at once before this update, which changes its data there too; split it into one object per region and roll it out with a ConfigRollout",
 	}} with input as inp
 }
 

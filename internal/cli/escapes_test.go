@@ -18,6 +18,7 @@ package cli
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -37,21 +38,34 @@ func TestAChangeDoesNotEscapeTheWavesByLeavingItsRegions(t *testing.T) {
 	}{{
 		name: "a global object losing its regions annotation with new data", state: "state.yaml", manifest: "remove-every-region.yaml",
 		now:  "2024-07-18T14:00:00Z",
-		want: "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 2 regions (*) at once before this update; split it into one object per region and roll it out with a ConfigRollout",
+		want: "[wavegate:multi-region] ConfigMap aoai/cleanup-config targeted 2 regions (*) at once before this update, which changes its data there too; split it into one object per region and roll it out with a ConfigRollout",
 	}, {
 		name: "an object losing its region label with the change", state: "state.yaml", manifest: "remove-region-label.yaml",
 		now:  "2024-07-18T14:00:00Z",
 		want: "[wavegate:change-velocity] change chg7 reached eastus 0s ago (wave w1, bake 6h); its failover pair westus may follow after 2024-07-18T20:00:00Z; use a ConfigRollout",
 	}, {
+		// Recorded in wave "one" of plan fast (15m bake), judged by default,
+		// where eastus bakes 6h: at 14:45 the 15m and the 1h of default's
+		// first wave have passed.
 		name: "a change recorded under another plan", state: "state-recorded-under-another-plan.yaml", manifest: "enter-pair.yaml",
+		now:  "2024-07-18T14:45:00Z",
+		want: "[wavegate:change-velocity] change chg-x reached eastus 1h5m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:40:00Z; use a ConfigRollout",
+	}, {
+		name: "an object moved to its region's failover pair with new data", state: "state.yaml", manifest: "move-with-new-data.yaml",
 		now:  "2024-07-18T14:00:00Z",
-		want: "[wavegate:change-velocity] change chg-x reached eastus 20m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:40:00Z; use a ConfigRollout",
+		want: "would enter eastus and westus at once: the update moves the object with new data; change the object's region and its data in separate updates",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
 			out, _, code := run("check", "-f", filepath.Join(dir, tc.manifest), "--state", filepath.Join(dir, tc.state), "--now", tc.now)
 			g.Expect(code).To(Equal(ExitFailed), out)
 			g.Expect(out).To(ContainSubstring(tc.want))
+			g.Expect(strings.Count(out, "[wavegate:")).To(Equal(1), "one line per violated rule")
 		})
 	}
+	t.Run("narrowing a global object without changing its data is not a change", func(t *testing.T) {
+		g := NewWithT(t)
+		out, _, code := run("check", "-f", filepath.Join(dir, "narrow-every-region.yaml"), "--state", filepath.Join(dir, "state.yaml"), "--now", "2024-07-18T14:00:00Z")
+		g.Expect(code).To(Equal(ExitOK), out)
+	})
 }

@@ -74,7 +74,7 @@ func Read(r io.Reader) ([]*unstructured.Unstructured, error) {
 // as the API server does. Metadata that is not an object is left to the
 // caller's decoding, which says what is wrong with it.
 func named(u *unstructured.Unstructured) error {
-	if md, ok := u.Object["metadata"]; ok {
+	if md := u.Object["metadata"]; md != nil {
 		if _, isMap := md.(map[string]any); !isMap {
 			return nil
 		}

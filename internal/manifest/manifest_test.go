@@ -46,6 +46,8 @@ func TestRead(t *testing.T) {
 	t.Run("an object without a name names the document and the item", func(t *testing.T) {
 		_, err := Read(strings.NewReader("apiVersion: v1\nkind: ConfigMap\n"))
 		NewWithT(t).Expect(err).To(MatchError("document 1: v1 ConfigMap has no metadata.name; name the object"))
+		_, err = Read(strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"))
+		NewWithT(t).Expect(err).To(MatchError("document 1: v1 ConfigMap has no metadata.name; name the object"))
 		_, err = Read(strings.NewReader(`{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}},{"apiVersion":"v1","kind":"Secret","metadata":{}}]}`))
 		NewWithT(t).Expect(err).To(MatchError("document 1, item 2: v1 Secret has no metadata.name; name the object"))
 		objs, err := Read(strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: cfg-}\n"))

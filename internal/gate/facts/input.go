@@ -70,7 +70,8 @@ type Input struct {
 	Regions          []string // single regions of the new and old object
 	AnnotatedRegions []string // wavegate.io/regions of the new and old object
 	Targets          []string // the current object's own regions, for multi-region
-	// OldTargets, on an UPDATE, are the stored object's own regions: an
+	// OldTargets, on an UPDATE that changes the payload, are the stored
+	// object's own regions: the new payload reaches them too, so such an
 	// update is judged against what the object targeted before as well.
 	OldTargets    []string
 	Protection    string // the stored object's protection label
@@ -252,7 +253,7 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 		targets[r] = true
 	}
 	in.Targets = keys(targets)
-	if req.Operation == "UPDATE" && req.OldObject != nil {
+	if req.changesPayload() {
 		in.OldTargets = unique(b.ownTargets(req, req.OldObject))
 	}
 
@@ -537,12 +538,9 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 	if rec != nil {
 		for _, e := range rec.Spec.Entries {
 			reached[e.Region] = true
-			// The wave and bake of a reached region are the judging plan's
-			// as it is now, not the ones recorded: the record may have
-			// been written under another plan, or before the plan changed.
-			idx, wave := waveOf(p, e.Region)
+			idx := reachedWave(p, e)
 			in.Velocity.Reached = append(in.Velocity.Reached, ReachedRegion{
-				Region: e.Region, Wave: wave, WaveIndex: idx, At: e.At.Time, Bake: bakeOf(p, idx),
+				Region: e.Region, Wave: waveName(p, idx), WaveIndex: idx, At: e.At.Time, Bake: bakeOf(p, idx),
 			})
 		}
 	}
@@ -578,21 +576,51 @@ func waveOf(p *plan, region string) (int, string) {
 	return i, p.waves[i].name
 }
 
+// reachedWave places a region the change reached in the judging plan. The
+// record says which wave it was entered in, but perhaps under another plan
+// (each object names its own) or before the plan changed; where the region
+// is now says something else. Of the two, the one that holds the change
+// longer counts: the longer bake, and on equal bakes the earlier wave.
+func reachedWave(p *plan, e wavegatev1alpha1.ChangeEntry) int {
+	now, _ := waveOf(p, e.Region)
+	if p == nil || len(p.waves) == 0 {
+		return now
+	}
+	recorded := min(int(e.WaveIndex), len(p.waves)-1)
+	for i, w := range p.waves {
+		if w.name == e.Wave {
+			recorded = i
+		}
+	}
+	bNow, bRecorded := bakeOf(p, now), bakeOf(p, recorded)
+	if bRecorded > bNow || (bRecorded == bNow && recorded < now) {
+		return recorded
+	}
+	return now
+}
+
+// waveName is the name of the plan's wave idx; "" without a plan.
+func waveName(p *plan, idx int) string {
+	if p == nil || len(p.waves) == 0 {
+		return ""
+	}
+	return p.waves[min(idx, len(p.waves)-1)].name
+}
+
 // bakeOf is the bake time of the plan's wave idx; one hour without a plan.
 func bakeOf(p *plan, idx int) time.Duration {
 	if p == nil || len(p.waves) == 0 {
 		return defaultBake
 	}
-	return p.waves[idx].bake.Duration
+	return p.waves[max(0, min(idx, len(p.waves)-1))].bake.Duration
 }
 
 // enteredBy are the regions a create or update carries its change to: those
 // the object targets, and, when an update changes the payload, those it
-// targeted before (removing or changing a region label in the same update
-// does not keep the new payload out of the old region).
+// targeted before (OldTargets: removing or changing a region label in the
+// same update does not keep the new payload out of the old region).
 func enteredBy(in *Input) []string {
-	req := in.Request
-	if req.Operation != "UPDATE" || req.OldObject == nil || req.Object == nil || req.OldObject.PayloadHash == req.Object.PayloadHash {
+	if len(in.OldTargets) == 0 {
 		return in.Targets
 	}
 	return unique(append(append([]string(nil), in.Targets...), in.OldTargets...))

@@ -79,6 +79,12 @@ func (r *Request) current() *Object {
 	return r.OldObject
 }
 
+// changesPayload reports whether the request is an update that changes the
+// object's configuration payload.
+func (r *Request) changesPayload() bool {
+	return r.Operation == "UPDATE" && r.OldObject != nil && r.Object != nil && r.OldObject.PayloadHash != r.Object.PayloadHash
+}
+
 // Finalizing reports whether the request is an update of an object that is
 // being deleted which changes nothing but removing finalizers: that is not a
 // change, and it must never be held up.
