@@ -173,6 +173,48 @@ func TestWhatCarriesAChange(t *testing.T) {
 	}
 }
 
+// TestAnUpdateOfTheDataEntersTheRegionsItLeaves: the new data of an update
+// reaches the regions the stored object targeted as well as the new ones; a
+// relabel that keeps the data enters only the new region, and a create has
+// no stored object.
+func TestAnUpdateOfTheDataEntersTheRegionsItLeaves(t *testing.T) {
+	payload := func(hash string, labels, annotations map[string]string) *Object {
+		return &Object{Labels: labels, Annotations: annotations, PayloadHash: hash}
+	}
+	entering := func(in *Input) []string {
+		var out []string
+		for _, e := range in.Velocity.Entering {
+			out = append(out, e.Region)
+		}
+		return out
+	}
+	cases := []struct {
+		name         string
+		req          *Request
+		old, entered []string
+	}{
+		{name: "a create", entered: []string{"eastus"},
+			req: &Request{Operation: "CREATE", Object: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "a move that keeps the data", entered: []string{"westus"},
+			req: &Request{Operation: "UPDATE", Object: payload("aaaaaaaaaaaa", region("westus"), nil), OldObject: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "a move with new data", old: []string{"eastus"}, entered: []string{"eastus", "westus"},
+			req: &Request{Operation: "UPDATE", Object: payload("bbbbbbbbbbbb", region("westus"), nil), OldObject: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "new data with the region label removed", old: []string{"eastus"}, entered: []string{"eastus"},
+			req: &Request{Operation: "UPDATE", Object: payload("bbbbbbbbbbbb", nil, nil), OldObject: payload("aaaaaaaaaaaa", region("eastus"), nil)}},
+		{name: "new data with every region dropped", old: []string{"*"},
+			req: &Request{Operation: "UPDATE", Object: payload("bbbbbbbbbbbb", nil, nil), OldObject: payload("aaaaaaaaaaaa", nil, map[string]string{wavegatev1alpha1.AnnotationRegions: "*"})}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.User, tc.req.Kind, tc.req.Namespace, tc.req.Name = "alice", "ConfigMap", "app", "x"
+			in := builder().Build(tc.req, nil)
+			g := NewWithT(t)
+			g.Expect(in.OldTargets).To(Equal(tc.old))
+			g.Expect(entering(in)).To(Equal(tc.entered))
+		})
+	}
+}
+
 func TestAFreezeOfEveryRegionCoversOnlyRegionalObjects(t *testing.T) {
 	b := builder()
 	in := b.Build(&Request{Operation: "DELETE", User: "alice", Kind: "ConfigMap", Namespace: "app", Name: "x", OldObject: object(nil, nil)}, nil)
