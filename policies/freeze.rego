@@ -54,9 +54,13 @@ ticket(f) := sprintf(" (%s)", [f.ticket]) if f.ticket != ""
 
 ticket(f) := "" if f.ticket == ""
 
-deny contains lib.violation("freeze", what(f), "wait for the freeze to end or use break-glass") if {
-	some f in frozen
-	not exempt(f)
+# One line for the rule (SPEC §4), naming every Freeze that holds the
+# request: a regional Freeze and a pause of every region can both be in
+# force.
+holding := sort([what(f) | some f in frozen; not exempt(f)])
+
+deny contains lib.violation("freeze", concat(", and ", holding), "wait for the freeze to end or use break-glass") if {
+	count(holding) > 0
 }
 
 warn contains object.union(lib.violation("freeze", what(f), sprintf("admitted as break-glass for %s", [lib.user])), {"breakGlass": f.name}) if {

@@ -83,3 +83,21 @@ test_a_revert_passes_only_a_freeze_that_allows_reverts if {
 test_the_controller_passes_no_freeze_with_a_patch_that_is_not_a_revert if {
 	count(freeze.deny) == 1 with input as revert_input(object.union(centralus_freeze, {"allowReverts": true}), false)
 }
+
+test_two_freezes_in_force_are_one_line_naming_both if {
+	pause := {"name": "pause-all", "reason": "SRE pause", "ticket": "", "covers": ["*"], "exemptUsers": [], "exemptGroups": []}
+	inp := object.union(frozen_input(centralus_freeze, alice), {"freezes": [centralus_freeze, pause]})
+	freeze.deny == {{
+		"rule": "freeze",
+		"msg": "[wavegate:freeze] every region is frozen by Freeze pause-all: SRE pause, and region centralus is frozen by Freeze inc-20240718-centralus (INC-12345): Central US storage outage; wait for the freeze to end or use break-glass",
+	}} with input as inp
+}
+
+test_a_freeze_the_user_is_exempt_from_leaves_the_other_one_denying if {
+	pause := {"name": "pause-all", "reason": "SRE pause", "ticket": "", "covers": ["*"], "exemptUsers": [], "exemptGroups": []}
+	inp := object.union(frozen_input(centralus_freeze, {"name": "bob", "groups": ["storage-oncall"]}), {"freezes": [centralus_freeze, pause]})
+	freeze.deny == {{
+		"rule": "freeze",
+		"msg": "[wavegate:freeze] every region is frozen by Freeze pause-all: SRE pause; wait for the freeze to end or use break-glass",
+	}} with input as inp
+}

@@ -151,3 +151,11 @@ test_a_namespace_seen_whole_and_holding_nothing_protected_may_be_deleted if {
 	count(protected_delete.deny) == 0 with input as inp
 	count(protected_delete.warn) == 0 with input as inp
 }
+
+test_a_human_deleting_a_protected_namespace_with_protected_contents_gets_one_line if {
+	ns := object.union(namespace_aoai(["ConfigMap aoai/endpoint-eus"]), {"protection": "protected", "unseenKinds": ["widgets.example.com"], "unseenDenied": true})
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] Namespace aoai contains protected objects (ConfigMap aoai/endpoint-eus), and Namespace aoai is labelled wavegate.io/protection=protected, and Namespace aoai may hold protected objects of kinds Wavegate may not list (widgets.example.com); delete or relabel them first, and grant Wavegate list and watch on them (a ClusterRole labelled wavegate.io/aggregate-to-protection-scan=true), and have a human label it wavegate.io/protection=deletable first, or use break-glass",
+	}} with input as deleting(ns, [], [])
+}

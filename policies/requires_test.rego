@@ -51,7 +51,21 @@ test_an_object_without_requires_is_allowed if {
 }
 
 test_requires_without_a_region_denies if {
-	inp := testdata.patched({"object": {"regions": [], "requires": ["msi-auto-keys"]}, "rollouts": pinned_pair})
-	some v in requires.deny with input as inp
-	v.msg == "[wavegate:requires] ConfigMap aoai/cleanup-config requires msi-auto-keys but names no single region to judge convergence in; label it with wavegate.io/region"
+	# Without a region the gate observes no region of the rollout.
+	inp := testdata.patched({"object": {"regions": [], "requires": ["msi-auto-keys"]}, "rollouts": {"msi-auto-keys": {"exists": true, "regions": []}}})
+	requires.deny == {{
+		"rule": "requires",
+		"msg": "[wavegate:requires] ConfigMap aoai/cleanup-config requires msi-auto-keys but names no single region to judge convergence in; label it with wavegate.io/region",
+	}} with input as inp
+}
+
+test_every_problem_is_named_in_one_line if {
+	inp := testdata.patched({"object": {"regions": [], "requires": ["msi-auto-keys", "zz-missing"]}, "rollouts": {
+		"msi-auto-keys": {"exists": true, "regions": []},
+		"zz-missing": {"exists": false, "regions": []},
+	}})
+	requires.deny == {{
+		"rule": "requires",
+		"msg": "[wavegate:requires] ConfigMap aoai/cleanup-config requires msi-auto-keys, zz-missing but names no single region to judge convergence in, and ConfigRollout zz-missing does not exist; create it and let it converge before this change, and label it with wavegate.io/region",
+	}} with input as inp
 }

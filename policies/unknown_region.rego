@@ -10,7 +10,15 @@ package wavegate.rules.unknown_region
 
 import data.wavegate.lib
 
-deny contains lib.violation("unknown-region", sprintf("region %s is not in the region inventory", [r]), "unknown is not safe") if {
-	some r in lib.regions
-	not input.inventory.regions[r].known
+unknown := sort([r | some r in lib.regions; not input.inventory.regions[r].known])
+
+# One line for the rule (SPEC §4), naming every unknown region.
+deny contains lib.violation("unknown-region", what, "unknown is not safe") if {
+	count(unknown) == 1
+	what := sprintf("region %s is not in the region inventory", [unknown[0]])
+}
+
+deny contains lib.violation("unknown-region", what, "unknown is not safe") if {
+	count(unknown) > 1
+	what := sprintf("regions %s are not in the region inventory", [lib.and_list(unknown)])
 }
