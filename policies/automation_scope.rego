@@ -91,13 +91,9 @@ allowing contains p.name if {
 	count([x | some x in problem; x[0] == p.name]) == 0
 }
 
-# One line for the rule (SPEC §4), naming every problem of every policy
-# of the identity, and each fix once.
-deny contains lib.violation("automation-scope", concat(", and ", whats), concat(", and ", insteads)) if {
+deny contains lib.violation("automation-scope", what, instead) if {
 	lib.is_delete
 	lib.automation
 	count(allowing) == 0
-	count(problem) > 0
-	whats := sort([x[1] | some x in problem])
-	insteads := sort({x[2] | some x in problem})
+	some [_, what, instead] in problem
 }
