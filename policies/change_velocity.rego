@@ -6,7 +6,10 @@
 #   baked (bake counted from the last region it entered in that wave), or
 #   entering the failover pair of a region it reached less than that region's
 #   bake time ago. Without a WavePlan, a change may enter a second region only
-#   after 1 hour. Creates and updates only; Wavegate's controller and
+#   after 1 hour. An update that moves an object with new data enters the
+#   region it leaves and the one it enters at once, which is denied when they
+#   are failover pairs or in different waves. One line for the rule: the
+#   latest time the change may follow. Creates and updates only; Wavegate's controller and
 #   Kubernetes' own controllers are exempt, and a request that carries no
 #   change (no configuration payload, or an update of metadata or status
 #   only: object.change.id is "") is not judged.
