@@ -87,11 +87,19 @@ waits contains {"until": until, "rank": 2, "what": what, "instead": instead} if 
 # the other is its failover pair or in a later wave.
 waits contains {"until": input.now, "rank": 3, "what": what, "instead": "change the object's region and its data in separate updates"} if {
 	judged
+	moving
 	some a in v.entering
 	some b in v.entering
 	a.region < b.region
 	together(a, b)
 	what := sprintf("change %s would enter %s and %s at once: the update moves the object with new data", [input.object.change.short, a.region, b.region])
+}
+
+# moving: an update that gives an object of one region new data and
+# another region (an object of several regions is multi-region's).
+moving if {
+	count(input.object.targets) == 1
+	count(object.get(input.object, "oldTargets", [])) > 0
 }
 
 together(a, b) if b.region in a.pairs

@@ -96,8 +96,17 @@ test_of_several_waits_the_latest_is_named if {
 
 moving(a, b) := testdata.patched({
 	"request": {"operation": "UPDATE"},
+	"object": {"targets": [b.region], "oldTargets": [a.region]},
 	"velocity": {"entering": [a, b], "reached": []},
 })
+
+test_an_object_created_for_two_regions_is_left_to_multi_region if {
+	inp := testdata.patched({"object": {"targets": ["eastus", "westus"]}, "velocity": {"entering": [
+		{"region": "westus", "waveIndex": 3, "pairs": ["eastus"]},
+		{"region": "eastus", "waveIndex": 2, "pairs": ["westus"]},
+	], "reached": []}})
+	count(change_velocity.deny) == 0 with input as inp
+}
 
 test_moving_an_object_with_new_data_into_its_pair_is_denied if {
 	change_velocity.deny == {{

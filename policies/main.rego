@@ -109,4 +109,10 @@ multi_target if count(object.get(input.object, "oldTargets", [])) > 1
 
 multi_target if "*" in object.get(input.object, "oldTargets", [])
 
-decision := {"deny": deny, "warn": warn}
+# A denied request was not admitted, as break-glass or otherwise: its
+# break-glass warnings ("admitted as break-glass for …") are left out.
+shown_warn := warn if count(deny) == 0
+
+shown_warn := {w | some w in warn; not w.breakGlass} if count(deny) > 0
+
+decision := {"deny": deny, "warn": shown_warn}

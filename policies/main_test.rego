@@ -55,3 +55,13 @@ test_the_decision_judges_an_object_targeting_every_region_or_several if {
 	some w in main.decision.deny with input as two
 	w.rule == "multi-region"
 }
+
+test_a_denied_request_carries_no_break_glass_warning if {
+	exempt := object.union(every_region_frozen, {"exemptUsers": ["system:serviceaccount:apps:operator"]})
+	frozen := object.union(updating_in_a_freeze(false), {"freezes": [exempt]})
+	some w in main.decision.warn with input as frozen
+	w.breakGlass == "inc-1"
+	everywhere := object.union(frozen, {"object": {"annotatedRegions": ["*"], "targets": ["*"]}})
+	count(main.decision.deny) == 1 with input as everywhere
+	count(main.decision.warn) == 0 with input as everywhere
+}

@@ -54,6 +54,16 @@ func TestAChangeDoesNotEscapeTheWavesByLeavingItsRegions(t *testing.T) {
 		name: "an object moved to its region's failover pair with new data", state: "state.yaml", manifest: "move-with-new-data.yaml",
 		now:  "2024-07-18T14:00:00Z",
 		want: "would enter eastus and westus at once: the update moves the object with new data; change the object's region and its data in separate updates",
+	}, {
+		name: "an object moved away from a region where what it requires is pinned, with new data", state: "state-requires.yaml", manifest: "move-away-from-a-pin.yaml",
+		now:  "2024-07-18T14:00:00Z",
+		want: "[wavegate:requires] ConfigRollout ro-z has not converged in eastus (Pinned at 1.9.3: hotfix hold) and westus (Pinned at 1.9.3: hotfix hold); apply this change once it has converged there",
+	}, {
+		// Entered under default's broad-1 (6h); the next object of the
+		// change names plan fast, where eastus bakes 15m.
+		name: "a change continued under a faster plan", state: "state-faster-plan.yaml", manifest: "enter-pair-under-a-faster-plan.yaml",
+		now:  "2024-07-18T14:00:00Z",
+		want: "[wavegate:change-velocity] change chg-k0 reached eastus 30m ago (wave broad-1, bake 6h); its failover pair westus may follow after 2024-07-18T19:30:00Z; use a ConfigRollout",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -73,6 +74,8 @@ type Index struct {
 	pairs   *regions.Pairs
 
 	plans map[string]*plan
+	// waveBakes is the longest bake of each wave name over every plan.
+	waveBakes map[string]time.Duration
 
 	freezes         map[string]*wavegatev1alpha1.Freeze
 	freezesByRegion multimap // region or "*" -> freezes
@@ -141,6 +144,7 @@ func (ix *Index) SetWavePlan(wp *wavegatev1alpha1.WavePlan) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.plans[wp.Name] = p
+	ix.indexWaveBakes()
 }
 
 // DeleteWavePlan removes a WavePlan.
@@ -148,6 +152,20 @@ func (ix *Index) DeleteWavePlan(name string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	delete(ix.plans, name)
+	ix.indexWaveBakes()
+}
+
+// indexWaveBakes keeps the longest bake of each wave name over every plan
+// (plans change rarely; a decision reads it once per region reached). The
+// caller holds the lock.
+func (ix *Index) indexWaveBakes() {
+	bakes := map[string]time.Duration{}
+	for _, p := range ix.plans {
+		for _, w := range p.waves {
+			bakes[w.name] = max(bakes[w.name], w.bake.Duration)
+		}
+	}
+	ix.waveBakes = bakes
 }
 
 // SetFreeze adds or replaces a Freeze.

@@ -424,9 +424,16 @@ func (b *Builder) rolloutFacts(in *Input, req *Request) map[string]RolloutFacts 
 	if len(in.Requires) == 0 {
 		return nil
 	}
-	regions := []string{b.regionOf(req, req.Object)}
-	if regions[0] == "" {
-		regions = nil
+	var regions []string
+	if r := b.regionOf(req, req.Object); r != "" {
+		regions = append(regions, r)
+	}
+	// New data reaches the region the object leaves too (SPEC §4: an
+	// update is judged against the old object's regions as well).
+	if req.changesPayload() {
+		if r := b.regionOf(req, req.OldObject); r != "" && !contains(regions, r) {
+			regions = append(regions, r)
+		}
 	}
 	out := make(map[string]RolloutFacts, len(in.Requires))
 	for _, name := range in.Requires {
@@ -436,8 +443,14 @@ func (b *Builder) rolloutFacts(in *Input, req *Request) map[string]RolloutFacts 
 			continue
 		}
 		rf := RolloutFacts{Exists: true}
+		seen := set{}
 		for _, r := range regions {
-			rf.Regions = append(rf.Regions, convergence.InRegionAndPairs(ro, r, b.pairs(r))...)
+			for _, c := range convergence.InRegionAndPairs(ro, r, b.pairs(r)) {
+				if _, dup := seen[c.Region]; !dup {
+					seen[c.Region] = struct{}{}
+					rf.Regions = append(rf.Regions, c)
+				}
+			}
 		}
 		out[name] = rf
 	}
@@ -539,8 +552,12 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 		for _, e := range rec.Spec.Entries {
 			reached[e.Region] = true
 			idx := reachedWave(p, e)
+			wave, bake := waveName(p, idx), bakeOf(p, idx)
+			if recorded := b.Index.longestBakeOf(e.Wave); recorded > bake {
+				wave, bake = e.Wave, recorded
+			}
 			in.Velocity.Reached = append(in.Velocity.Reached, ReachedRegion{
-				Region: e.Region, Wave: waveName(p, idx), WaveIndex: idx, At: e.At.Time, Bake: bakeOf(p, idx),
+				Region: e.Region, Wave: wave, WaveIndex: idx, At: e.At.Time, Bake: bake,
 			})
 		}
 	}
@@ -597,6 +614,14 @@ func reachedWave(p *plan, e wavegatev1alpha1.ChangeEntry) int {
 		return recorded
 	}
 	return now
+}
+
+// longestBakeOf is the longest bake of a wave named name in any plan. A
+// record names the wave a region was entered in but not the plan: the next
+// object of the change may name a faster plan, and must not shorten the
+// bake the region was entered under. The Index's lock is held by Build.
+func (ix *Index) longestBakeOf(name string) time.Duration {
+	return ix.waveBakes[name]
 }
 
 // waveName is the name of the plan's wave idx; "" without a plan.
