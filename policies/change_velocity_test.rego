@@ -101,10 +101,13 @@ moving(a, b) := testdata.patched({
 })
 
 test_an_object_created_for_two_regions_is_left_to_multi_region if {
-	inp := testdata.patched({"object": {"targets": ["eastus", "westus"]}, "velocity": {"entering": [
-		{"region": "westus", "waveIndex": 3, "pairs": ["eastus"]},
-		{"region": "eastus", "waveIndex": 2, "pairs": ["westus"]},
-	], "reached": []}})
+	inp := testdata.patched({"object": {"targets": ["eastus", "westus"]}, "velocity": {
+		"entering": [
+			{"region": "westus", "waveIndex": 3, "pairs": ["eastus"]},
+			{"region": "eastus", "waveIndex": 2, "pairs": ["westus"]},
+		],
+		"reached": [],
+	}})
 	count(change_velocity.deny) == 0 with input as inp
 }
 
