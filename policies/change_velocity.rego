@@ -99,7 +99,7 @@ waits contains {"until": input.now, "rank": 3, "what": what, "instead": "change 
 # another region (an object of several regions is multi-region's).
 moving if {
 	count(input.object.targets) == 1
-	count(object.get(input.object, "oldTargets", [])) > 0
+	count(input.object.oldTargets) > 0
 }
 
 together(a, b) if b.region in a.pairs
@@ -111,12 +111,7 @@ together(a, b) if {
 	a.waveIndex != b.waveIndex
 }
 
-deny contains lib.violation("change-velocity", chosen.what, chosen.instead) if {
+deny contains lib.violation("change-velocity", chosen[1], chosen[2]) if {
 	last := max({w.until | some w in waits})
-	first := min({w.rank | some w in waits; w.until == last})
-	what := min({w.what | some w in waits; w.until == last; w.rank == first})
-	some chosen in waits
-	chosen.until == last
-	chosen.rank == first
-	chosen.what == what
+	chosen := min({[w.rank, w.what, w.instead] | some w in waits; w.until == last})
 }

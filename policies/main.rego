@@ -101,13 +101,9 @@ warn contains v if {
 
 # multi_target: the object targets every region or more than one, or did
 # before this update, the only objects multi-region can deny.
-multi_target if count(input.object.targets) > 1
+multi_target if rules.multi_region.multi(input.object.targets)
 
-multi_target if "*" in input.object.targets
-
-multi_target if count(object.get(input.object, "oldTargets", [])) > 1
-
-multi_target if "*" in object.get(input.object, "oldTargets", [])
+multi_target if rules.multi_region.multi(input.object.oldTargets)
 
 # A denied request was not admitted, as break-glass or otherwise: its
 # break-glass warnings ("admitted as break-glass for …") are left out.

@@ -32,7 +32,7 @@ deny contains lib.violation("multi-region", what, instead) if {
 	what := sprintf("%s targets %d regions at once (%s)", [input.object.ref, count(targets), concat(", ", targets)])
 }
 
-old_targets := object.get(input.object, "oldTargets", [])
+old_targets := input.object.oldTargets
 
 multi(ts) if "*" in ts
 

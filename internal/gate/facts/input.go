@@ -298,9 +298,7 @@ func (b *Builder) carriesChange(in *Input, req *Request) bool {
 	switch {
 	case in.IsKubernetes, in.Finalizing, req.SubResource != "", req.Object == nil, req.Object.PayloadHash == "":
 		return false
-	case req.Operation != "UPDATE" || req.OldObject == nil:
-		return true
-	case req.OldObject.PayloadHash != req.Object.PayloadHash:
+	case req.Operation != "UPDATE" || req.OldObject == nil, req.changesPayload():
 		return true
 	}
 	old := b.ownTargets(req, req.OldObject)
@@ -553,7 +551,10 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 			reached[e.Region] = true
 			idx := reachedWave(p, e)
 			wave, bake := waveName(p, idx), bakeOf(p, idx)
-			if recorded := b.Index.longestBakeOf(e.Wave); recorded > bake {
+			// The record names the wave but not its plan: the next object
+			// of the change may name a faster plan, which must not shorten
+			// the bake the region was entered under.
+			if recorded := b.Index.waveBakes[e.Wave]; recorded > bake {
 				wave, bake = e.Wave, recorded
 			}
 			in.Velocity.Reached = append(in.Velocity.Reached, ReachedRegion{
@@ -614,14 +615,6 @@ func reachedWave(p *plan, e wavegatev1alpha1.ChangeEntry) int {
 		return recorded
 	}
 	return now
-}
-
-// longestBakeOf is the longest bake of a wave named name in any plan. A
-// record names the wave a region was entered in but not the plan: the next
-// object of the change may name a faster plan, and must not shorten the
-// bake the region was entered under. The Index's lock is held by Build.
-func (ix *Index) longestBakeOf(name string) time.Duration {
-	return ix.waveBakes[name]
 }
 
 // waveName is the name of the plan's wave idx; "" without a plan.
