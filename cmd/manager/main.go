@@ -18,7 +18,6 @@ limitations under the License.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -159,10 +158,6 @@ func (o options) validateAgent() error {
 	return nil
 }
 
-// eventFlush bounds how long a stopping manager writes the Events still
-// waiting for --event-qps.
-const eventFlush = 5 * time.Second
-
 func main() {
 	opts, err := parseFlags(os.Args[1:])
 	if err != nil {
@@ -258,11 +253,7 @@ func run(opts options) error {
 	if opts.setup.Events, err = setup.NewRecorders(mgr, opts.setup); err != nil {
 		return err
 	}
-	defer func() {
-		flush, cancel := context.WithTimeout(context.Background(), eventFlush)
-		defer cancel()
-		opts.setup.Events.Stop(flush)
-	}()
+	defer opts.setup.Events.StopWithin()
 	if err := controllers(mgr, &opts); err != nil {
 		return err
 	}

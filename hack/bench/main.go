@@ -258,8 +258,6 @@ func parse(r io.Reader) results {
 	return res
 }
 
-// median is the median of a metric over the runs, or n/a when none
-// reported it.
 // all lists every value of one metric, in the order the runs reported them.
 func (r results) all(name, unit string) string {
 	vs := make([]string, 0, len(r[name][unit]))
@@ -269,6 +267,8 @@ func (r results) all(name, unit string) string {
 	return strings.Join(vs, ", ")
 }
 
+// median is the median of a metric over the runs, or n/a when none
+// reported it.
 func (r results) median(name, unit string) string {
 	vs := append([]float64(nil), r[name][unit]...)
 	if len(vs) == 0 {

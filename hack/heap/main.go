@@ -296,11 +296,7 @@ func measure(parent context.Context, cfg *rest.Config, timeout time.Duration, pr
 	if opts.Events, err = setup.NewRecorders(mgr, opts); err != nil {
 		return reading{}, err
 	}
-	defer func() {
-		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		opts.Events.Stop(flush)
-	}()
+	defer opts.Events.StopWithin()
 	if err := setup.Controllers(mgr, opts); err != nil {
 		return reading{}, err
 	}

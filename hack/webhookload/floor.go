@@ -106,10 +106,11 @@ func serveFloor(ctx context.Context, clientCAFile, certDir string) (*atomic.Int6
 	if err != nil {
 		return nil, "", nil, err
 	}
-	port, err := freePort()
+	ports, err := realcluster.FreePorts(1)
 	if err != nil {
 		return nil, "", nil, err
 	}
+	port := ports[0]
 	srv := webhook.NewServer(webhook.Options{Host: "127.0.0.1", Port: port, CertDir: certDir, TLSOpts: servers.Webhook()})
 	answered := &atomic.Int64{}
 	srv.Register(floorPath, &webhook.Admission{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response {
@@ -134,18 +135,6 @@ func serveFloor(ctx context.Context, clientCAFile, certDir string) (*atomic.Int6
 	_, svcPort, _ := net.SplitHostPort(svc.Addr)
 	// localhost: the name Wavegate's certificate carries for the harness.
 	return answered, "https://localhost:" + svcPort + floorPath, failed, nil
-}
-
-// freePort finds a port to give controller-runtime's webhook server, which
-// takes a number (0 means its default, 9443). Another process could take it
-// before the server binds it; the server's error then says so.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // floorConfiguration registers the floor as a copy of the installed

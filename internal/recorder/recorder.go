@@ -98,6 +98,18 @@ func (p *Provider) Stop(ctx context.Context) {
 	p.idle(ctx)
 }
 
+// FlushTimeout is how long a stopping process writes the Events still
+// waiting for the rate limit; the chart's grace period allows for it.
+const FlushTimeout = 5 * time.Second
+
+// StopWithin is Stop bounded by FlushTimeout, for a process that is
+// stopping.
+func (p *Provider) StopWithin() {
+	ctx, cancel := context.WithTimeout(context.Background(), FlushTimeout)
+	defer cancel()
+	p.Stop(ctx)
+}
+
 // idle waits until the sink has been empty at three looks 50 ms apart, or
 // until ctx ends.
 func (p *Provider) idle(ctx context.Context) {

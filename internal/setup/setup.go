@@ -178,12 +178,9 @@ func (o Options) withDefaults() Options {
 
 // Manager registers every webhook and controller with mgr.
 func Manager(mgr ctrl.Manager, opts Options) error {
-	if opts.Events == nil {
-		events, err := ownRecorders(mgr, opts)
-		if err != nil {
-			return err
-		}
-		opts.Events = events
+	var err error
+	if opts.Events, err = opts.recorders(mgr); err != nil {
+		return err
 	}
 	if err := Webhooks(mgr, opts); err != nil {
 		return err
@@ -202,29 +199,24 @@ func NewRecorders(mgr ctrl.Manager, opts Options) (*recorder.Provider, error) {
 	return recorder.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), opts.EventQPS, opts.EventBurst)
 }
 
-// ownRecorders makes recorders that mgr stops when it stops (its Events
-// written in the last moments may be lost: NewRecorders says why), for
-// managers whose caller does not stop them itself.
-func ownRecorders(mgr ctrl.Manager, opts Options) (*recorder.Provider, error) {
-	p, err := NewRecorders(mgr, opts)
+// recorders returns opts.Events, or, for a caller that made none, makes
+// recorders that mgr stops when it stops (their Events written in the last
+// moments may be lost: NewRecorders says why). Manager makes them once for
+// its webhooks and controllers; a caller of Webhooks and Controllers
+// separately should pass one Events to both.
+func (o Options) recorders(mgr ctrl.Manager) (*recorder.Provider, error) {
+	if o.Events != nil {
+		return o.Events, nil
+	}
+	p, err := NewRecorders(mgr, o)
 	if err != nil {
 		return nil, err
 	}
 	return p, mgr.Add(replica.Runnable(func(ctx context.Context) error {
 		<-ctx.Done()
-		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		p.Stop(flush)
+		p.StopWithin()
 		return nil
 	}))
-}
-
-// recorders returns opts.Events, or makes recorders for mgr.
-func (o Options) recorders(mgr ctrl.Manager) (*recorder.Provider, error) {
-	if o.Events != nil {
-		return o.Events, nil
-	}
-	return ownRecorders(mgr, o)
 }
 
 // Webhooks registers the typed validators and the admission gate.

@@ -197,7 +197,7 @@ func (w *Wavegate) Stop() {
 }
 
 func (w *Wavegate) newReplica(i int) (*Replica, error) {
-	ports, err := freePorts(4)
+	ports, err := FreePorts(4)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +274,10 @@ func (c *Cluster) waitAggregated(ctx context.Context, names ...string) error {
 	return nil
 }
 
-func freePorts(n int) ([]int, error) {
+// FreePorts finds n ports on 127.0.0.1 for servers that take a number.
+// Another process could take one before the server binds it; the server's
+// error then says so.
+func FreePorts(n int) ([]int, error) {
 	var ports []int
 	var lns []net.Listener
 	defer func() {
