@@ -76,6 +76,24 @@ data: {a: b}
 	g.Expect(out).To(Equal("1 manifests checked: 1 allowed, 0 denied\n"))
 }
 
+// A ConfigMap with a top-level items array is one manifest, not an empty
+// List: read as a List it became zero manifests and the check passed while
+// its region is frozen (issue 24).
+func TestCheckJudgesAnObjectWithItemsAsOneManifest(t *testing.T) {
+	g := NewWithT(t)
+	path := filepath.Join(t.TempDir(), "items.yaml")
+	g.Expect(os.WriteFile(path, []byte(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: storage-settings, namespace: storage, labels: {wavegate.io/region: centralus}}
+items: []
+data: {throttle: "off"}
+`), 0o600)).To(Succeed())
+	out, errOut, code := run("check", "-f", path, "--state", samples("state.yaml"), "--now", "2024-07-18T14:00:00Z")
+	g.Expect(code).To(Equal(ExitFailed), errOut)
+	g.Expect(out).To(ContainSubstring(path + ":1: ConfigMap storage/storage-settings: [wavegate:freeze] region centralus is frozen by Freeze inc-20240718-centralus"))
+	g.Expect(out).To(HaveSuffix("1 manifests checked: 0 allowed, 1 denied\n"))
+}
+
 func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {
@@ -88,6 +106,8 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 	badLabels := write("labels.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: {a: [1]}}\n")
 	unknown := write("frieze.yaml", "apiVersion: wavegate.io/v1alpha1\nkind: Frieze\nmetadata: {name: x}\n")
 	unnamed := write("unnamed.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: app}\ndata: {k: v}\n")
+	dupYAML := write("dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: app}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: app\n  labels:\n    wavegate.io/region: eastus\n    wavegate.io/region: centralus\n")
+	dupJSON := write("dup.json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b","namespace":"app","labels":{"wavegate.io/region":"eastus","wavegate.io/region":"centralus"}}}`)
 	empty := filepath.Join(dir, "empty")
 	NewWithT(t).Expect(os.Mkdir(empty, 0o750)).To(Succeed())
 	state := samples("state.yaml")
@@ -103,6 +123,11 @@ func TestCheckRejectsBadInputWithExitCode2(t *testing.T) {
 		{"a state object whose metadata is not an object", []string{"check", "-f", badLabels, "--state", badMeta}, "invalid --state: ConfigMap : invalid metadata"},
 		{"an unknown kind", []string{"check", "-f", unknown, "--state", state}, "unknown kind Frieze in wavegate.io/v1alpha1"},
 		{"an object without a name", []string{"check", "-f", unnamed, "--state", state}, unnamed + ": document 2: v1 ConfigMap has no metadata.name; name the object"},
+		{"a key written twice in YAML names the file, the document, the key and its path", []string{"check", "-f", dupYAML, "--state", state},
+			dupYAML + `: document 2: duplicate key "wavegate.io/region" at metadata.labels["wavegate.io/region"]`},
+		{"a key written twice in JSON too", []string{"check", "-f", dupJSON, "--state", state},
+			dupJSON + `: document 1: duplicate key "wavegate.io/region" at metadata.labels["wavegate.io/region"]`},
+		{"a key written twice in the state", []string{"check", "-f", dupJSON, "--state", dupYAML}, "cannot read --state: " + dupYAML + ": document 2: duplicate key"},
 		{"a missing state file", []string{"check", "-f", malformed, "--state", filepath.Join(dir, "nope.yaml")}, "cannot read --state: open " + filepath.Join(dir, "nope.yaml")},
 		{"an empty directory", []string{"check", "-f", empty, "--state", state}, empty + " holds no .yaml, .yml or .json files"},
 		{"no state at all", []string{"check", "-f", malformed}, "--state FILE is required"},
