@@ -53,6 +53,19 @@ deny contains v if {
 	some v in rules.change_velocity.deny
 }
 
+# Relabelling a Namespace moves every object in it to its new region: each
+# object's change enters it, judged as any change entering a region.
+# One line for the rule however many changes the relabel moves.
+deny contains min(moved) if {
+	judged
+	count(input.moves) > 0
+	moved := {v |
+		some m in input.moves
+		some v in rules.change_velocity.deny with input.velocity as m.velocity with input.object.change as m.change
+	}
+	count(moved) > 0
+}
+
 deny contains v if {
 	judged
 	count(input.object.requires) > 0

@@ -65,3 +65,29 @@ test_a_denied_request_carries_no_break_glass_warning if {
 	count(main.decision.deny) == 1 with input as everywhere
 	count(main.decision.warn) == 0 with input as everywhere
 }
+
+relabelled_namespace := testdata.patched({
+	"request": {"operation": "UPDATE"},
+	"inventory": {"regions": {"westeurope": {"known": true}}},
+	"object": {"kind": "Namespace", "ref": "Namespace identity", "namespace": "identity", "name": "identity", "regions": ["eastus", "westeurope"], "targets": ["westeurope"], "change": {"id": "", "short": ""}},
+	"moves": [{
+		"change": {"id": "keys-2024", "short": "keys-2024 of ConfigMap identity/keys"},
+		"velocity": {
+			"plan": "default", "planFound": true,
+			"entering": [{"region": "westeurope", "wave": "broad-1", "waveIndex": 2, "pairs": []}],
+			"reached": [{"region": "eastus2euap", "wave": "canary", "waveIndex": 0, "planIndex": 0, "at": testdata.now - testdata.minutes(4), "ago": "4m", "bakeNs": testdata.hours(1), "bake": "1h"}],
+		},
+	}],
+})
+
+test_relabelling_a_namespace_judges_the_changes_it_moves if {
+	main.decision.deny == {{
+		"rule": "change-velocity",
+		"msg": "[wavegate:change-velocity] change keys-2024 of ConfigMap identity/keys reached eastus2euap 4m ago (wave canary, bake 1h); westeurope may follow after 2024-07-18T14:56:00Z; use a ConfigRollout",
+	}} with input as relabelled_namespace
+}
+
+test_relabelling_a_namespace_whose_changes_have_baked_is_admitted if {
+	baked := json.patch(relabelled_namespace, [{"op": "replace", "path": "/moves/0/velocity/reached/0/at", "value": testdata.now - testdata.hours(2)}])
+	count(main.decision.deny) == 0 with input as baked
+}

@@ -8,7 +8,10 @@
 #   Namespace that contains protected objects, unless break-glass.
 #   Denies delete automation everything not tagged exactly deletable, every
 #   Namespace (its contents of every kind cannot be known to be deletable),
-#   and lowering an object's protection.
+#   lowering an object's protection and adding an owner to an object not
+#   tagged deletable. Protection follows owner references: an object that
+#   owns protected objects is held as they are (the garbage collector
+#   deletes them with it).
 #   Warns about a protection value that is neither protected nor deletable.
 # custom:
 #   id: protected-delete
@@ -69,6 +72,16 @@ holding contains [namespace_what, "delete or relabel them first"] if {
 	not lib.break_glass
 }
 
+# Protection follows owner references (§11 S3): deleting an owner makes the
+# garbage collector delete what it owns.
+dependents_what := sprintf("%s owns protected objects (%s), which are deleted with it", [obj.ref, concat(", ", obj.protectedDependents)])
+
+holding contains [dependents_what, "delete or relabel them first"] if {
+	human_delete
+	count(obj.protectedDependents) > 0
+	not lib.break_glass
+}
+
 holding contains [unseen_what, unseen_fix] if {
 	human_delete
 	unseen
@@ -104,7 +117,7 @@ warn contains lib.violation("protected-delete", unseen_what, concat("", ["they w
 warn contains object.union(lib.violation("protected-delete", what, sprintf("admitted as break-glass for %s", [lib.user])), {"breakGlass": lib.user}) if {
 	human_delete
 	lib.break_glass
-	some what in (({protected_what | protected} | {namespace_what | count(obj.protectedInside) > 0}) | {unseen_what | unseen})
+	some what in ((({protected_what | protected} | {namespace_what | count(obj.protectedInside) > 0}) | {unseen_what | unseen}) | {dependents_what | count(obj.protectedDependents) > 0})
 }
 
 deny contains lib.violation("protected-delete", what, "automation may not delete it") if {
@@ -113,6 +126,14 @@ deny contains lib.violation("protected-delete", what, "automation may not delete
 	not is_namespace
 	obj.protection != "deletable"
 	what := sprintf("%s is not tagged wavegate.io/protection=deletable", [obj.ref])
+}
+
+deny contains lib.violation("protected-delete", what, "automation may not delete it; a human may, once they are deleted or relabelled") if {
+	lib.is_delete
+	lib.automation
+	not is_namespace
+	count(obj.protectedDependents) > 0
+	what := sprintf("%s owns objects that are not tagged wavegate.io/protection=deletable (%s), which are deleted with it", [obj.ref, concat(", ", obj.protectedDependents)])
 }
 
 # Automation may delete a Namespace only when everything in it is tagged
@@ -151,4 +172,14 @@ warn contains lib.violation("protected-delete", what, "label it exactly protecte
 	level(obj.newProtection) == 2
 	obj.newProtection != "protected"
 	what := sprintf("%s is labelled wavegate.io/protection=%s, which is neither protected nor deletable and counts as protected", [obj.ref, obj.newProtection])
+}
+
+# An owner reference lets a delete of the owner reach the object: automation
+# may not add one to an object that is not tagged deletable (§11 S3).
+deny contains lib.violation("protected-delete", what, "a human must add it, or tag the object deletable first") if {
+	input.request.operation == "UPDATE"
+	input.request.automation
+	obj.addsOwner
+	obj.newProtection != "deletable"
+	what := sprintf("%s is %s; automation may not give it an owner", [obj.ref, described(obj.newProtection)])
 }

@@ -159,3 +159,42 @@ test_a_human_deleting_a_protected_namespace_with_protected_contents_gets_one_lin
 		"msg": "[wavegate:protected-delete] Namespace aoai contains protected objects (ConfigMap aoai/endpoint-eus), and Namespace aoai is labelled wavegate.io/protection=protected, and Namespace aoai may hold protected objects of kinds Wavegate may not list (widgets.example.com); delete or relabel them first, and grant Wavegate list and watch on them (a ClusterRole labelled wavegate.io/aggregate-to-protection-scan=true), and have a human label it wavegate.io/protection=deletable first, or use break-glass",
 	}} with input as deleting(ns, [], [])
 }
+
+test_automation_may_not_delete_an_owner_of_protected_objects if {
+	inp := testdata.patched({
+		"request": {"operation": "DELETE", "automation": true},
+		"object": {"kind": "Deployment", "ref": "Deployment aoai/web", "protection": "deletable", "protectedDependents": ["ReplicaSet aoai/web-5d8f"]},
+		"automation": [{"name": "cleanup"}],
+	})
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] Deployment aoai/web owns objects that are not tagged wavegate.io/protection=deletable (ReplicaSet aoai/web-5d8f), which are deleted with it; automation may not delete it; a human may, once they are deleted or relabelled",
+	}} with input as inp
+}
+
+test_a_human_needs_break_glass_to_delete_an_owner_of_protected_objects if {
+	inp := testdata.patched({
+		"request": {"operation": "DELETE"},
+		"object": {"kind": "Deployment", "ref": "Deployment aoai/web", "protectedDependents": ["ReplicaSet aoai/web-5d8f"]},
+	})
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] Deployment aoai/web owns protected objects (ReplicaSet aoai/web-5d8f), which are deleted with it; delete or relabel them first, or use break-glass",
+	}} with input as inp
+	bg := object.union(inp, {"request": {"user": {"name": "oncall", "groups": ["wavegate:break-glass"]}}})
+	count(protected_delete.deny) == 0 with input as bg
+	count(protected_delete.warn) == 1 with input as bg
+}
+
+test_automation_may_not_give_a_protected_object_an_owner if {
+	inp := testdata.patched({
+		"request": {"operation": "UPDATE", "automation": true},
+		"object": {"protection": "protected", "newProtection": "protected", "addsOwner": true},
+	})
+	protected_delete.deny == {{
+		"rule": "protected-delete",
+		"msg": "[wavegate:protected-delete] ConfigMap aoai/cleanup-config is labelled wavegate.io/protection=protected; automation may not give it an owner; a human must add it, or tag the object deletable first",
+	}} with input as inp
+	deletable := object.union(inp, {"object": {"protection": "deletable", "newProtection": "deletable"}})
+	count(protected_delete.deny) == 0 with input as deletable
+}

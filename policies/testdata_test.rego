@@ -37,6 +37,8 @@ base := {
 		"protection": "",
 		"newProtection": "",
 		"protectedInside": [],
+		"protectedDependents": [],
+		"addsOwner": false,
 		"requires": [],
 		"change": {"id": "7f3a9c1e5b", "short": "7f3a9c1e…"},
 	},
@@ -52,6 +54,7 @@ base := {
 	"rollouts": {},
 	"automation": [],
 	"velocity": {"plan": "default", "planFound": true, "entering": [], "reached": []},
+	"moves": [],
 }
 
 # patched returns the base input deep-merged with patch (arrays are replaced).

@@ -166,7 +166,11 @@ func (c *Checker) store(obj *unstructured.Unstructured) {
 	c.objects[key(obj)] = obj
 	if obj.GetNamespace() != "" {
 		protected := facts.CountsAsProtected(obj.GetLabels()[wavegatev1alpha1.LabelProtection])
-		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), protected)
+		var owners []string
+		for _, ref := range obj.GetOwnerReferences() {
+			owners = append(owners, string(ref.UID))
+		}
+		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), protected, owners...)
 	}
 }
 

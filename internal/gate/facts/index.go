@@ -88,7 +88,12 @@ type Index struct {
 	namespaceRegion map[string]string
 	namespaces      set      // every Namespace seen, labelled or not
 	protected       multimap // namespace -> "Kind namespace/name" of protected objects
-	unseen          func() []string
+	// dependents: owner UID -> "Kind namespace/name" of the protected
+	// objects that name it in their ownerReferences; owners is the
+	// reverse, to forget a dependent's old owners.
+	dependents multimap
+	owners     map[string][]string
+	unseen     func() []string
 
 	// workloadRegion holds the region labels of scalable workloads
 	// (workloadKey), for their Scale, which carries no labels.
@@ -111,6 +116,8 @@ func NewIndex() *Index {
 		namespaceRegion:    map[string]string{},
 		namespaces:         set{},
 		protected:          multimap{},
+		dependents:         multimap{},
+		owners:             map[string][]string{},
 		workloadRegion:     map[string]string{},
 		records:            map[string]*wavegatev1alpha1.ChangeRecord{},
 	}
@@ -278,14 +285,25 @@ func (ix *Index) HasNamespace(name string) bool {
 }
 
 // SetProtected records whether an object ("Kind namespace/name") in a
-// namespace counts as protected (CountsAsProtected).
-func (ix *Index) SetProtected(namespace, ref string, protected bool) {
+// namespace counts as protected (CountsAsProtected), and the UIDs of its
+// owners: deleting an owner deletes it.
+func (ix *Index) SetProtected(namespace, ref string, protected bool, ownerUIDs ...string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if protected {
-		ix.protected.add(namespace, ref)
-	} else {
+	for _, uid := range ix.owners[ref] {
+		ix.dependents.remove(uid, ref)
+	}
+	delete(ix.owners, ref)
+	if !protected {
 		ix.protected.remove(namespace, ref)
+		return
+	}
+	ix.protected.add(namespace, ref)
+	if len(ownerUIDs) > 0 {
+		ix.owners[ref] = ownerUIDs
+		for _, uid := range ownerUIDs {
+			ix.dependents.add(uid, ref)
+		}
 	}
 }
 
@@ -298,6 +316,10 @@ func (ix *Index) ForgetProtected(kind string) {
 		for ref := range refs {
 			if strings.HasPrefix(ref, kind+" ") {
 				ix.protected.remove(ns, ref)
+				for _, uid := range ix.owners[ref] {
+					ix.dependents.remove(uid, ref)
+				}
+				delete(ix.owners, ref)
 			}
 		}
 	}

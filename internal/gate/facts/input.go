@@ -17,6 +17,7 @@ limitations under the License.
 package facts
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -73,20 +74,36 @@ type Input struct {
 	// OldTargets, on an UPDATE that changes the payload, are the stored
 	// object's own regions: the new payload reaches them too, so such an
 	// update is judged against what the object targeted before as well.
-	OldTargets    []string
+	OldTargets []string
+	// Reaches are the regions a create or update carries its change to:
+	// every region the object belongs to (its own label, its Namespace's,
+	// an agent's region) and those its regions annotation names, and on an
+	// update that changes the payload those of the stored object too.
+	Reaches       []string
 	Protection    string // the stored object's protection label
 	NewProtection string // the new object's protection label; "" on DELETE
 	// AutomationIdentity: an AutomationPolicy names the requester.
 	AutomationIdentity bool
 	ProtectedInside    []string
+	// ProtectedDependents, on a delete, are the objects that count as
+	// protected and name the deleted object as their owner: the garbage
+	// collector deletes them with it.
+	ProtectedDependents []string
+	// AddsOwner: an update gives the object an owner reference it did not
+	// have, after which deleting the owner deletes it.
+	AddsOwner bool
 	// UnseenKinds, on a Namespace delete, are the kinds whose protected
 	// objects cannot be known (Wavegate may not list them); UnseenDenied
 	// says whether that denies a human's delete or only warns.
 	UnseenKinds  []string
 	UnseenDenied bool
 	Requires     []string
-	ChangeID     string
-	ChangeShort  string
+	// ChangeID and ChangeShort name the change in messages: its change-id,
+	// else its payload hash. ChangeKeys are every name it goes by, each with
+	// a change record of its own.
+	ChangeID    string
+	ChangeShort string
+	ChangeKeys  []ChangeKey
 
 	InventorySize int
 	Known         map[string]bool
@@ -94,6 +111,9 @@ type Input struct {
 	Rollouts      map[string]RolloutFacts
 	Automation    []PolicyFacts
 	Velocity      VelocityFacts
+	// Moves: a Namespace whose region label changes moves every object in
+	// it to the new region, and each object's change enters it (§11 S1).
+	Moves []Move
 
 	// Record is what the gate writes if the request is admitted; the
 	// engine never sees it.
@@ -155,18 +175,31 @@ type VelocityFacts struct {
 	Reached   []ReachedRegion
 }
 
-// EnteringRegion is a region the change has not reached yet.
+// Move is the change of objects in a relabelled Namespace entering its new
+// region, judged like any other change entering a region.
+type Move struct {
+	ChangeID, ChangeShort string
+	Velocity              VelocityFacts
+}
+
+// EnteringRegion is a region the change has not reached yet, placed in the
+// judging plan.
 type EnteringRegion struct {
 	Region    string
+	Wave      string
 	WaveIndex int
 	Pairs     []string
 }
 
-// ReachedRegion is a region the change has reached.
+// ReachedRegion is a region the change has reached. WaveIndex and Bake
+// hold it the longer of what its record says and where the region is now;
+// PlanIndex is where the region is in the judging plan now, which orders
+// waves (§11 S1: the waves a change enters never go down).
 type ReachedRegion struct {
 	Region    string
 	Wave      string
 	WaveIndex int
+	PlanIndex int
 	At        time.Time
 	Bake      time.Duration
 }
@@ -208,6 +241,7 @@ func (b *Builder) Build(req *Request, fresh map[string]*wavegatev1alpha1.ChangeR
 	} else if in.ChangeID != "" {
 		b.velocityFacts(in, req.Object, now, fresh)
 	}
+	b.namespaceMoves(in, req, now, fresh)
 	return in
 }
 
@@ -226,7 +260,7 @@ func (in *Input) planDeletions() {
 	}
 }
 
-// objectFacts reads regions, protection, requires and the change id.
+// objectFacts reads regions, protection, owners, requires and the change.
 func (b *Builder) objectFacts(in *Input, req *Request) {
 	regions := map[string]bool{}
 	annotated := map[string]bool{}
@@ -234,7 +268,7 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 		if o == nil {
 			continue
 		}
-		if r := b.regionOf(req, o); r != "" {
+		for _, r := range b.regionsOf(req, o) {
 			regions[r] = true
 		}
 		for _, r := range o.annotatedRegions() {
@@ -263,13 +297,38 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 	if req.Object != nil {
 		in.NewProtection = req.Object.Labels[wavegatev1alpha1.LabelProtection]
 	}
+	b.ownerFacts(in, req)
 	if req.Operation == "DELETE" && req.Kind == "Namespace" && req.Group == "" {
 		b.namespaceContents(in, req.Name)
 	}
 	if req.Operation != "DELETE" {
 		in.Requires = req.Object.requires()
 		if b.carriesChange(in, req) {
-			in.ChangeID, in.ChangeShort = req.Object.changeID()
+			in.ChangeKeys = req.Object.changeKeys(req.payloadKey())
+			in.ChangeID, in.ChangeShort = in.ChangeKeys[0].ID, in.ChangeKeys[0].Short
+			in.Reaches = b.reaches(req, cur)
+			if req.changesPayload() {
+				in.Reaches = unique(append(in.Reaches, b.reaches(req, req.OldObject)...))
+			}
+		}
+	}
+}
+
+// ownerFacts: protection follows owner references (§11 S3). Deleting an
+// object deletes the protected objects it owns; giving an object an owner
+// lets a delete of the owner reach it. The Index's lock is held by Build.
+func (b *Builder) ownerFacts(in *Input, req *Request) {
+	switch {
+	case req.Operation == "DELETE" && req.OldObject != nil && req.OldObject.UID != "":
+		in.ProtectedDependents = sorted(b.Index.dependents[req.OldObject.UID])
+		if len(in.ProtectedDependents) > 5 {
+			in.ProtectedDependents = append(in.ProtectedDependents[:5], "…")
+		}
+	case req.Operation == "UPDATE" && req.OldObject != nil && req.Object != nil:
+		for _, uid := range req.Object.OwnerUIDs {
+			if !contains(req.OldObject.OwnerUIDs, uid) {
+				in.AddsOwner = true
+			}
 		}
 	}
 }
@@ -290,19 +349,22 @@ func (b *Builder) namespaceContents(in *Input, namespace string) {
 }
 
 // carriesChange reports whether a create or update carries a change into
-// regions: only a configuration payload does (an object without one carries
-// none), an update only when it changes the payload or the regions the
-// object targets (not its other labels, annotations, finalizers or status),
-// and never one by Kubernetes' own controllers or one that only finalizes.
+// regions: only a configuration payload does (a create without one carries
+// none), an update only when it changes the payload (emptying it too) or
+// the regions the object belongs to (not its other labels, annotations,
+// finalizers or status), and never one by Kubernetes' own controllers or
+// one that only finalizes.
 func (b *Builder) carriesChange(in *Input, req *Request) bool {
 	switch {
-	case in.IsKubernetes, in.Finalizing, req.SubResource != "", req.Object == nil, req.Object.PayloadHash == "":
+	case in.IsKubernetes, in.Finalizing, req.SubResource != "", req.Object == nil:
 		return false
+	case req.Object.PayloadHash == "":
+		return req.emptiesPayload()
 	case req.Operation != "UPDATE" || req.OldObject == nil, req.changesPayload():
 		return true
 	}
-	old := b.ownTargets(req, req.OldObject)
-	for _, r := range b.ownTargets(req, req.Object) {
+	old := b.reaches(req, req.OldObject)
+	for _, r := range b.reaches(req, req.Object) {
 		if !contains(old, r) {
 			return true
 		}
@@ -310,8 +372,8 @@ func (b *Builder) carriesChange(in *Input, req *Request) bool {
 	return false
 }
 
-// ownTargets are the regions an object targets: its region (own label, else
-// its Namespace's) and its regions annotation.
+// ownTargets are the regions an object targets for multi-region: its region
+// (own label, else its Namespace's) and its regions annotation.
 func (b *Builder) ownTargets(req *Request, o *Object) []string {
 	var out []string
 	if r := b.regionOf(req, o); r != "" {
@@ -320,23 +382,61 @@ func (b *Builder) ownTargets(req *Request, o *Object) []string {
 	return append(out, o.annotatedRegions()...)
 }
 
-// regionOf is the object's own region label, else its Namespace's (from
+// reaches are the regions an object's payload reaches: every region it
+// belongs to, and those its regions annotation names.
+func (b *Builder) reaches(req *Request, o *Object) []string {
+	return unique(append(b.regionsOf(req, o), o.annotatedRegions()...))
+}
+
+// labelRegions are the object's own region label and its Namespace's (from
 // the request when the gate had to read the Namespace, else the index). The
-// Scale of a workload carries no labels: the workload's own label comes from
-// the index.
-func (b *Builder) regionOf(req *Request, o *Object) string {
-	own := o.region()
+// Scale of a workload carries no labels: the workload's own label comes
+// from the index.
+func (b *Builder) labelRegions(req *Request, o *Object) (own, namespace string) {
+	own = o.region()
 	if own == "" && req.SubResource == "scale" {
 		own = b.Index.workloadRegion[workloadKey(req.Group, req.Resource, req.Namespace, req.Name)]
 	}
-	nsRegion := b.Index.namespaceRegion[req.Namespace]
+	namespace = b.Index.namespaceRegion[req.Namespace]
 	if req.NamespaceLabels != nil {
-		nsRegion = regions.Label(req.NamespaceLabels)
+		namespace = regions.Label(req.NamespaceLabels)
 	}
-	if r := regions.Resolve(own, nsRegion); r != "" || req.Namespace == "" || req.IsNamespace() {
+	return own, namespace
+}
+
+// regionOf is the region an object configures by the usual reading: its
+// own region label, else its Namespace's, else an agent's region.
+func (b *Builder) regionOf(req *Request, o *Object) string {
+	own, namespace := b.labelRegions(req, o)
+	if r := regions.Resolve(own, namespace); r != "" || req.Namespace == "" || req.IsNamespace() {
 		return r
 	}
 	return b.DefaultRegion
+}
+
+// regionsOf is every region an object belongs to (docs/spec.md section 2,
+// §11 S2): its own region label and its Namespace's, both when they
+// differ, so that a label cannot take an object out of its Namespace's
+// Freeze; in an agent's cluster, the agent's region too. A Namespace
+// belongs to the region of its own label.
+func (b *Builder) regionsOf(req *Request, o *Object) []string {
+	own, namespace := b.labelRegions(req, o)
+	if req.IsNamespace() {
+		if r := regions.Resolve(own, namespace); r != "" {
+			return []string{r}
+		}
+		return nil
+	}
+	var out []string
+	for _, r := range []string{strings.TrimSpace(own), strings.TrimSpace(namespace)} {
+		if r != "" && !contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	if b.DefaultRegion != "" && req.Namespace != "" && !contains(out, b.DefaultRegion) {
+		out = append(out, b.DefaultRegion)
+	}
+	return out
 }
 
 func (in *Input) targetsAll() bool {
@@ -536,50 +636,73 @@ func (b *Builder) record(in *Input, name string, fresh map[string]*wavegatev1alp
 	return r
 }
 
-// velocityFacts reads the change's record and its plan, and lists the regions
-// it would enter.
+// velocityFacts reads the records of every name of the change and its
+// plan, and lists the regions it would enter. A region any record holds is
+// reached (the change is there); each record is then given the regions it
+// lacks, so that whichever name the change goes by next finds them all.
 func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) {
 	planName := obj.plan()
 	p, found := b.Index.plans[planName]
 	in.Velocity = VelocityFacts{Plan: planName, PlanFound: found}
-	name := ChangeRecordName(in.ChangeID)
-	rec := b.record(in, name, fresh)
 
 	reached := map[string]bool{}
-	if rec != nil {
+	holds := make([]map[string]bool, len(in.ChangeKeys))
+	seen := map[ReachedRegion]bool{}
+	for i, k := range in.ChangeKeys {
+		holds[i] = map[string]bool{}
+		rec := b.record(in, ChangeRecordName(k.ID), fresh)
+		if rec == nil {
+			continue
+		}
 		for _, e := range rec.Spec.Entries {
+			holds[i][e.Region] = true
 			reached[e.Region] = true
-			idx := reachedWave(p, e)
-			wave, bake := waveName(p, idx), bakeOf(p, idx)
-			// The record names the wave but not its plan: the next object
-			// of the change may name a faster plan, which must not shorten
-			// the bake the region was entered under.
-			if recorded := b.Index.waveBakes[e.Wave]; recorded > bake {
-				wave, bake = e.Wave, recorded
+			if r := b.reachedRegion(p, e); !seen[r] {
+				seen[r] = true
+				in.Velocity.Reached = append(in.Velocity.Reached, r)
 			}
-			in.Velocity.Reached = append(in.Velocity.Reached, ReachedRegion{
-				Region: e.Region, Wave: wave, WaveIndex: idx, At: e.At.Time, Bake: bake,
-			})
 		}
 	}
-	var entering []wavegatev1alpha1.ChangeEntry
-	for _, r := range enteredBy(in) {
+	for _, r := range in.Reaches {
 		if r == wavegatev1alpha1.AllRegions || reached[r] {
 			continue
 		}
-		idx, waveName := waveOf(p, r)
-		in.Velocity.Entering = append(in.Velocity.Entering, EnteringRegion{Region: r, WaveIndex: idx, Pairs: b.pairs(r)})
-		e := wavegatev1alpha1.ChangeEntry{
-			Region: r, Wave: waveName, WaveIndex: int32(idx), Object: in.Request.Ref(), //nolint:gosec // a plan has at most 50 waves
+		idx, wave := waveOf(p, r)
+		in.Velocity.Entering = append(in.Velocity.Entering, EnteringRegion{Region: r, Wave: wave, WaveIndex: idx, Pairs: b.pairs(r)})
+	}
+	for i, k := range in.ChangeKeys {
+		var entries []wavegatev1alpha1.ChangeEntry
+		for _, r := range in.Reaches {
+			if r == wavegatev1alpha1.AllRegions || holds[i][r] {
+				continue
+			}
+			idx, wave := waveOf(p, r)
+			e := wavegatev1alpha1.ChangeEntry{
+				Region: r, Wave: wave, WaveIndex: int32(idx), Object: in.Request.Ref(), //nolint:gosec // a plan has at most 50 waves
+			}
+			e.At.Time = now
+			entries = append(entries, e)
 		}
-		e.At.Time = now
-		entering = append(entering, e)
+		if len(entries) > 0 {
+			in.Record.Writes = append(in.Record.Writes, RecordWrite{
+				Name: ChangeRecordName(k.ID), Template: wavegatev1alpha1.ChangeRecordSpec{ChangeID: k.ID}, Entries: entries,
+			})
+		}
 	}
-	if len(entering) > 0 {
-		in.Record.Writes = append(in.Record.Writes, RecordWrite{
-			Name: name, Template: wavegatev1alpha1.ChangeRecordSpec{ChangeID: in.ChangeID}, Entries: entering,
-		})
+}
+
+// reachedRegion places a region a change reached in the judging plan.
+func (b *Builder) reachedRegion(p *plan, e wavegatev1alpha1.ChangeEntry) ReachedRegion {
+	idx := reachedWave(p, e)
+	wave, bake := waveName(p, idx), bakeOf(p, idx)
+	// The record names the wave but not its plan: the next object of the
+	// change may name a faster plan, which must not shorten the bake the
+	// region was entered under.
+	if recorded := b.Index.waveBakes[e.Wave]; recorded > bake {
+		wave, bake = e.Wave, recorded
 	}
+	planIdx, _ := waveOf(p, e.Region)
+	return ReachedRegion{Region: e.Region, Wave: wave, WaveIndex: idx, PlanIndex: planIdx, At: e.At.Time, Bake: bake}
 }
 
 // waveOf places a region in a plan; a region in no wave counts as the last wave.
@@ -633,17 +756,6 @@ func bakeOf(p *plan, idx int) time.Duration {
 	return p.waves[max(0, min(idx, len(p.waves)-1))].bake.Duration
 }
 
-// enteredBy are the regions a create or update carries its change to: those
-// the object targets, and, when an update changes the payload, those it
-// targeted before (OldTargets: removing or changing a region label in the
-// same update does not keep the new payload out of the old region).
-func enteredBy(in *Input) []string {
-	if len(in.OldTargets) == 0 {
-		return in.Targets
-	}
-	return unique(append(append([]string(nil), in.Targets...), in.OldTargets...))
-}
-
 // unique is list sorted, without repeats.
 func unique(list []string) []string {
 	m := make(map[string]bool, len(list))
@@ -669,4 +781,144 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// namespaceMoves judges a Namespace relabel as every object in it changing
+// region: the objects' changes enter the Namespace's new region. An
+// object's change is the one its latest record entry names (its payload as
+// last recorded, under all its names); the records are scanned, which is
+// fine for an event as rare as a relabel. Its plan is the default one: the
+// objects' own plan annotations are not known here.
+func (b *Builder) namespaceMoves(in *Input, req *Request, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) {
+	if !req.IsNamespace() || req.Operation != "UPDATE" || req.OldObject == nil || req.Object == nil || in.IsKubernetes || in.Finalizing {
+		return
+	}
+	to := req.Object.region()
+	if to == "" || to == req.OldObject.region() {
+		return
+	}
+	planName := wavegatev1alpha1.PlanOrDefault("")
+	p, found := b.Index.plans[planName]
+	idx, wave := waveOf(p, to)
+	for _, names := range b.changesInNamespace(req.Name, fresh) {
+		m := Move{Velocity: VelocityFacts{Plan: planName, PlanFound: found}}
+		var lacking []string
+		for _, name := range names {
+			rec := b.record(in, name, fresh)
+			if m.ChangeID == "" || !strings.HasPrefix(rec.Spec.ChangeID, "sha256:") {
+				m.ChangeID = rec.Spec.ChangeID
+			}
+			holds := false
+			for _, e := range rec.Spec.Entries {
+				holds = holds || e.Region == to
+				m.Velocity.Reached = append(m.Velocity.Reached, b.reachedRegion(p, e))
+			}
+			if !holds {
+				lacking = append(lacking, name)
+			}
+		}
+		if len(lacking) == len(names) {
+			m.Velocity.Entering = []EnteringRegion{{Region: to, Wave: wave, WaveIndex: idx, Pairs: b.pairs(to)}}
+		}
+		m.ChangeShort = shortID(m.ChangeID) + " of " + b.objectsOf(names, fresh, req.Name)
+		in.Moves = append(in.Moves, m)
+		for _, name := range lacking {
+			rec := b.record(in, name, fresh)
+			e := wavegatev1alpha1.ChangeEntry{Region: to, Wave: wave, WaveIndex: int32(idx), Object: req.Ref()} //nolint:gosec // a plan has at most 50 waves
+			e.At.Time = now
+			in.Record.Writes = append(in.Record.Writes, RecordWrite{Name: name, Template: rec.Spec, Entries: []wavegatev1alpha1.ChangeEntry{e}})
+		}
+	}
+}
+
+// changesInNamespace groups the change records of the objects in a
+// namespace by object: each object's latest entry names its change, under
+// every name it went by (the records written by one request). Records of
+// deletions are not changes.
+func (b *Builder) changesInNamespace(namespace string, fresh map[string]*wavegatev1alpha1.ChangeRecord) [][]string {
+	type latest struct {
+		at    time.Time
+		names []string
+	}
+	objects := map[string]*latest{}
+	for name, rec := range b.Index.records {
+		if f, ok := fresh[name]; ok {
+			rec = f
+		}
+		if rec == nil || rec.Spec.Policy != "" {
+			continue
+		}
+		for _, e := range rec.Spec.Entries {
+			if namespaceOfRef(e.Object) != namespace {
+				continue
+			}
+			l := objects[e.Object]
+			switch {
+			case l == nil || e.At.After(l.at):
+				objects[e.Object] = &latest{at: e.At.Time, names: []string{name}}
+			case e.At.Time.Equal(l.at) && !contains(l.names, name):
+				l.names = append(l.names, name)
+			}
+		}
+	}
+	groups := map[string][]string{}
+	for _, l := range objects {
+		sort.Strings(l.names)
+		groups[strings.Join(l.names, ",")] = l.names
+	}
+	out := make([][]string, 0, len(groups))
+	for _, k := range sortedKeys(groups) {
+		out = append(out, groups[k])
+	}
+	return out
+}
+
+// objectsOf names, for a message, an object of the namespace that a change
+// reached, and how many more.
+func (b *Builder) objectsOf(names []string, fresh map[string]*wavegatev1alpha1.ChangeRecord, namespace string) string {
+	refs := map[string]bool{}
+	for _, name := range names {
+		rec := fresh[name]
+		if rec == nil {
+			rec = b.Index.records[name]
+		}
+		for _, e := range rec.Spec.Entries {
+			if namespaceOfRef(e.Object) == namespace {
+				refs[e.Object] = true
+			}
+		}
+	}
+	list := keys(refs)
+	if len(list) == 1 {
+		return list[0]
+	}
+	return fmt.Sprintf("%s and %d more", list[0], len(list)-1)
+}
+
+// namespaceOfRef is the namespace of a "Kind namespace/name" reference.
+func namespaceOfRef(ref string) string {
+	_, rest, _ := strings.Cut(ref, " ")
+	ns, _, ok := strings.Cut(rest, "/")
+	if !ok {
+		return ""
+	}
+	return ns
+}
+
+// shortID is how messages name a change: its change-id, or the start of
+// its payload hash.
+func shortID(id string) string {
+	if hash, ok := strings.CutPrefix(id, "sha256:"); ok {
+		return hash[:min(8, len(hash))] + "…"
+	}
+	return id
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -57,12 +57,24 @@ func TestBuild(t *testing.T) {
 		g.Expect(in.Freezes).To(HaveLen(2))
 		g.Expect(in.Freezes[1].Covers).To(Equal([]string{"westus"}))
 	})
-	t.Run("a namespace's region applies unless the object has its own", func(t *testing.T) {
+	t.Run("an object belongs to its own region and its namespace's", func(t *testing.T) {
 		b := builder()
 		in := b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "identity", Name: "x", Object: object(nil, nil)}, nil)
 		NewWithT(t).Expect(in.Regions).To(Equal([]string{"centralus"}))
+		// §11 S2: a label that names another region than the Namespace's
+		// does not take the object out of the Namespace's region.
 		in = b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "identity", Name: "x", Object: object(region("eastus"), nil)}, nil)
-		NewWithT(t).Expect(in.Regions).To(Equal([]string{"eastus"}))
+		g := NewWithT(t)
+		g.Expect(in.Regions).To(Equal([]string{"centralus", "eastus"}))
+		g.Expect(in.Targets).To(Equal([]string{"eastus"}), "multi-region reads the region label, as before")
+		g.Expect(in.Reaches).To(Equal([]string{"centralus", "eastus"}), "its change enters both")
+		g.Expect(in.Velocity.Entering).To(HaveLen(2))
+	})
+	t.Run("an agent's region is one more region of every namespaced object", func(t *testing.T) {
+		b := builder()
+		b.DefaultRegion = "westus"
+		in := b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x", Object: object(region("eastus"), nil)}, nil)
+		NewWithT(t).Expect(in.Regions).To(Equal([]string{"eastus", "westus"}))
 	})
 	t.Run("an object for every region is covered by every freeze", func(t *testing.T) {
 		in := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
@@ -79,11 +91,47 @@ func TestBuild(t *testing.T) {
 			Object: object(region("eastus"), map[string]string{wavegatev1alpha1.AnnotationChangeID: "c1"})}, nil)
 		g := NewWithT(t)
 		g.Expect(in.ChangeID).To(Equal("c1"))
-		g.Expect(in.Velocity.Entering).To(Equal([]EnteringRegion{{Region: "eastus", WaveIndex: 0, Pairs: []string{"westus"}}}),
+		g.Expect(in.Velocity.Entering).To(Equal([]EnteringRegion{{Region: "eastus", Wave: "w1", WaveIndex: 0, Pairs: []string{"westus"}}}),
 			"westus names eastus as its pair, so eastus pairs with westus too")
-		g.Expect(in.Record.Writes).To(HaveLen(1))
+		g.Expect(in.Record.Writes).To(HaveLen(2), "a record for the change-id and one for the payload hash")
 		g.Expect(in.Record.Writes[0].Entries).To(HaveLen(1))
 		g.Expect(in.Record.Bases).To(HaveKeyWithValue(ChangeRecordName("c1"), BeNil()))
+		g.Expect(in.Record.Bases).To(HaveKeyWithValue(ChangeRecordName("sha256:0123456789abcdef"), BeNil()))
+	})
+	t.Run("a change-id joins payloads and never splits one", func(t *testing.T) {
+		// §2: the same payload under a fresh id in each region is still one
+		// change: eastus reached it under c1, so westus under c2 follows it.
+		b := builder()
+		b.Index.SetChangeRecord(&wavegatev1alpha1.ChangeRecord{ObjectMeta: metav1.ObjectMeta{Name: ChangeRecordName("sha256:0123456789abcdef")}, Spec: wavegatev1alpha1.ChangeRecordSpec{
+			ChangeID: "sha256:0123456789abcdef",
+			Entries:  []wavegatev1alpha1.ChangeEntry{{Region: "eastus", Wave: "w1", At: metav1.NewTime(now.Add(-time.Minute))}},
+		}})
+		in := b.Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "y",
+			Object: object(region("westus"), map[string]string{wavegatev1alpha1.AnnotationChangeID: "c2"})}, nil)
+		g := NewWithT(t)
+		g.Expect(in.ChangeID).To(Equal("c2"))
+		g.Expect(in.Velocity.Reached).To(HaveLen(1))
+		g.Expect(in.Velocity.Reached[0].Region).To(Equal("eastus"))
+		g.Expect(in.Velocity.Entering).To(HaveLen(1))
+		g.Expect(in.Velocity.Entering[0].Region).To(Equal("westus"))
+		// Each record is given the regions it lacks: c2's gets westus, and so
+		// does the payload's.
+		g.Expect(in.Record.Writes).To(HaveLen(2))
+		for _, w := range in.Record.Writes {
+			g.Expect(w.Entries).To(HaveLen(1))
+			g.Expect(w.Entries[0].Region).To(Equal("westus"))
+		}
+	})
+	t.Run("an update that empties the payload is a change", func(t *testing.T) {
+		emptied := &Object{Labels: region("eastus"), top: map[string]any{"apiVersion": "v1", "kind": "ConfigMap"}}
+		in := builder().Build(&Request{Operation: "UPDATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
+			Object: emptied, OldObject: object(region("eastus"), nil)}, nil)
+		g := NewWithT(t)
+		g.Expect(in.ChangeID).To(HavePrefix("sha256:"), "emptying is a change, named by the empty payload of its kind")
+		g.Expect(in.ChangeID).To(Equal("sha256:" + emptyPayloadHash(emptied.top)))
+		g.Expect(in.Velocity.Entering).To(HaveLen(1))
+		created := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x", Object: emptied}, nil)
+		g.Expect(created.ChangeID).To(BeEmpty(), "a create without a payload carries none")
 	})
 	t.Run("without a change id the payload hash names the change", func(t *testing.T) {
 		in := builder().Build(&Request{Operation: "CREATE", Kind: "ConfigMap", Namespace: "app", Name: "x", Object: object(region("eastus"), nil)}, nil)
@@ -284,4 +332,51 @@ func TestOnlyFreezesInForceAreFacts(t *testing.T) {
 	}
 	NewWithT(t).Expect(names).To(Equal([]string{"all", "later"}),
 		"a Freeze stops at its expiresAt, at once, whatever its status says (Freeze.ActiveAt)")
+}
+
+func TestRelabellingANamespaceMovesTheChangesOfItsObjects(t *testing.T) {
+	b := builder()
+	at := now.Add(-time.Minute)
+	b.Index.SetChangeRecord(&wavegatev1alpha1.ChangeRecord{ObjectMeta: metav1.ObjectMeta{Name: ChangeRecordName("keys")}, Spec: wavegatev1alpha1.ChangeRecordSpec{
+		ChangeID: "keys",
+		Entries:  []wavegatev1alpha1.ChangeEntry{{Region: "eastus", Wave: "w1", Object: "ConfigMap identity/keys", At: metav1.NewTime(at)}},
+	}})
+	b.Index.SetChangeRecord(&wavegatev1alpha1.ChangeRecord{ObjectMeta: metav1.ObjectMeta{Name: ChangeRecordName("other")}, Spec: wavegatev1alpha1.ChangeRecordSpec{
+		ChangeID: "other",
+		Entries:  []wavegatev1alpha1.ChangeEntry{{Region: "eastus", Wave: "w1", Object: "ConfigMap app/other", At: metav1.NewTime(at)}},
+	}})
+	ns := func(r string) *Object {
+		return &Object{Labels: region(r), top: map[string]any{"apiVersion": "v1", "kind": "Namespace"}}
+	}
+	in := b.Build(&Request{Operation: "UPDATE", Kind: "Namespace", Namespace: "identity", Name: "identity", Object: ns("westus"), OldObject: ns("centralus")}, nil)
+	g := NewWithT(t)
+	g.Expect(in.Regions).To(ConsistOf("centralus", "westus"), "a Freeze of either region holds the relabel")
+	g.Expect(in.Moves).To(HaveLen(1), "only the change of an object in the relabelled Namespace moves")
+	m := in.Moves[0]
+	g.Expect(m.ChangeID).To(Equal("keys"))
+	g.Expect(m.ChangeShort).To(Equal("keys of ConfigMap identity/keys"))
+	g.Expect(m.Velocity.Entering).To(Equal([]EnteringRegion{{Region: "westus", Wave: "w3", WaveIndex: 2, Pairs: []string{"eastus"}}}))
+	g.Expect(m.Velocity.Reached).To(HaveLen(1))
+	g.Expect(in.Record.Writes).To(HaveLen(1))
+	g.Expect(in.Record.Writes[0].Name).To(Equal(ChangeRecordName("keys")))
+
+	same := b.Build(&Request{Operation: "UPDATE", Kind: "Namespace", Namespace: "identity", Name: "identity", Object: ns("centralus"), OldObject: ns("centralus")}, nil)
+	g.Expect(same.Moves).To(BeEmpty(), "an update that keeps the region moves nothing")
+}
+
+func TestProtectionFollowsOwnerReferences(t *testing.T) {
+	b := builder()
+	b.Index.SetProtected("app", "ReplicaSet app/web-1", true, "uid-web")
+	del := b.Build(&Request{Operation: "DELETE", Kind: "Deployment", Group: "apps", Namespace: "app", Name: "web",
+		OldObject: &Object{UID: "uid-web", Labels: map[string]string{wavegatev1alpha1.LabelProtection: "deletable"}}}, nil)
+	g := NewWithT(t)
+	g.Expect(del.ProtectedDependents).To(Equal([]string{"ReplicaSet app/web-1"}))
+
+	b.Index.SetProtected("app", "ReplicaSet app/web-1", true)
+	del = b.Build(&Request{Operation: "DELETE", Kind: "Deployment", Group: "apps", Namespace: "app", Name: "web", OldObject: &Object{UID: "uid-web"}}, nil)
+	g.Expect(del.ProtectedDependents).To(BeEmpty(), "a dependent that drops its owner reference is forgotten as a dependent")
+
+	owned := b.Build(&Request{Operation: "UPDATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
+		Object: &Object{OwnerUIDs: []string{"uid-web"}}, OldObject: &Object{}}, nil)
+	g.Expect(owned.AddsOwner).To(BeTrue())
 }

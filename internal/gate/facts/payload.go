@@ -36,8 +36,9 @@ import (
 // payloads are equal after canonicalization; the rule is written down in
 // docs/decisions.md ("Change identity"):
 //
-//   - ConfigMaps and Secrets: data and binaryData, with stringData written
-//     into data as the API server does. A Secret of type
+//   - ConfigMaps and Secrets: the bytes of data, binaryData and stringData
+//     in one map, so the same bytes are the same payload wherever they are
+//     written. A Secret of type
 //     kubernetes.io/service-account-token carries none: its data is written
 //     by the token controller.
 //   - Other kinds: spec; kinds without spec (RBAC, ServiceAccounts,
@@ -53,8 +54,9 @@ import (
 //     and the stored object it becomes (as the webhook sees it) hash the same.
 //   - Resource quantities and numbers are compared in canonical form.
 //
-// An object whose payload is empty carries no change: it is never judged by
-// change-velocity and nothing is recorded for it.
+// An object created with an empty payload carries no change: it is never
+// judged by change-velocity and nothing is recorded for it. An update that
+// empties a payload is a change (emptyPayloadHash names it).
 
 // payloadHash returns the hash of an object's payload, keyed by its group and
 // kind, or "" when it carries no payload.
@@ -74,6 +76,19 @@ func payloadHash(top map[string]any) string {
 	h.Write([]byte(kind))
 	h.Write([]byte{0})
 	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// emptyPayloadHash is payloadHash of an object of the same group and kind
+// with an empty payload.
+func emptyPayloadHash(top map[string]any) string {
+	group, kind := groupKind(top)
+	h := sha256.New()
+	h.Write([]byte(group))
+	h.Write([]byte{0})
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write([]byte("{}"))
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -120,33 +135,38 @@ func payload(group, kind string, top map[string]any) map[string]any {
 	return p
 }
 
-// dataPayload is data and binaryData, with stringData written into data.
+// dataPayload is the bytes of data, binaryData and stringData in one map,
+// each value base64-encoded: the same bytes are the same payload whether
+// they are written as a ConfigMap's data or binaryData, or a Secret's data
+// or stringData (docs/spec.md section 2).
 func dataPayload(kind string, top map[string]any) map[string]any {
 	if kind == "Secret" && top["type"] == "kubernetes.io/service-account-token" {
 		return nil
 	}
-	p := map[string]any{}
 	data := map[string]any{}
-	if d, ok := top["data"].(map[string]any); ok {
-		for k, v := range d {
-			data[k] = v
-		}
-	}
-	if sd, ok := top["stringData"].(map[string]any); ok {
-		for k, v := range sd {
-			if s, ok := v.(string); ok {
-				data[k] = base64.StdEncoding.EncodeToString([]byte(s))
+	put := func(field string, encoded bool) {
+		m, _ := top[field].(map[string]any)
+		for k, v := range m {
+			s, ok := v.(string)
+			if !ok {
+				continue
 			}
+			b := []byte(s)
+			if encoded {
+				if decoded, err := base64.StdEncoding.DecodeString(s); err == nil {
+					b = decoded
+				}
+			}
+			data[k] = base64.StdEncoding.EncodeToString(b)
 		}
 	}
-	if len(data) > 0 {
-		p["data"] = data
+	put("data", kind == "Secret")
+	put("binaryData", true)
+	put("stringData", false)
+	if len(data) == 0 {
+		return nil
 	}
-	if bd, ok := top["binaryData"].(map[string]any); ok && len(bd) > 0 {
-		p["binaryData"] = bd
-	}
-	out, _ := canonical(p).(map[string]any)
-	return out
+	return map[string]any{"data": data}
 }
 
 // canonical returns v without nulls and with numbers in one form; it copies

@@ -57,6 +57,12 @@ func TestTheSamePayloadIsTheSameChange(t *testing.T) {
 			b:    `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b","annotations":{"x":"y"},"finalizers":["f"]},"data":{"k":"v"}}`,
 		},
 		{
+			// §2: the same bytes count the same wherever they are written.
+			name: "a ConfigMap's data and binaryData holding the same bytes",
+			a:    `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}`,
+			b:    `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"binaryData":{"k":"dg=="}}`,
+		},
+		{
 			name: "stringData is data, as the API server stores it",
 			a:    `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"},"type":"Opaque","stringData":{"password":"hunter2"}}`,
 			b:    `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"},"type":"Opaque","data":{"password":"aHVudGVyMg=="}}`,

@@ -258,7 +258,8 @@ func (p *ProtectionScan) stopAll() {
 
 // slim is the transform of a metadata-only informer that feeds a fact: it
 // keeps an object's identity and the labels named, and drops the rest
-// before the informer stores it. Annotations (a last-applied-configuration
+// before the informer stores it, but for the UIDs of its owners (protection
+// follows owner references). Annotations (a last-applied-configuration
 // is often kilobytes) and managedFields are most of an object's metadata,
 // and no fact reads them.
 func slim(labels ...string) toolscache.TransformFunc {
@@ -269,6 +270,9 @@ func slim(labels ...string) toolscache.TransformFunc {
 		}
 		out := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta}
 		out.Name, out.Namespace, out.UID, out.ResourceVersion = m.Name, m.Namespace, m.UID, m.ResourceVersion
+		for _, ref := range m.OwnerReferences {
+			out.OwnerReferences = append(out.OwnerReferences, metav1.OwnerReference{UID: ref.UID})
+		}
 		for _, k := range labels {
 			if v, ok := m.Labels[k]; ok {
 				if out.Labels == nil {
@@ -290,7 +294,11 @@ func protectedHandler(kind string, ix *Index) toolscache.ResourceEventHandlerFun
 		if !ok || m.Namespace == "" {
 			return
 		}
-		ix.SetProtected(m.Namespace, kind+" "+m.Namespace+"/"+m.Name, protected)
+		owners := make([]string, len(m.OwnerReferences))
+		for i, ref := range m.OwnerReferences {
+			owners[i] = string(ref.UID)
+		}
+		ix.SetProtected(m.Namespace, kind+" "+m.Namespace+"/"+m.Name, protected, owners...)
 	}
 	return toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { set(o, true) },

@@ -99,6 +99,10 @@ type Object struct {
 	// PayloadHash identifies the configuration payload (payload.go); it is ""
 	// when the object carries none.
 	PayloadHash string
+	// UID and OwnerUIDs (metadata.ownerReferences) let protection follow
+	// owner references: deleting an owner deletes its dependents.
+	UID       string
+	OwnerUIDs []string
 	// Deleting: the object has a deletionTimestamp.
 	Deleting   bool
 	Finalizers []string
@@ -126,6 +130,10 @@ func DecodeObject(raw []byte) (*Object, error) {
 		Annotations       map[string]string `json:"annotations"`
 		DeletionTimestamp *string           `json:"deletionTimestamp"`
 		Finalizers        []string          `json:"finalizers"`
+		UID               string            `json:"uid"`
+		OwnerReferences   []struct {
+			UID string `json:"uid"`
+		} `json:"ownerReferences"`
 	}
 	if m, ok := top["metadata"]; ok && m != nil {
 		if _, isMap := m.(map[string]any); !isMap {
@@ -139,10 +147,17 @@ func DecodeObject(raw []byte) (*Object, error) {
 			return nil, fmt.Errorf("failed to decode the object's metadata: %w", err)
 		}
 	}
+	owners := make([]string, 0, len(meta.OwnerReferences))
+	for _, o := range meta.OwnerReferences {
+		if o.UID != "" {
+			owners = append(owners, o.UID)
+		}
+	}
 	return &Object{
 		Labels: meta.Labels, Annotations: meta.Annotations,
 		PayloadHash: payloadHash(top),
-		Deleting:    meta.DeletionTimestamp != nil, Finalizers: meta.Finalizers,
+		UID:         meta.UID, OwnerUIDs: owners,
+		Deleting: meta.DeletionTimestamp != nil, Finalizers: meta.Finalizers,
 		top: top,
 	}, nil
 }
@@ -227,16 +242,39 @@ func (o *Object) requires() []string {
 	return out
 }
 
-// changeID is the change-id annotation, else the payload hash; "" when the
-// object carries no payload.
-func (o *Object) changeID() (id, short string) {
-	if o == nil || o.PayloadHash == "" {
-		return "", ""
+// ChangeKey is one name a change goes by: its change-id, or the hash of
+// its payload.
+type ChangeKey struct {
+	ID, Short string
+}
+
+// changeKeys are the names of the change an object carries (docs/spec.md
+// section 2): its wavegate.io/change-id when it has one, then the hash of
+// its payload (hash: EmptyHash for an update that empties it). Two
+// requests are the same change when they share either: an id joins
+// payloads, and never splits one.
+func (o *Object) changeKeys(hash string) []ChangeKey {
+	byHash := ChangeKey{ID: "sha256:" + hash, Short: shortID("sha256:" + hash)}
+	if v := strings.TrimSpace(o.Annotations[wavegatev1alpha1.AnnotationChangeID]); v != "" && v != byHash.ID {
+		return []ChangeKey{{ID: v, Short: v}, byHash}
 	}
-	if v := strings.TrimSpace(o.Annotations[wavegatev1alpha1.AnnotationChangeID]); v != "" {
-		return v, v
+	return []ChangeKey{byHash}
+}
+
+// payloadKey is the hash a create or update carries: the payload's, or,
+// when an update empties it, the hash that stands for an empty payload of
+// the object's group and kind (every object emptied is the same change).
+func (r *Request) payloadKey() string {
+	if r.Object.PayloadHash == "" && r.emptiesPayload() {
+		return emptyPayloadHash(r.Object.top)
 	}
-	return "sha256:" + o.PayloadHash, o.PayloadHash[:min(8, len(o.PayloadHash))] + "…"
+	return r.Object.PayloadHash
+}
+
+// emptiesPayload reports whether the request is an update that leaves an
+// object that had a payload without one.
+func (r *Request) emptiesPayload() bool {
+	return r.Operation == "UPDATE" && r.OldObject != nil && r.Object != nil && r.OldObject.PayloadHash != "" && r.Object.PayloadHash == ""
 }
 
 // plan is the WavePlan that judges the object's velocity.

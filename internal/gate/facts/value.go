@@ -58,6 +58,8 @@ func (in *Input) Value() ast.Value {
 			kv("protection", ast.StringTerm(in.Protection)),
 			kv("newProtection", ast.StringTerm(in.NewProtection)),
 			kv("protectedInside", strs(in.ProtectedInside)),
+			kv("protectedDependents", strs(in.ProtectedDependents)),
+			kv("addsOwner", ast.InternedTerm(in.AddsOwner)),
 			kv("unseenKinds", strs(in.UnseenKinds)),
 			kv("unseenDenied", ast.InternedTerm(in.UnseenDenied)),
 			kv("requires", strs(in.Requires)),
@@ -67,8 +69,23 @@ func (in *Input) Value() ast.Value {
 		kv("freezes", in.freezesValue()),
 		kv("rollouts", in.rolloutsValue()),
 		kv("automation", in.automationValue()),
-		kv("velocity", in.velocityValue()),
+		kv("velocity", velocityValue(in.Now, in.Velocity)),
+		kv("moves", in.movesValue()),
 	).Value
+}
+
+func (in *Input) movesValue() *ast.Term {
+	if len(in.Moves) == 0 {
+		return ast.InternedEmptyArray
+	}
+	terms := make([]*ast.Term, 0, len(in.Moves))
+	for _, m := range in.Moves {
+		terms = append(terms, obj(
+			kv("change", obj(kv("id", ast.StringTerm(m.ChangeID)), kv("short", ast.StringTerm(m.ChangeShort)))),
+			kv("velocity", velocityValue(in.Now, m.Velocity)),
+		))
+	}
+	return ast.ArrayTerm(terms...)
 }
 
 func (in *Input) inventoryValue() *ast.Term {
@@ -146,12 +163,12 @@ func (in *Input) automationValue() *ast.Term {
 	return ast.ArrayTerm(terms...)
 }
 
-func (in *Input) velocityValue() *ast.Term {
-	v := in.Velocity
+func velocityValue(now time.Time, v VelocityFacts) *ast.Term {
 	entering := make([]*ast.Term, 0, len(v.Entering))
 	for _, e := range v.Entering {
 		entering = append(entering, obj(
 			kv("region", ast.StringTerm(e.Region)),
+			kv("wave", ast.StringTerm(e.Wave)),
 			kv("waveIndex", ast.InternedTerm(e.WaveIndex)),
 			kv("pairs", strs(e.Pairs)),
 		))
@@ -162,8 +179,9 @@ func (in *Input) velocityValue() *ast.Term {
 			kv("region", ast.StringTerm(r.Region)),
 			kv("wave", ast.StringTerm(r.Wave)),
 			kv("waveIndex", ast.InternedTerm(r.WaveIndex)),
+			kv("planIndex", ast.InternedTerm(r.PlanIndex)),
 			kv("at", nanos(r.At)),
-			kv("ago", ast.StringTerm(Human(in.Now.Sub(r.At)))),
+			kv("ago", ast.StringTerm(Human(now.Sub(r.At)))),
 			kv("bakeNs", int64Term(r.Bake.Nanoseconds())),
 			kv("bake", ast.StringTerm(Human(r.Bake))),
 		))
@@ -217,7 +235,8 @@ var keyTerms = func() map[string]*ast.Term {
 		"freezes", "reason", "ticket", "covers", "exemptUsers", "exemptGroups", "rollouts", "exists",
 		"region", "converged", "detail", "automation", "observed", "ready", "readyMessage", "untaggedCount",
 		"uncoveredRegions", "scope", "namespaces", "resources", "deletionsLastHour", "maxDeletionsPerHour",
-		"velocity", "plan", "planFound", "entering", "reached", "wave", "waveIndex", "pairs", "at", "ago", "bakeNs", "bake",
+		"velocity", "plan", "planFound", "entering", "reached", "wave", "waveIndex", "planIndex", "pairs", "at", "ago", "bakeNs", "bake",
+		"protectedDependents", "addsOwner", "moves",
 	}
 	m := make(map[string]*ast.Term, len(keys))
 	for _, k := range keys {
