@@ -48,7 +48,11 @@ var clusterScoped = map[string]bool{
 
 // Options configure a Checker.
 type Options struct {
-	Now             time.Time
+	Now time.Time
+	// Clock, when set, is read for every decision instead of Now: a
+	// history judged over simulated time (the property tests of
+	// internal/test/histories) moves it between requests.
+	Clock           func() time.Time
 	ControllerUser  string
 	BreakGlassGroup string
 	// Namespace is Wavegate's own namespace, never gated.
@@ -86,10 +90,14 @@ func New(ctx context.Context, state []*unstructured.Unstructured, o Options) (*C
 		}
 	}
 	ix := facts.NewIndex()
+	clock := o.Clock
+	if clock == nil {
+		clock = func() time.Time { return o.Now }
+	}
 	c := &Checker{
 		gate: &gate.Gate{
 			Engine:  eng,
-			Facts:   &facts.Builder{Index: ix, Now: func() time.Time { return o.Now }, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup},
+			Facts:   &facts.Builder{Index: ix, Now: clock, ControllerUser: o.ControllerUser, BreakGlassGroup: o.BreakGlassGroup},
 			Records: &records.Memory{Cache: ix},
 		},
 		objects:       map[string]*unstructured.Unstructured{},
@@ -136,6 +144,29 @@ func loadWavegate(ix *facts.Index, obj *unstructured.Unstructured) error {
 		ix.SetChangeRecord(t)
 	}
 	return nil
+}
+
+// unload takes a deleted object out of the index: a Freeze deleted ends,
+// a Namespace deleted no longer names a region.
+func unload(ix *facts.Index, obj *unstructured.Unstructured) {
+	name := obj.GetName()
+	switch gvk := obj.GroupVersionKind(); {
+	case gvk.Group == "" && gvk.Kind == "Namespace":
+		ix.DeleteNamespace(name)
+	case gvk.Group != wavegatev1alpha1.GroupVersion.Group:
+	case gvk.Kind == "Region":
+		ix.DeleteRegion(name)
+	case gvk.Kind == "WavePlan":
+		ix.DeleteWavePlan(name)
+	case gvk.Kind == "Freeze":
+		ix.DeleteFreeze(name)
+	case gvk.Kind == "ConfigRollout":
+		ix.DeleteConfigRollout(name)
+	case gvk.Kind == "AutomationPolicy":
+		ix.DeleteAutomationPolicy(name)
+	case gvk.Kind == "ChangeRecord":
+		ix.DeleteChangeRecord(name)
+	}
 }
 
 var scheme = func() *runtime.Scheme {
@@ -241,6 +272,7 @@ func (c *Checker) Check(ctx context.Context, r Request) (Verdict, error) {
 func (c *Checker) apply(obj *unstructured.Unstructured, del bool) {
 	if del {
 		c.forget(obj)
+		unload(c.gate.Facts.Index, obj)
 		return
 	}
 	if obj.GroupVersionKind().Group == wavegatev1alpha1.GroupVersion.Group {
