@@ -41,8 +41,8 @@ func TestAdmittedHistoriesKeepThePromise(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		w := newWorld(t)
 		t.Repeat(map[string]func(*rapid.T){
-			"apply":      w.apply,
-			"delete":     w.delete,
+			"apply":  w.apply,
+			"delete": w.delete,
 			// "relabel": w.relabel is left out: a Namespace relabel is judged
 			// on the changes the records name for its objects, and an object
 			// whose change entered no new region is named by none (decision
