@@ -639,23 +639,25 @@ func (b *Builder) record(in *Input, name string, fresh map[string]*wavegatev1alp
 // velocityFacts reads the records of every name of the change and its
 // plan, and lists the regions it would enter. A region any record holds is
 // reached (the change is there); each record is then given the regions it
-// lacks, so that whichever name the change goes by next finds them all.
+// lacks, so that whichever name the change goes by next finds them all, and
+// the Namespaces of a region it lacks: a relabel of the Namespace moves the
+// change (namespaceMoves). An entry for one more Namespace of a region
+// carries the time the record's first entry there does: the change entered
+// the region then, and its bake counts from then.
 func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) {
 	planName := obj.plan()
 	p, found := b.Index.plans[planName]
 	in.Velocity = VelocityFacts{Plan: planName, PlanFound: found}
 
 	reached := map[string]bool{}
-	holds := make([]map[string]bool, len(in.ChangeKeys))
+	records := make([]*wavegatev1alpha1.ChangeRecord, len(in.ChangeKeys))
 	seen := map[ReachedRegion]bool{}
 	for i, k := range in.ChangeKeys {
-		holds[i] = map[string]bool{}
-		rec := b.record(in, ChangeRecordName(k.ID), fresh)
-		if rec == nil {
+		records[i] = b.record(in, ChangeRecordName(k.ID), fresh)
+		if records[i] == nil {
 			continue
 		}
-		for _, e := range rec.Spec.Entries {
-			holds[i][e.Region] = true
+		for _, e := range records[i].Spec.Entries {
 			reached[e.Region] = true
 			if r := b.reachedRegion(p, e); !seen[r] {
 				seen[r] = true
@@ -670,10 +672,15 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 		idx, wave := waveOf(p, r)
 		in.Velocity.Entering = append(in.Velocity.Entering, EnteringRegion{Region: r, Wave: wave, WaveIndex: idx, Pairs: b.pairs(r)})
 	}
+	namespace := namespaceOfRef(in.Request.Ref())
 	for i, k := range in.ChangeKeys {
 		var entries []wavegatev1alpha1.ChangeEntry
 		for _, r := range in.Reaches {
-			if r == wavegatev1alpha1.AllRegions || holds[i][r] {
+			if r == wavegatev1alpha1.AllRegions {
+				continue
+			}
+			first, inNamespace := entered(records[i], r, namespace)
+			if inNamespace {
 				continue
 			}
 			idx, wave := waveOf(p, r)
@@ -681,6 +688,9 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 				Region: r, Wave: wave, WaveIndex: int32(idx), Object: in.Request.Ref(), //nolint:gosec // a plan has at most 50 waves
 			}
 			e.At.Time = now
+			if !first.IsZero() {
+				e.At.Time = first
+			}
 			entries = append(entries, e)
 		}
 		if len(entries) > 0 {
@@ -689,6 +699,25 @@ func (b *Builder) velocityFacts(in *Input, obj *Object, now time.Time, fresh map
 			})
 		}
 	}
+}
+
+// entered reports when a record's change first entered a region (zero if
+// it has not) and whether it is recorded in the region through an object of
+// the namespace.
+func entered(rec *wavegatev1alpha1.ChangeRecord, region, namespace string) (first time.Time, inNamespace bool) {
+	if rec == nil {
+		return time.Time{}, false
+	}
+	for _, e := range rec.Spec.Entries {
+		if e.Region != region {
+			continue
+		}
+		if first.IsZero() || e.At.Time.Before(first) {
+			first = e.At.Time
+		}
+		inNamespace = inNamespace || namespaceOfRef(e.Object) == namespace
+	}
+	return first, inNamespace
 }
 
 // reachedRegion places a region a change reached in the judging plan.
@@ -784,11 +813,14 @@ func contains(list []string, s string) bool {
 }
 
 // namespaceMoves judges a Namespace relabel as every object in it changing
-// region: the objects' changes enter the Namespace's new region. An
-// object's change is the one its latest record entry names (its payload as
-// last recorded, under all its names); the records are scanned, which is
-// fine for an event as rare as a relabel. Its plan is the default one: the
-// objects' own plan annotations are not known here.
+// region: each change recorded in the Namespace (velocityFacts records the
+// Namespaces of each region) enters its new region. That is every change
+// recorded there within the records' retention, not only the objects'
+// latest: stricter than need be, never looser. The records are scanned,
+// which is fine for an event as rare as a relabel. The plan is the default
+// one: the objects' own plan annotations are not known here. A Namespace
+// that had no region held objects the gate never saw (the webhook selects
+// regional objects): decision 36.
 func (b *Builder) namespaceMoves(in *Input, req *Request, now time.Time, fresh map[string]*wavegatev1alpha1.ChangeRecord) {
 	if !req.IsNamespace() || req.Operation != "UPDATE" || req.OldObject == nil || req.Object == nil || in.IsKubernetes || in.Finalizing {
 		return
@@ -800,47 +832,37 @@ func (b *Builder) namespaceMoves(in *Input, req *Request, now time.Time, fresh m
 	planName := wavegatev1alpha1.PlanOrDefault("")
 	p, found := b.Index.plans[planName]
 	idx, wave := waveOf(p, to)
-	for _, names := range b.changesInNamespace(req.Name, fresh) {
-		m := Move{Velocity: VelocityFacts{Plan: planName, PlanFound: found}}
-		var lacking []string
-		for _, name := range names {
-			rec := b.record(in, name, fresh)
-			if m.ChangeID == "" || !strings.HasPrefix(rec.Spec.ChangeID, "sha256:") {
-				m.ChangeID = rec.Spec.ChangeID
-			}
-			holds := false
-			for _, e := range rec.Spec.Entries {
-				holds = holds || e.Region == to
-				m.Velocity.Reached = append(m.Velocity.Reached, b.reachedRegion(p, e))
-			}
-			if !holds {
-				lacking = append(lacking, name)
-			}
+	for _, name := range b.changesInNamespace(req.Name, fresh) {
+		rec := b.record(in, name, fresh)
+		m := Move{ChangeID: rec.Spec.ChangeID, Velocity: VelocityFacts{Plan: planName, PlanFound: found}}
+		objects := objectsIn(rec, req.Name)
+		m.ChangeShort = shortID(m.ChangeID) + " of " + describe(objects)
+		for _, e := range rec.Spec.Entries {
+			m.Velocity.Reached = append(m.Velocity.Reached, b.reachedRegion(p, e))
 		}
-		if len(lacking) == len(names) {
+		first, recorded := entered(rec, to, req.Name)
+		if first.IsZero() {
 			m.Velocity.Entering = []EnteringRegion{{Region: to, Wave: wave, WaveIndex: idx, Pairs: b.pairs(to)}}
 		}
-		m.ChangeShort = shortID(m.ChangeID) + " of " + b.objectsOf(names, fresh, req.Name)
 		in.Moves = append(in.Moves, m)
-		for _, name := range lacking {
-			rec := b.record(in, name, fresh)
-			e := wavegatev1alpha1.ChangeEntry{Region: to, Wave: wave, WaveIndex: int32(idx), Object: req.Ref()} //nolint:gosec // a plan has at most 50 waves
-			e.At.Time = now
-			in.Record.Writes = append(in.Record.Writes, RecordWrite{Name: name, Template: rec.Spec, Entries: []wavegatev1alpha1.ChangeEntry{e}})
+		if recorded {
+			continue
 		}
+		// The entry names an object of the Namespace, so that the next
+		// relabel finds the change there too.
+		e := wavegatev1alpha1.ChangeEntry{Region: to, Wave: wave, WaveIndex: int32(idx), Object: objects[0]} //nolint:gosec // a plan has at most 50 waves
+		e.At.Time = now
+		if !first.IsZero() {
+			e.At.Time = first
+		}
+		in.Record.Writes = append(in.Record.Writes, RecordWrite{Name: name, Template: rec.Spec, Entries: []wavegatev1alpha1.ChangeEntry{e}})
 	}
 }
 
-// changesInNamespace groups the change records of the objects in a
-// namespace by object: each object's latest entry names its change, under
-// every name it went by (the records written by one request). Records of
-// deletions are not changes.
-func (b *Builder) changesInNamespace(namespace string, fresh map[string]*wavegatev1alpha1.ChangeRecord) [][]string {
-	type latest struct {
-		at    time.Time
-		names []string
-	}
-	objects := map[string]*latest{}
+// changesInNamespace are the change records with an entry for an object in
+// a namespace. Records of deletions are not changes.
+func (b *Builder) changesInNamespace(namespace string, fresh map[string]*wavegatev1alpha1.ChangeRecord) []string {
+	var out []string
 	for name, rec := range b.Index.records {
 		if f, ok := fresh[name]; ok {
 			rec = f
@@ -849,50 +871,33 @@ func (b *Builder) changesInNamespace(namespace string, fresh map[string]*wavegat
 			continue
 		}
 		for _, e := range rec.Spec.Entries {
-			if namespaceOfRef(e.Object) != namespace {
-				continue
-			}
-			l := objects[e.Object]
-			switch {
-			case l == nil || e.At.After(l.at):
-				objects[e.Object] = &latest{at: e.At.Time, names: []string{name}}
-			case e.At.Time.Equal(l.at) && !contains(l.names, name):
-				l.names = append(l.names, name)
+			if namespaceOfRef(e.Object) == namespace {
+				out = append(out, name)
+				break
 			}
 		}
 	}
-	groups := map[string][]string{}
-	for _, l := range objects {
-		sort.Strings(l.names)
-		groups[strings.Join(l.names, ",")] = l.names
-	}
-	out := make([][]string, 0, len(groups))
-	for _, k := range sortedKeys(groups) {
-		out = append(out, groups[k])
-	}
+	sort.Strings(out)
 	return out
 }
 
-// objectsOf names, for a message, an object of the namespace that a change
-// reached, and how many more.
-func (b *Builder) objectsOf(names []string, fresh map[string]*wavegatev1alpha1.ChangeRecord, namespace string) string {
+// objectsIn are the objects of a namespace that a change reached.
+func objectsIn(rec *wavegatev1alpha1.ChangeRecord, namespace string) []string {
 	refs := map[string]bool{}
-	for _, name := range names {
-		rec := fresh[name]
-		if rec == nil {
-			rec = b.Index.records[name]
-		}
-		for _, e := range rec.Spec.Entries {
-			if namespaceOfRef(e.Object) == namespace {
-				refs[e.Object] = true
-			}
+	for _, e := range rec.Spec.Entries {
+		if namespaceOfRef(e.Object) == namespace {
+			refs[e.Object] = true
 		}
 	}
-	list := keys(refs)
-	if len(list) == 1 {
-		return list[0]
+	return keys(refs)
+}
+
+// describe names objects for a message: the first, and how many more.
+func describe(objects []string) string {
+	if len(objects) == 1 {
+		return objects[0]
 	}
-	return fmt.Sprintf("%s and %d more", list[0], len(list)-1)
+	return fmt.Sprintf("%s and %d more", objects[0], len(objects)-1)
 }
 
 // namespaceOfRef is the namespace of a "Kind namespace/name" reference.
@@ -912,13 +917,4 @@ func shortID(id string) string {
 		return hash[:min(8, len(hash))] + "…"
 	}
 	return id
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -146,7 +146,8 @@ func Configuration(o Options) *admissionregistrationv1.ValidatingWebhookConfigur
 		o.webhook(WebhookProtectionUnknown, createUpdate, rule("*", every), nil, o.namespaces(noRegionNamespace),
 			o.outsideAgent(notRegional, condition("protection-unknown", protectionUnknown), notFinalizing)...),
 		// The same for delete automation lowering an object's protection
-		// (to deletable, or to untagged from protected): the gate denies.
+		// (to deletable, or to untagged from protected) or giving an object
+		// not tagged deletable an owner: the gate denies.
 		o.webhook(WebhookProtectionLowered, update, rule("*", every), nil, o.namespaces(noRegionNamespace),
 			o.outsideAgent(notRegional, condition("protection-lowered", protectionLowered), notFinalizing,
 				condition(AutomationConditionName, o.Automation.Condition()))...),
@@ -270,9 +271,15 @@ var protectionUnknown = fmt.Sprintf("!(%s in ['', '%s', '%s'])",
 	protectionOf("object"), wavegatev1alpha1.ProtectionProtected, wavegatev1alpha1.ProtectionDeletable)
 
 // protectionLowered is CEL for "the protection changes from anything but
-// deletable to deletable or to untagged".
-var protectionLowered = fmt.Sprintf("%[1]s in ['', '%[3]s'] && %[2]s != '%[3]s' && %[1]s != %[2]s",
-	protectionOf("object"), protectionOf("oldObject"), wavegatev1alpha1.ProtectionDeletable)
+// deletable to deletable or to untagged, or from protected to anything
+// else, or the object gets an owner while it is not tagged deletable"
+// (deleting the owner would delete it: protection follows owner
+// references).
+var protectionLowered = fmt.Sprintf("(%[1]s in ['', '%[3]s'] && %[2]s != '%[3]s' && %[1]s != %[2]s) || "+
+	"(%[2]s == '%[4]s' && %[1]s != '%[4]s') || "+
+	"(%[1]s != '%[3]s' && has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, "+
+	"!(has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(o, o.uid == r.uid))))",
+	protectionOf("object"), protectionOf("oldObject"), wavegatev1alpha1.ProtectionDeletable, wavegatev1alpha1.ProtectionProtected)
 
 // notFinalizing keeps out an update of an object that is being deleted when
 // it changes nothing but removes finalizers: that is not a change, and an

