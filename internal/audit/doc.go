@@ -1,0 +1,22 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package audit is `wavegate audit`: it streams the API server's audit log
+// (audit.k8s.io/v1 JSON lines, plain, rotated or gzipped) into the
+// independent invariant checker of package invariants, and reports what it
+// found as text, JSON or JUnit. Like invariants, it imports nothing of the
+// gate: only the standard library, the API types and apimachinery.
+package audit

@@ -1,0 +1,340 @@
+/*
+Copyright 2026 The Wavegate Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/wavegate/wavegate/internal/audit/invariants"
+)
+
+// StageResponseComplete is the only stage the reader returns: the request
+// is complete and its response code known.
+const StageResponseComplete = "ResponseComplete"
+
+// InputError is bad input: a file that cannot be read, or a line that is
+// not an audit event. Line is 0 when the whole file is at fault.
+type InputError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// line is one audit.k8s.io/v1 Event as the API server writes it.
+type line struct {
+	Kind             string    `json:"kind"`
+	APIVersion       string    `json:"apiVersion"`
+	AuditID          string    `json:"auditID"`
+	Stage            string    `json:"stage"`
+	RequestURI       string    `json:"requestURI"`
+	Verb             string    `json:"verb"`
+	User             userInfo  `json:"user"`
+	ImpersonatedUser *userInfo `json:"impersonatedUser"`
+	ObjectRef        *struct {
+		Resource    string `json:"resource"`
+		Namespace   string `json:"namespace"`
+		Name        string `json:"name"`
+		APIGroup    string `json:"apiGroup"`
+		APIVersion  string `json:"apiVersion"`
+		Subresource string `json:"subresource"`
+	} `json:"objectRef"`
+	ResponseStatus *struct {
+		Code int `json:"code"`
+	} `json:"responseStatus"`
+	RequestObject            json.RawMessage   `json:"requestObject"`
+	ResponseObject           json.RawMessage   `json:"responseObject"`
+	RequestReceivedTimestamp time.Time         `json:"requestReceivedTimestamp"`
+	StageTimestamp           time.Time         `json:"stageTimestamp"`
+	Annotations              map[string]string `json:"annotations"`
+}
+
+type userInfo struct {
+	Username string   `json:"username"`
+	Groups   []string `json:"groups"`
+}
+
+// decodeLine reads one line of an audit log. It reports ok false for a
+// line of another stage.
+func decodeLine(data []byte, e *invariants.Event) (ok bool, err error) {
+	var l line
+	if err := json.Unmarshal(data, &l); err != nil {
+		return false, fmt.Errorf("not a JSON audit event: %w", err)
+	}
+	if l.Stage == "" || (l.Kind != "" && l.Kind != "Event") {
+		return false, errors.New("not an audit.k8s.io/v1 Event (no stage, or another kind)")
+	}
+	if l.Stage != StageResponseComplete {
+		return false, nil
+	}
+	u := l.User
+	if l.ImpersonatedUser != nil {
+		u = *l.ImpersonatedUser
+	}
+	*e = invariants.Event{AuditID: l.AuditID, Received: l.RequestReceivedTimestamp, Completed: l.StageTimestamp,
+		User: u.Username, Groups: u.Groups, Verb: l.Verb, RequestURI: l.RequestURI,
+		RequestObject: l.RequestObject, ResponseObject: l.ResponseObject, Annotations: l.Annotations}
+	if r := l.ObjectRef; r != nil {
+		e.APIGroup, e.APIVersion, e.Resource, e.Subresource, e.Namespace, e.Name = r.APIGroup, r.APIVersion, r.Resource, r.Subresource, r.Namespace, r.Name
+	}
+	if l.ResponseStatus != nil {
+		e.Code = l.ResponseStatus.Code
+	}
+	e.DryRun = invariants.DryRunURI(l.RequestURI)
+	return true, nil
+}
+
+// errTruncated is a last line without its newline that is not an event:
+// the end of a log being written.
+var errTruncated = errors.New("truncated last line")
+
+// Reader streams the events of several audit log files (plain, rotated or
+// gzipped), file after file in the order of their first event, each in its
+// own order.
+type Reader struct {
+	files  []string
+	next   int
+	cur    *fileReader
+	events int64
+	read   int64 // bytes of finished files
+	// truncated lists the files whose last line was cut short.
+	truncated []string
+}
+
+// Open orders the files by the time of their first event and returns a
+// Reader of them. A file that cannot be read or does not start with an
+// audit event is an *InputError.
+func Open(paths []string) (*Reader, error) {
+	type first struct {
+		path string
+		at   time.Time
+	}
+	var order []first
+	for _, p := range paths {
+		at, err := firstTime(p)
+		if err != nil {
+			return nil, err
+		}
+		order = append(order, first{p, at})
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].at.Before(order[j].at) })
+	r := &Reader{}
+	for _, f := range order {
+		r.files = append(r.files, f.path)
+	}
+	return r, nil
+}
+
+// Truncated lists, as "file:line", the last lines that were cut short (a
+// log being written) and skipped.
+func (r *Reader) Truncated() []string { return r.truncated }
+
+// Files are the files in the order they are read.
+func (r *Reader) Files() []string { return r.files }
+
+// Progress reports how many events and bytes (uncompressed) were read.
+func (r *Reader) Progress() (events, bytes int64) {
+	bytes = r.read
+	if r.cur != nil {
+		bytes += r.cur.bytes
+	}
+	return r.events, bytes
+}
+
+// Next returns the next completed request, or io.EOF after the last one.
+func (r *Reader) Next() (invariants.Event, error) {
+	for {
+		if r.cur == nil {
+			if r.next >= len(r.files) {
+				return invariants.Event{}, io.EOF
+			}
+			f, err := openFile(r.files[r.next])
+			if err != nil {
+				return invariants.Event{}, err
+			}
+			r.next++
+			r.cur = f
+		}
+		e, err := r.cur.next()
+		if errors.Is(err, errTruncated) {
+			r.truncated = append(r.truncated, fmt.Sprintf("%s:%d", r.cur.path, r.cur.n))
+			err = io.EOF
+		}
+		if errors.Is(err, io.EOF) {
+			r.read += r.cur.bytes
+			_ = r.cur.close()
+			r.cur = nil
+			continue
+		}
+		if err != nil {
+			return e, err
+		}
+		r.events++
+		return e, nil
+	}
+}
+
+// Close closes the file being read.
+func (r *Reader) Close() error {
+	if r.cur == nil {
+		return nil
+	}
+	err := r.cur.close()
+	r.cur = nil
+	return err
+}
+
+// fileReader reads the lines of one file.
+type fileReader struct {
+	path  string
+	f     *os.File
+	gz    *gzip.Reader
+	br    *bufio.Reader
+	n     int   // line number
+	bytes int64 // bytes read
+	buf   []byte
+}
+
+func openFile(path string) (*fileReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &InputError{File: path, Err: err}
+	}
+	fr := &fileReader{path: path, f: f, br: bufio.NewReaderSize(f, 1<<20)}
+	magic, err := fr.br.Peek(2)
+	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		if fr.gz, err = gzip.NewReader(fr.br); err != nil {
+			_ = f.Close()
+			return nil, &InputError{File: path, Err: fmt.Errorf("not a gzip file: %w", err)}
+		}
+		fr.br = bufio.NewReaderSize(fr.gz, 1<<20)
+	}
+	return fr, nil
+}
+
+func (fr *fileReader) close() error {
+	if fr.gz != nil {
+		_ = fr.gz.Close()
+	}
+	return fr.f.Close()
+}
+
+// readLine returns the next line without its newline; the slice is valid
+// until the next call.
+func (fr *fileReader) readLine() ([]byte, bool, error) {
+	fr.buf = fr.buf[:0]
+	for {
+		chunk, err := fr.br.ReadSlice('\n')
+		fr.buf = append(fr.buf, chunk...)
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			fr.bytes += int64(len(fr.buf))
+			if len(fr.buf) == 0 {
+				return nil, false, io.EOF
+			}
+			fr.n++
+			return fr.buf, false, nil
+		case err != nil:
+			return nil, false, &InputError{File: fr.path, Line: fr.n + 1, Err: err}
+		}
+		fr.bytes += int64(len(fr.buf))
+		fr.n++
+		return fr.buf[:len(fr.buf)-1], true, nil
+	}
+}
+
+func (fr *fileReader) next() (invariants.Event, error) {
+	var e invariants.Event
+	for {
+		data, newline, err := fr.readLine()
+		if err != nil {
+			return e, err
+		}
+		data = bytes.TrimSpace(data)
+		if len(data) == 0 {
+			continue
+		}
+		ok, err := decodeLine(data, &e)
+		if err != nil {
+			if !newline {
+				// The last line of a log being written, or cut short.
+				return e, errTruncated
+			}
+			return e, &InputError{File: fr.path, Line: fr.n, Err: err}
+		}
+		if ok {
+			e.Source = fr.path + ":" + strconv.Itoa(fr.n)
+			return e, nil
+		}
+	}
+}
+
+// firstTime is the time of a file's first event, to order rotated files.
+func firstTime(path string) (time.Time, error) {
+	fr, err := openFile(path)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer func() { _ = fr.close() }()
+	for {
+		data, _, err := fr.readLine()
+		if errors.Is(err, io.EOF) {
+			return time.Time{}, nil
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		if data = bytes.TrimSpace(data); len(data) == 0 {
+			continue
+		}
+		var l struct {
+			Stage    string    `json:"stage"`
+			Received time.Time `json:"requestReceivedTimestamp"`
+			Stamp    time.Time `json:"stageTimestamp"`
+		}
+		if err := json.Unmarshal(data, &l); err != nil || l.Stage == "" {
+			if err == nil {
+				err = errors.New("not an audit.k8s.io/v1 Event")
+			}
+			return time.Time{}, &InputError{File: path, Line: fr.n, Err: fmt.Errorf("not a JSON audit event: %w", err)}
+		}
+		if !l.Stamp.IsZero() {
+			return l.Stamp, nil
+		}
+		return l.Received, nil
+	}
+}
