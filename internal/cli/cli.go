@@ -124,7 +124,7 @@ func newRoot(o *options) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
 	root.PersistentFlags().StringVar(&o.kubeconfig, "kubeconfig", "", "Path to the kubeconfig file; defaults to $KUBECONFIG or ~/.kube/config.")
 	root.PersistentFlags().StringVar(&o.context, "context", "", "The kubeconfig context to use.")
-	root.AddCommand(newPauseCommand(o), newResumeCommand(o), newStatusCommand(o), newCheckCommand(o), newStateCommand(o))
+	root.AddCommand(newPauseCommand(o), newResumeCommand(o), newStatusCommand(o), newCheckCommand(o), newStateCommand(o), newAuditCommand(o))
 	usageArgs(root)
 	return root
 }
