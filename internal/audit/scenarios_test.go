@@ -386,7 +386,7 @@ var scenarios = []scenario{{
 		s.del(15*time.Minute, dev, "wavegate.io", "freezes", "", "inc-east")
 	},
 	want:  map[invariants.Property]int{invariants.S6: 4},
-	rules: []string{"freeze-edit", "freeze-edit", "freeze-edit", "freeze-edit"},
+	rules: []string{"freeze", "freeze", "freeze", "freeze"},
 	texts: []string{"removes region westus from spec.regions", "moves spec.expiresAt earlier, from 2024-07-18T16:00:00Z to 2024-07-18T13:00:00Z",
 		"adds the exemption of user dev@example.com", "turns spec.allowReverts on"},
 }, {

@@ -151,11 +151,11 @@ func (c *Checker) freezeEdit(r *req, rq *Request, next wavegatev1alpha1.FreezeSp
 	explanation := fmt.Sprintf("the update of active Freeze %s %s; only the break-glass group %s may weaken an active Freeze (anyone may delete it)",
 		old.name, strings.Join(problems, ", "), c.o.BreakGlassGroup)
 	if c.breaksGlass(r) {
-		c.breakGlass = append(c.breakGlass, BreakGlass{Property: S6, Rule: RuleFreezeEdit, Request: *rq, Freeze: old.name,
+		c.breakGlass = append(c.breakGlass, BreakGlass{Property: S6, Rule: RuleFreeze, Request: *rq, Freeze: old.name,
 			Why: "member of the break-glass group " + c.o.BreakGlassGroup + c.gateNote(r), Explanation: explanation})
 		return
 	}
-	v := Violation{Property: S6, Rule: RuleFreezeEdit, Request: *rq, Explanation: explanation}
+	v := Violation{Property: S6, Rule: RuleFreeze, Request: *rq, Explanation: explanation}
 	if old.by != nil {
 		v.Earlier = []Earlier{{Request: *old.by, What: "wrote Freeze " + old.name + " as it was"}}
 	}

@@ -44,7 +44,9 @@ const (
 // Properties lists every property, in order.
 var Properties = []Property{S1, S2, S3, S4, S5, S6}
 
-// Rules of docs/spec.md §4 that should have denied a violation.
+// Rules of docs/spec.md §4 that should have denied a violation. A Freeze
+// weakened in place (S6) is the freeze rule too: the ValidatingAdmissionPolicy
+// of docs/spec.md §8 denies it as [wavegate:freeze].
 const (
 	RuleChangeVelocity  = "change-velocity"
 	RuleMultiRegion     = "multi-region"
@@ -52,9 +54,6 @@ const (
 	RuleProtectedDelete = "protected-delete"
 	RuleRequires        = "requires"
 	RuleUnknownRegion   = "unknown-region"
-	// RuleFreezeEdit is the ValidatingAdmissionPolicy that keeps an active
-	// Freeze from being weakened (docs/spec.md §8).
-	RuleFreezeEdit = "freeze-edit"
 )
 
 // VerbState is the verb of a Request that stands for an object of the
