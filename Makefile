@@ -94,6 +94,15 @@ fuzz: ## Run every Go fuzz target (func FuzzXxx in a _test.go file) for FUZZTIME
 		done; \
 	done
 
+# INVARIANTS_CHECKS is how many generated histories make invariants tries
+# (make test tries rapid's default of 100 with the rest of the suites).
+INVARIANTS_CHECKS ?= 20000
+
+.PHONY: invariants
+invariants: ## Search generated histories for a request the gate admits against the safety invariants (docs/spec.md §11), for INVARIANTS_CHECKS histories.
+	go test -count=1 -timeout 60m -run 'TestAdmittedHistoriesKeepThePromise|TestAChangeThatFollowsThePlanIsAdmitted' \
+		./internal/test/histories/ -rapid.checks=$(INVARIANTS_CHECKS)
+
 # REAL_CLUSTER_ENV tells the real-cluster harness (internal/realcluster) where
 # its binaries are; every one of them is built from Go modules into bin/.
 REAL_CLUSTER_ENV = WAVEGATE_K8S_BIN="$(ENVTEST_ASSETS)" WAVEGATE_KWOK="$(KWOK)" WAVEGATE_KWOKCTL="$(KWOKCTL)" \
