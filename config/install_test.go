@@ -42,7 +42,9 @@ var clusterScoped = map[string]bool{
 	"ValidatingWebhookConfiguration": true, "ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
 }
 
-func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
+// renderDefault renders the kustomize install, config/default.
+func renderDefault(t *testing.T) []*unstructured.Unstructured {
+	t.Helper()
 	g := NewWithT(t)
 	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "default")
 	g.Expect(err).NotTo(HaveOccurred())
@@ -50,6 +52,12 @@ func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	objs, err := manifest.Read(bytes.NewReader(rendered))
 	g.Expect(err).NotTo(HaveOccurred())
+	return objs
+}
+
+func TestTheKustomizeInstallIsAcceptedByTheAPIServer(t *testing.T) {
+	g := NewWithT(t)
+	objs := renderDefault(t)
 
 	kinds := map[string]int{}
 	for _, o := range objs {

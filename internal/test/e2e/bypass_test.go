@@ -179,6 +179,30 @@ func TestBypassTable(t *testing.T) { //nolint:gocyclo,maintidx // a table of sce
 			f.Spec.Regions = []string{"canadaeast"}
 			return mallory.Update(ctx, &f)
 		}, "may not narrow the regions of Freeze bypass-freeze"},
+		{"end a Freeze soon by giving it an expiry", "mallory", func(ctx context.Context) error {
+			var f wavegatev1alpha1.Freeze
+			if err := mallory.Get(ctx, client.ObjectKey{Name: "bypass-freeze"}, &f); err != nil {
+				return err
+			}
+			f.Spec.ExpiresAt = &metav1.Time{Time: time.Now().Add(5 * time.Second).Truncate(time.Second)}
+			return mallory.Update(ctx, &f)
+		}, "may not give Freeze bypass-freeze an expiry"},
+		{"move a Freeze's expiry earlier", "mallory", func(ctx context.Context) error {
+			var f wavegatev1alpha1.Freeze
+			if err := mallory.Get(ctx, client.ObjectKey{Name: "bypass-expiring"}, &f); err != nil {
+				return err
+			}
+			f.Spec.ExpiresAt = &metav1.Time{Time: time.Now().Add(5 * time.Second).Truncate(time.Second)}
+			return mallory.Update(ctx, &f)
+		}, "may not move the expiry of Freeze bypass-expiring earlier"},
+		{"let reverts through a Freeze", "mallory", func(ctx context.Context) error {
+			var f wavegatev1alpha1.Freeze
+			if err := mallory.Get(ctx, client.ObjectKey{Name: "bypass-freeze"}, &f); err != nil {
+				return err
+			}
+			f.Spec.AllowReverts = true
+			return mallory.Update(ctx, &f)
+		}, "may not turn on allowReverts of Freeze bypass-freeze"},
 		{"forge a ChangeRecord", "mallory", func(ctx context.Context) error {
 			return mallory.Create(ctx, &wavegatev1alpha1.ChangeRecord{ObjectMeta: metav1.ObjectMeta{Name: "forged"},
 				Spec: wavegatev1alpha1.ChangeRecordSpec{ChangeID: "forged"}})
@@ -381,6 +405,11 @@ func newBypassStage(ctx context.Context, t *testing.T) *bypassStage {
 		ObjectMeta: metav1.ObjectMeta{Name: "bypass-freeze"},
 		Spec:       wavegatev1alpha1.FreezeSpec{Regions: []string{"ukwest", "canadaeast"}, Reason: "the bypass table: nothing may change here"},
 	}))
+	mustDo(t, "create Freeze bypass-expiring", admin().Create(ctx, &wavegatev1alpha1.Freeze{
+		ObjectMeta: metav1.ObjectMeta{Name: "bypass-expiring"},
+		Spec: wavegatev1alpha1.FreezeSpec{Regions: []string{"ukwest"}, Reason: "the bypass table: a Freeze that ends by itself, later",
+			ExpiresAt: &metav1.Time{Time: time.Now().Add(6 * time.Hour).Truncate(time.Second)}},
+	}))
 	for _, name := range []string{"mallory", "cleaner", "fred"} {
 		cfg, err := env.cluster.ServiceAccountConfig(ctx, bypassAccounts, name)
 		mustDo(t, "a token for "+name, err)
@@ -458,6 +487,7 @@ func (b *bypassStage) gateConfiguration() client.Object {
 func (b *bypassStage) teardown() {
 	ctx := context.Background()
 	_ = admin().Delete(ctx, &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: "bypass-freeze"}})
+	_ = admin().Delete(ctx, &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: "bypass-expiring"}})
 	_ = admin().Delete(ctx, &wavegatev1alpha1.AutomationPolicy{ObjectMeta: metav1.ObjectMeta{Name: "bypass-cleaner"}})
 	cfg := rest.CopyConfig(env.cluster.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: "e2e-teardown", Groups: []string{"system:masters", "wavegate:break-glass"}}
