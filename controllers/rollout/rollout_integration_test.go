@@ -297,9 +297,11 @@ func TestARolloutFindsTargetsTheTargetCacheDidNotKeep(t *testing.T) {
 			ctx := context.Background()
 			other := &corev1.ConfigMap{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "app-" + region, Name: "other-" + region, Labels: map[string]string{wavegatev1alpha1.LabelVersion: "1.0.0"},
-					// Each subtest's ConfigMap is its own change.
+					// Each subtest's ConfigMap is its own change: its own id
+					// and its own payload (the same payload is one change,
+					// whatever its id).
 					Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "other-" + region}},
-				Data: map[string]string{"mode": "old"},
+				Data: map[string]string{"mode": "old", "region": region},
 			}
 			g.Eventually(func() error { return env.Client.Create(ctx, other) }).Should(Succeed())
 			opts := options()

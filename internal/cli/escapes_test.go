@@ -30,7 +30,9 @@ import (
 // was admitted before: a global object that drops its regions annotation
 // with new data, a change that drops an object's region label while
 // bringing it the change, and a change recorded under another plan judged
-// by that plan's bake instead of its own.
+// by that plan's bake instead of its own. (Moving an object with new data
+// also enters two regions at once, which change-velocity judges on a line
+// of its own: §11 S1.)
 func TestAChangeDoesNotEscapeTheWavesByLeavingItsRegions(t *testing.T) {
 	dir := filepath.Join("testdata", "escapes")
 	for _, tc := range []struct {
@@ -70,7 +72,9 @@ func TestAChangeDoesNotEscapeTheWavesByLeavingItsRegions(t *testing.T) {
 			out, _, code := run("check", "-f", filepath.Join(dir, tc.manifest), "--state", filepath.Join(dir, tc.state), "--now", tc.now)
 			g.Expect(code).To(Equal(ExitFailed), out)
 			g.Expect(out).To(ContainSubstring(tc.want))
-			g.Expect(strings.Count(out, "[wavegate:")).To(Equal(1), "one line per violated rule")
+			for _, rule := range []string{"[wavegate:change-velocity]", "[wavegate:multi-region]", "[wavegate:requires]"} {
+				g.Expect(strings.Count(out, rule)).To(BeNumerically("<=", 1), "one line per violated rule")
+			}
 		})
 	}
 	t.Run("narrowing a global object without changing its data is not a change", func(t *testing.T) {
