@@ -65,16 +65,13 @@ type Cluster struct {
 	out  io.Writer
 }
 
-// auditPolicy records every write at Metadata level, which includes the
-// response status, so a suite can count what the API server denied.
-const auditPolicy = `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-- level: Metadata
-  verbs: [create, update, patch, delete, deletecollection]
-- level: None
-`
+// AuditPolicyFile is the audit policy Wavegate ships for `wavegate audit`
+// (config/audit/policy.yaml). Every cluster of the harness runs with it, so
+// that each run can end with an audit of its own API server's log, and
+// Denials and Writes read the same events a user's cluster logs.
+func AuditPolicyFile() string {
+	return filepath.Join(testenv.RepoRoot(), "config", "audit", "policy.yaml")
+}
 
 // Create starts a cluster named name, with its state under dir, and prints
 // kwokctl's progress to out.
@@ -89,8 +86,13 @@ func Create(ctx context.Context, bins Binaries, name, dir string, out io.Writer)
 	c := &Cluster{Name: name, Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), bins: bins, out: out}
 	// A cluster left behind by an interrupted run holds the name: remove it.
 	_ = c.kwokctl(ctx, "delete", "cluster", "--name", name)
+	// A copy beside the log: the policy the cluster ran with stays with it.
+	shipped, err := os.ReadFile(AuditPolicyFile())
+	if err != nil {
+		return nil, fmt.Errorf("the shipped audit policy: %w", err)
+	}
 	policy := filepath.Join(dir, "audit-policy.yaml")
-	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+	if err := os.WriteFile(policy, shipped, 0o600); err != nil {
 		return nil, err
 	}
 	admissionConfig, err := c.writeWebhookClientCertificate()
