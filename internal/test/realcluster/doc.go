@@ -24,5 +24,10 @@ limitations under the License.
 // stands in for the webhook Service: it sends each connection to a ready
 // replica, as kube-proxy would.
 //
+// Every cluster's API server writes its audit log with the audit policy
+// Wavegate ships (config/audit/policy.yaml), and every run ends with
+// `wavegate audit` over it (Cluster.Audit, Regions.Audit): an admitted
+// request that breaks a safety invariant of docs/spec.md §11 fails the run.
+//
 // The e2e suites (internal/test/e2e), `make demo` and `make dev` use it.
 package realcluster
