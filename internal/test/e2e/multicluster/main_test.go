@@ -90,6 +90,9 @@ func run(m *testing.M) int {
 	}()
 	logf("a hub and %d regional clusters, each with Wavegate installed from the chart", len(regions))
 	code := m.Run()
+	if !auditTheLogs(context.Background(), dir) {
+		code = 1
+	}
 	if code != 0 {
 		for name, log := range all.Logs(6000) {
 			fmt.Printf("---- %s, last lines ----\n%s\n", name, log)
@@ -128,6 +131,39 @@ func TestInstalledInModeHubAndAgent(t *testing.T) {
 		g.Expect(env.regional[r].Client.Get(ctx, client.ObjectKey{Namespace: realcluster.Namespace, Name: realcluster.HubServiceAccount},
 			&corev1.ServiceAccount{})).To(Succeed(), "the hub's identity in %s", r)
 	}
+}
+
+// auditTheLogs ends the suite as §11 of docs/spec.md asks of every
+// real-cluster run: `wavegate audit` over each cluster's API server audit
+// log (the hub's, and each regional cluster's as an agent's with the hub's
+// state: realcluster.Regions.Audit says what that can and cannot see) must
+// find no admitted request that breaks a safety invariant. On a failure the
+// failing logs are kept in dir, since deleting the clusters removes them.
+func auditTheLogs(ctx context.Context, dir string) bool {
+	results, err := env.all.Audit(ctx)
+	names := append([]string{"hub"}, regions...)
+	ok := err == nil
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: the audit of the clusters' logs could not run:", err)
+	}
+	for i, res := range results {
+		logf("wavegate audit of the %s cluster's log: %s", names[i], res.SummaryLine())
+		if !res.Failed() {
+			continue
+		}
+		ok = false
+		c := env.hub
+		if i > 0 {
+			c = env.regional[names[i]]
+		}
+		kept := filepath.Join(dir, names[i]+"-audit.log")
+		if err := c.KeepAuditLog(kept); err != nil {
+			kept = fmt.Sprintf("not kept: %v", err)
+		}
+		fmt.Printf("FAIL: the %s cluster's API server admitted requests that break the safety invariants (docs/spec.md §11)\n"+
+			"$ %s   # the log: %s\n%s", names[i], res.Command(), kept, res.Text())
+	}
+	return ok
 }
 
 func logf(format string, args ...any) {
