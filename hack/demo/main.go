@@ -84,6 +84,8 @@ type demo struct {
 	// region, which prom scrapes and the manager's health checks query.
 	exporter *promtest.Exporter
 	prom     *promtest.Server
+	// audit is the command line of the audit of the cluster's log.
+	audit string
 }
 
 func run(replay, health bool) error {
@@ -154,6 +156,15 @@ func run(replay, health bool) error {
 		if err := d.healthGate(ctx); err != nil {
 			return err
 		}
+	}
+	fmt.Printf("\n== The safety invariants (docs/spec.md section 11), checked over the API server's audit log\n")
+	res, err := d.wavegate.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	d.audit = auditCommand(bins.Wavegate, res)
+	if err := reportAudit("the cluster's audit log", d.audit, res); err != nil {
+		return err
 	}
 	d.printReady()
 	sig := make(chan os.Signal, 1)
@@ -304,11 +315,39 @@ Ready: Wavegate is running on a real local cluster (2 replicas, installed from c
   kubectl apply -f config/samples/incidents/3-decommission.yaml           # denied: unknown region
   bin/wavegate status
   bin/wavegate pause --region eastus --reason "demo: stop eastus for a while"
+  %s   # the safety invariants over the API server's audit log
 Manager logs: %s/wavegate-manager-*/manager.log
 Prometheus: %s (the managers' --prometheus-url) scrapes %s{region="<region>"}, %g in every region
   the demo left alone; a ConfigRollout's healthChecks can query it.
 Press Ctrl-C to stop; the cluster is deleted.
-`, rel, logs, d.prom.URL(), promtest.ErrorRatio, healthyRatio)
+`, rel, d.audit, logs, d.prom.URL(), promtest.ErrorRatio, healthyRatio)
+}
+
+// auditCommand is the command line of an audit as a person types it in the
+// repository: the CLI and every path relative to the working directory.
+func auditCommand(cli string, res *realcluster.AuditResult) string {
+	args := []string{relative(cli)}
+	for _, a := range res.Args {
+		if filepath.IsAbs(a) {
+			a = relative(a)
+		}
+		args = append(args, a)
+	}
+	return strings.Join(args, " ")
+}
+
+// reportAudit prints an audit's command and summary. A violation of the
+// safety invariants is the demo failing: it prints the report loudly and
+// returns an error.
+func reportAudit(what, command string, res *realcluster.AuditResult) error {
+	fmt.Printf("$ %s\n", command)
+	step("wavegate audit of %s: %s", what, res.SummaryLine())
+	if !res.Failed() {
+		return nil
+	}
+	banner := strings.Repeat("!", 100)
+	fmt.Printf("%s\nThe API server admitted requests that break the safety invariants (docs/spec.md section 11):\n%s%s\n", banner, res.Text(), banner)
+	return fmt.Errorf("wavegate audit found %d violations of the safety invariants in %s", len(res.Violations), what)
 }
 
 func orNone(s string) string {

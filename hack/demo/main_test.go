@@ -94,6 +94,7 @@ func TestTheDemoComesUpJudgesChangesAndLeavesNothingBehind(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
 	g.Expect(string(body)).To(ContainSubstring(`"0.07"`))
+	d.audit(ctx, 1)
 
 	d.interrupt()
 	// The cluster is gone: its API server no longer answers.
@@ -168,6 +169,48 @@ func (d *demoRun) output() string {
 	return strings.Join(d.lines, "\n")
 }
 
+// printedAudit is a `wavegate audit` command line the demo printed.
+var printedAudit = regexp.MustCompile(`^(?:\$ |\s+)\S*wavegate (audit \S.*?)(?:\s+#.*)?$`)
+
+// audit runs again, after the test's own requests, each `wavegate audit`
+// command the demo printed (it audits at the end of its replay), and fails
+// the test on any violation of the safety invariants (docs/spec.md §11):
+// every real-cluster run ends so. want is how many logs the demo audits.
+func (d *demoRun) audit(ctx context.Context, want int) {
+	d.t.Helper()
+	bins, err := realcluster.BinariesFromEnv()
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(d.output(), "\n") {
+		m := printedAudit.FindStringSubmatch(line)
+		if m == nil || seen[m[1]] {
+			continue
+		}
+		seen[m[1]] = true
+		args := strings.Fields(m[1])
+		for i := 1; i < len(args); i++ {
+			// The demo prints paths relative to where it runs: the repository.
+			if (args[i-1] == "--log" || args[i-1] == "--state") && !filepath.IsAbs(args[i]) {
+				args[i] = filepath.Join(testenv.RepoRoot(), args[i])
+			}
+		}
+		res, err := realcluster.RunAudit(ctx, bins.Wavegate, args)
+		if err != nil {
+			d.t.Errorf("wavegate %s: %v", m[1], err)
+			continue
+		}
+		d.t.Logf("wavegate %s: %s", m[1], res.SummaryLine())
+		if res.Failed() {
+			d.t.Errorf("the API server admitted requests that break the safety invariants (docs/spec.md §11):\n$ wavegate %s\n%s", m[1], res.Text())
+		}
+	}
+	if len(seen) != want {
+		d.t.Errorf("the demo printed %d wavegate audit commands, want one for each of its %d audit logs: %v", len(seen), want, seen)
+	}
+}
+
 // interrupt presses Ctrl-C and waits for a clean exit.
 func (d *demoRun) interrupt() {
 	g := NewWithT(d.t)
@@ -202,6 +245,7 @@ func TestTheMulticlusterDemoRollsOutAndPausesAcrossClusters(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	c, err := client.New(cfg, client.Options{Scheme: testenv.NewScheme()})
 	g.Expect(err).NotTo(HaveOccurred())
+	d.audit(context.Background(), 3)
 	d.interrupt()
 	short, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -19,6 +19,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -51,6 +52,8 @@ type multi struct {
 	root string
 	bins realcluster.Binaries
 	all  *realcluster.Regions
+	// audits are the command lines of the audits of the clusters' logs.
+	audits []string
 }
 
 func runMulticluster() error {
@@ -81,6 +84,9 @@ func runMulticluster() error {
 		return err
 	}
 	if err := m.pause(ctx); err != nil {
+		return err
+	}
+	if err := m.audit(ctx); err != nil {
 		return err
 	}
 	m.printReady()
@@ -209,6 +215,28 @@ func (m *multi) pause(ctx context.Context) error {
 	return nil
 }
 
+// audit checks the safety invariants over every cluster's audit log: the
+// hub's, and each regional cluster's as an agent's, with the hub's state
+// (realcluster.Regions.Audit says why).
+func (m *multi) audit(ctx context.Context) error {
+	fmt.Printf("\n== The safety invariants (docs/spec.md section 11), checked over each API server's audit log\n")
+	results, err := m.all.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i, res := range results {
+		what := "the hub's audit log"
+		if i > 0 {
+			what = multiRegions[i-1] + "'s audit log"
+		}
+		cmd := auditCommand(m.bins.Wavegate, res)
+		m.audits = append(m.audits, fmt.Sprintf("%s   # %s", cmd, what))
+		errs = append(errs, reportAudit(what, cmd, res))
+	}
+	return errors.Join(errs...)
+}
+
 func (m *multi) wavegate(ctx context.Context, args ...string) string {
 	out, _ := exec.CommandContext(ctx, m.bins.Wavegate, append([]string{"--kubeconfig", m.all.Hub.Kubeconfig}, args...)...).CombinedOutput() //nolint:gosec // our own binary
 	return strings.TrimSpace(string(out))
@@ -220,6 +248,9 @@ func (m *multi) printReady() {
 	fmt.Printf("  kubectl get regions -o wide; bin/wavegate status\n")
 	for _, r := range multiRegions {
 		fmt.Printf("  kubectl --kubeconfig %s get deploy -n app   # %s\n", relative(m.all.Clusters[r].Kubeconfig), r)
+	}
+	for _, a := range m.audits {
+		fmt.Printf("  %s\n", a)
 	}
 	fmt.Printf("Press Ctrl-C to stop; the clusters are deleted.\n")
 }
