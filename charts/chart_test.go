@@ -416,3 +416,24 @@ func TestAnAgentMustNameItsRegion(t *testing.T) {
 	g.Expect(err).To(HaveOccurred())
 	g.Expect(string(out)).To(ContainSubstring("mode agent needs agent.region"))
 }
+
+// The Freeze and ChangeRecord policies take the release's break-glass group,
+// in their expressions and in every message that says who may instead; the
+// freeze operator's role names the Endpoints and the Lease that wavegate
+// pause reads, as this chart names them (issue 24).
+func TestThePoliciesAndRolesNameTheReleasesObjects(t *testing.T) {
+	g := NewWithT(t)
+	objs := render(t, "manager.breakGlassGroup=oncall:sre")
+	policy := find(objs, "ValidatingAdmissionPolicy", "wavegate-freezes.wavegate.io")
+	g.Expect(policy).NotTo(BeNil())
+	text := fmt.Sprint(policy.Object)
+	g.Expect(text).NotTo(ContainSubstring("wavegate:break-glass"))
+	g.Expect(text).To(ContainSubstring(`"oncall:sre" in request.userInfo.groups`))
+	g.Expect(strings.Count(text, "only the break-glass group (oncall:sre) may")).To(Equal(4), "exemptions, regions, expiry, allowReverts")
+
+	g.Expect(find(objs, "Service", "wavegate-webhook-service")).NotTo(BeNil())
+	g.Expect(rules(objs)["ClusterRole wavegate-freeze-operator"]).To(ContainElements(
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"endpoints"}, ResourceNames: []string{"wavegate-webhook-service"}, Verbs: []string{"get"}},
+		rbacv1.PolicyRule{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, ResourceNames: []string{"wavegate-manager.wavegate.io"}, Verbs: []string{"get"}},
+	))
+}

@@ -76,6 +76,12 @@ func wavegate(t *testing.T, args ...string) (string, string, int) {
 	if _, err := os.Stat(kubeconfig); err != nil {
 		NewWithT(t).Expect(env.WriteKubeconfig(kubeconfig)).To(Succeed())
 	}
+	return wavegateWith(t, kubeconfig, args...)
+}
+
+// wavegateWith runs the binary with a kubeconfig of its own.
+func wavegateWith(t *testing.T, kubeconfig string, args ...string) (string, string, int) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(binary, append([]string{"--kubeconfig", kubeconfig}, args...)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -19,16 +19,50 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
+)
+
+// ExitFrozenWithoutGate is pause's exit code when the Freeze is created and
+// in force at the API server, but no Wavegate replica is ready to pause
+// rollouts or to report it active.
+const ExitFrozenWithoutGate = 3
+
+// FrozenWithoutGateError is a pause whose Freeze is in force while no
+// Wavegate replica is ready: exit code ExitFrozenWithoutGate.
+type FrozenWithoutGateError struct {
+	// Freeze is the name of the Freeze created.
+	Freeze string
+	// Why says how pause knows that no replica is ready.
+	Why string
+}
+
+func (e *FrozenWithoutGateError) Error() string {
+	return fmt.Sprintf("Freeze %s is created and in force at the API server, but no Wavegate replica is ready (%s): "+
+		"the webhooks fail closed, so every gated change is denied, but no rollout is paused and nothing reports the Freeze "+
+		"until a replica is back; bring the manager back (docs/runbook.md)", e.Freeze, e.Why)
+}
+
+// ExitCode is ExitFrozenWithoutGate.
+func (e *FrozenWithoutGateError) ExitCode() int { return ExitFrozenWithoutGate }
+
+// The names the chart and the kustomize install give the manager's webhook
+// Service and its leader election Lease (cmd/manager's LeaderElectionID).
+const (
+	webhookService = "wavegate-webhook-service"
+	leaderLease    = "wavegate-manager.wavegate.io"
 )
 
 type pauseOptions struct {
@@ -40,6 +74,7 @@ type pauseOptions struct {
 	exemptGroup []string
 	name        string
 	timeout     time.Duration
+	namespace   string
 }
 
 func newPauseCommand(o *options) *cobra.Command {
@@ -47,6 +82,22 @@ func newPauseCommand(o *options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pause (--all-regions | --region R...) --reason TEXT",
 		Short: "Stop every rollout and gated change in some regions or all, with a Freeze",
+		Long: `Stop every rollout and gated change in some regions or all, with a Freeze.
+
+pause creates the Freeze and waits until a Wavegate controller reports it
+active. The Freeze is in force as soon as it is created: the gate judges
+every change against it, and while no replica answers, the webhooks fail
+closed and deny every gated change.
+
+Exit codes:
+  0  the Freeze is active; its name and how many rollouts paused are printed
+  1  the Freeze could not be created, or no controller reported it active
+     within --timeout while a replica looked ready (or pause could not tell)
+  2  bad usage or bad input
+  3  the Freeze is created and in force at the API server, but no Wavegate
+     replica is ready (the webhook Service has no ready endpoint), so no
+     rollout is paused and nothing reports it; said within a few seconds.
+     Do not create another Freeze: bring the manager back (docs/runbook.md)`,
 		Example: `  wavegate pause --region centralus --reason "Central US storage outage" --ticket INC-12345
   wavegate pause --all-regions --reason "Global incident: stop all deployments" --expires 4h`,
 		Args: cobra.NoArgs,
@@ -59,7 +110,7 @@ func newPauseCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.pause(cmd.Context(), c, server, frz, p.timeout)
+			return o.pause(cmd.Context(), c, server, frz, p.timeout, p.namespace)
 		},
 	}
 	f := cmd.Flags()
@@ -70,7 +121,8 @@ func newPauseCommand(o *options) *cobra.Command {
 	f.DurationVar(&p.expires, "expires", 0, "End the freeze by itself after this long, such as 4h.")
 	f.StringSliceVar(&p.exemptGroup, "exempt-group", nil, "A group that may break the glass for this freeze.")
 	f.StringVar(&p.name, "name", "", "Name of the Freeze; generated from the time and regions by default.")
-	f.DurationVar(&p.timeout, "timeout", 30*time.Second, "How long to wait for the freeze to be active.")
+	f.DurationVar(&p.timeout, "timeout", 30*time.Second, "How long to wait for the freeze to be active while a Wavegate replica is ready.")
+	f.StringVar(&p.namespace, "wavegate-namespace", "wavegate-system", "The namespace Wavegate is installed in: where pause looks for a ready replica.")
 	o.outputFlag(cmd, "table", "json")
 	return cmd
 }
@@ -118,28 +170,23 @@ func (p *pauseOptions) freeze(now time.Time) (*wavegatev1alpha1.Freeze, error) {
 	return frz, nil
 }
 
+// replicaProbeAfter is how long pause gives a running controller to report
+// the Freeze active before it asks whether any replica is ready at all.
+const replicaProbeAfter = time.Second
+
 // pause creates the Freeze, waits until it is active and its count of paused
-// rollouts settles, and reports it.
-func (o *options) pause(ctx context.Context, c client.Client, server string, frz *wavegatev1alpha1.Freeze, timeout time.Duration) error {
+// rollouts settles, and reports it. When no Wavegate replica is ready it
+// says so within seconds (FrozenWithoutGateError) instead of waiting out the
+// timeout, which a script would read as a failed pause.
+func (o *options) pause(ctx context.Context, c client.Client, server string, frz *wavegatev1alpha1.Freeze, timeout time.Duration, namespace string) error {
 	if err := c.Create(ctx, frz); err != nil {
 		return fmt.Errorf("failed to create Freeze %s: %w", frz.Name, reachable(server, err))
 	}
 	fmt.Fprintf(o.errOut(), "Freeze %s created; waiting for it to be active\n", frz.Name)
-	key := client.ObjectKeyFromObject(frz)
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		if err := c.Get(ctx, key, frz); err != nil {
-			return false, err
-		}
-		return frz.Status.Active, nil
-	})
-	if err != nil {
-		// The Freeze is stored, so it is in force: any replica that answers
-		// judges against it, and while none answers the fail-closed webhooks
-		// deny every gated change. What is missing is the controller's
-		// confirmation and the count of paused rollouts.
-		return fmt.Errorf("Freeze %s is stored and in force, but no Wavegate controller reported it active within %s; "+ //nolint:staticcheck // a sentence about a name
-			"while no replica answers, the webhooks deny every gated change; check the manager pods (docs/runbook.md)", frz.Name, timeout)
+	if err := waitActive(ctx, c, frz, timeout, namespace); err != nil {
+		return err
 	}
+	key := client.ObjectKeyFromObject(frz)
 	// The gate enforces the freeze already; give the rollouts a moment to
 	// report that they paused, so the count is not zero by haste.
 	settle := time.Now().Add(2 * time.Second)
@@ -156,6 +203,112 @@ func (o *options) pause(ctx context.Context, c client.Client, server string, frz
 	}
 	fmt.Fprintf(o.out, "Freeze %s is active: %s frozen; %d rollouts paused\n", frz.Name, describeRegions(frz.Spec.Regions), frz.Status.PausedRollouts)
 	return nil
+}
+
+// waitActive polls the Freeze until a controller reports it active. Once
+// the controller has had replicaProbeAfter, it asks whether any replica is
+// ready, and returns a FrozenWithoutGateError at once if none is.
+func waitActive(ctx context.Context, c client.Client, frz *wavegatev1alpha1.Freeze, timeout time.Duration, namespace string) error {
+	key := client.ObjectKeyFromObject(frz)
+	nextProbe := time.Now().Add(replicaProbeAfter)
+	var unknown string
+	var down *FrozenWithoutGateError
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		if err := c.Get(ctx, key, frz); err != nil {
+			return false, err
+		}
+		if frz.Status.Active || nextProbe.IsZero() || time.Now().Before(nextProbe) {
+			return frz.Status.Active, nil
+		}
+		r := probeReplicas(ctx, c, namespace, time.Now())
+		// Ask again only while a Lease holder may still be running; a ready
+		// replica reports the Freeze, however slowly.
+		nextProbe = r.retryAt
+		unknown = r.unknown
+		if r.down != "" {
+			down = &FrozenWithoutGateError{Freeze: frz.Name, Why: r.down}
+			return false, down
+		}
+		return false, nil
+	})
+	switch {
+	case down != nil:
+		return down
+	case err == nil:
+		return nil
+	}
+	// The Freeze is stored, so it is in force: any replica that answers
+	// judges against it, and while none answers the fail-closed webhooks
+	// deny every gated change. What is missing is the controller's
+	// confirmation and the count of paused rollouts.
+	msg := fmt.Sprintf("Freeze %s is stored and in force, but no Wavegate controller reported it active within %s; "+
+		"while no replica answers, the webhooks deny every gated change; check the manager pods (docs/runbook.md)", frz.Name, timeout)
+	if unknown != "" {
+		msg += "; pause could not tell whether a replica is ready: " + unknown
+	}
+	return errors.New(msg)
+}
+
+// replicas is what the cluster says about Wavegate's replicas. At most one
+// of down and unknown is set; neither means a replica may be running, and
+// then retryAt, if set, is when to ask again.
+type replicas struct {
+	down    string
+	unknown string
+	retryAt time.Time
+}
+
+// probeReplicas asks whether any Wavegate replica is ready.
+//
+// The Endpoints of the webhook Service are the signal: the endpoints
+// controller lists there the manager pods that pass their readiness probe
+// (webhook serving, caches synced), and they are exactly where the API
+// server sends the gate's admission requests, so "no ready endpoint" is
+// "the webhooks fail closed". The chart and the kustomize install always
+// create that Service. The leader Lease alone is not: it does not exist
+// with one replica (the chart turns leader election off), and a crashed
+// leader's Lease looks held for a lease duration. It only adds that a
+// replica which holds the Lease without being ready may still pause
+// rollouts and report the Freeze: then pause waits, and asks again when
+// the Lease would have expired. Endpoints rather than EndpointSlices: a
+// role can read one Endpoints object by name (resourceNames), while the
+// slices have generated names and would need list on every slice.
+func probeReplicas(ctx context.Context, c client.Client, namespace string, now time.Time) replicas {
+	ep := &corev1.Endpoints{} //nolint:staticcheck // Endpoints, not slices: see above
+	err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: webhookService}, ep)
+	switch {
+	case apierrors.IsForbidden(err):
+		return replicas{unknown: fmt.Sprintf("you may not read Endpoints %s/%s (the wavegate-freeze-operator role may)", namespace, webhookService)}
+	case apierrors.IsNotFound(err):
+		return replicas{unknown: fmt.Sprintf("Endpoints %s/%s not found; if Wavegate is installed in another namespace, say so with --wavegate-namespace", namespace, webhookService)}
+	case err != nil:
+		return replicas{unknown: fmt.Sprintf("cannot read Endpoints %s/%s: %v", namespace, webhookService, err)}
+	}
+	notReady := 0
+	for _, s := range ep.Subsets {
+		if len(s.Addresses) > 0 {
+			return replicas{}
+		}
+		notReady += len(s.NotReadyAddresses)
+	}
+	lease := &coordinationv1.Lease{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: leaderLease}, lease); err == nil {
+		if until, held := leaseHeld(lease); held && now.Before(until) {
+			return replicas{retryAt: until.Add(time.Second)}
+		}
+	}
+	// Forbidden or absent, the Lease adds nothing: the Endpoints said it.
+	return replicas{down: fmt.Sprintf("the webhook Service %s/%s has no ready endpoint, %d not ready", namespace, webhookService, notReady)}
+}
+
+// leaseHeld reports whether a leader holds the Lease, and until when it
+// holds it without renewing.
+func leaseHeld(l *coordinationv1.Lease) (time.Time, bool) {
+	s := l.Spec
+	if s.HolderIdentity == nil || *s.HolderIdentity == "" || s.RenewTime == nil || s.LeaseDurationSeconds == nil {
+		return time.Time{}, false
+	}
+	return s.RenewTime.Add(time.Duration(*s.LeaseDurationSeconds) * time.Second), true
 }
 
 func describeRegions(regions []string) string {

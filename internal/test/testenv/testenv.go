@@ -286,9 +286,15 @@ func Main(m interface{ Run() int }, env **Env, setups ...Setup) int {
 // WriteKubeconfig writes a kubeconfig for a cluster administrator to path, so
 // kubectl and the wavegate CLI can reach the local control plane.
 func (e *Env) WriteKubeconfig(path string) error {
-	user, err := e.env.AddUser(envtest.User{Name: "wavegate-admin", Groups: []string{"system:masters"}}, nil)
+	return e.WriteKubeconfigFor(path, "wavegate-admin", "system:masters")
+}
+
+// WriteKubeconfigFor writes a kubeconfig for name, a member of groups, to
+// path: a user with only the rights RBAC gives it.
+func (e *Env) WriteKubeconfigFor(path, name string, groups ...string) error {
+	user, err := e.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
 	if err != nil {
-		return fmt.Errorf("failed to add the admin user: %w", err)
+		return fmt.Errorf("failed to add the user %s: %w", name, err)
 	}
 	data, err := user.KubeConfig()
 	if err != nil {
