@@ -855,7 +855,7 @@ func (b *Builder) namespaceMoves(in *Input, req *Request, now time.Time, fresh m
 		if !first.IsZero() {
 			e.At.Time = first
 		}
-		in.Record.Writes = append(in.Record.Writes, RecordWrite{Name: name, Template: rec.Spec, Entries: []wavegatev1alpha1.ChangeEntry{e}})
+		in.Record.Writes = append(in.Record.Writes, RecordWrite{Name: name, Template: wavegatev1alpha1.ChangeRecordSpec{ChangeID: rec.Spec.ChangeID}, Entries: []wavegatev1alpha1.ChangeEntry{e}})
 	}
 }
 
