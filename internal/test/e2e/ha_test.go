@@ -20,7 +20,9 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -256,9 +258,18 @@ func TestAllReplicasDown(t *testing.T) { //nolint:gocyclo // a scenario, read to
 		return err == nil && len(pods.Items) == 0, err
 	})
 
-	// The emergency switch does not need Wavegate.
-	out, _ := wavegateCLI(ctx, "pause", "--all-regions", "--reason", "e2e: every Wavegate replica is down", "--ticket", "E2E-1", "--timeout", "3s")
-	logf("$ wavegate pause --all-regions ... (every replica down)\n%s", out)
+	// The emergency switch does not need Wavegate, and says at once that
+	// nothing runs to report it (exit code 3): at most when the killed
+	// leader's Lease expires. The harness's manager runs on the host, so
+	// the chart's Service never has a ready endpoint; the Lease is what
+	// pause can tell a running replica by here.
+	pauseStart := time.Now()
+	out, err := wavegateCLI(ctx, "pause", "--all-regions", "--reason", "e2e: every Wavegate replica is down", "--ticket", "E2E-1")
+	logf("$ wavegate pause --all-regions ... (every replica down, %.1fs)\n%s", time.Since(pauseStart).Seconds(), out)
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 || !strings.Contains(out, "is created and in force at the API server, but no Wavegate replica is ready") {
+		t.Errorf("wavegate pause with every replica down: want exit code 3 saying no replica is ready, got %v", err)
+	}
 	var freezes wavegatev1alpha1.FreezeList
 	mustDo(t, "list Freezes", admin().List(ctx, &freezes))
 	var name string
