@@ -150,7 +150,7 @@ func TestRecordedHistories(t *testing.T) {
 				if v.Property != invariants.S5 && v.Property != invariants.S4 && !strings.Contains(v.Explanation, " at once") {
 					g.Expect(v.Earlier).NotTo(BeEmpty(), "%s names the earlier requests that make it a violation", v)
 				}
-				g.Expect(v.Request.Source).To(HavePrefix(testdata(sc.name + ".log:")))
+				g.Expect(v.Request.Where()).To(HavePrefix(testdata(sc.name + ".log:")))
 			}
 		})
 	}

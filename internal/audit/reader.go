@@ -25,8 +25,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
-	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wavegate/wavegate/internal/audit/invariants"
@@ -74,11 +76,21 @@ type line struct {
 	ResponseStatus *struct {
 		Code int `json:"code"`
 	} `json:"responseStatus"`
-	RequestObject            json.RawMessage   `json:"requestObject"`
-	ResponseObject           json.RawMessage   `json:"responseObject"`
+	RequestObject            rawRef            `json:"requestObject"`
+	ResponseObject           rawRef            `json:"responseObject"`
 	RequestReceivedTimestamp time.Time         `json:"requestReceivedTimestamp"`
 	StageTimestamp           time.Time         `json:"stageTimestamp"`
 	Annotations              map[string]string `json:"annotations"`
+}
+
+// rawRef is a JSON value kept as a slice of the line, without a copy: a
+// batch's lines live as long as its events.
+type rawRef []byte
+
+// UnmarshalJSON keeps data as it is.
+func (r *rawRef) UnmarshalJSON(data []byte) error {
+	*r = data
+	return nil
 }
 
 type userInfo struct {
@@ -105,7 +117,7 @@ func decodeLine(data []byte, e *invariants.Event) (ok bool, err error) {
 	}
 	*e = invariants.Event{AuditID: l.AuditID, Received: l.RequestReceivedTimestamp, Completed: l.StageTimestamp,
 		User: u.Username, Groups: u.Groups, Verb: l.Verb, RequestURI: l.RequestURI,
-		RequestObject: l.RequestObject, ResponseObject: l.ResponseObject, Annotations: l.Annotations}
+		RequestObject: json.RawMessage(l.RequestObject), ResponseObject: json.RawMessage(l.ResponseObject), Annotations: l.Annotations}
 	if r := l.ObjectRef; r != nil {
 		e.APIGroup, e.APIVersion, e.Resource, e.Subresource, e.Namespace, e.Name = r.APIGroup, r.APIVersion, r.Resource, r.Subresource, r.Namespace, r.Name
 	}
@@ -122,16 +134,53 @@ var errTruncated = errors.New("truncated last line")
 
 // Reader streams the events of several audit log files (plain, rotated or
 // gzipped), file after file in the order of their first event, each in its
-// own order.
+// own order. One goroutine reads lines; as many as there are CPUs decode
+// them and parse their objects (invariants.Event.Prepare); Next hands the
+// events out in the order of the files.
 type Reader struct {
-	files  []string
-	next   int
-	cur    *fileReader
-	events int64
-	read   int64 // bytes of finished files
-	// truncated lists the files whose last line was cut short.
+	files   []string
+	workers int
+
+	started bool
+	cancel  chan struct{}
+	wg      sync.WaitGroup
+	ordered chan *batch
+	cur     *batch
+	i       int
+
+	events    int64
+	bytes     atomic.Int64
 	truncated []string
 }
+
+// batch is a run of lines of one file, decoded by one worker.
+type batch struct {
+	path    string
+	data    []byte
+	lines   []rawLine
+	readErr error // after the lines
+	done    chan struct{}
+	events  []invariants.Event
+	errAt   int // index of the first line that failed, or -1
+	err     error
+}
+
+func newBatch(path string) *batch {
+	// Room for a full batch and one long line, so that it rarely grows.
+	return &batch{path: path, done: make(chan struct{}), errAt: -1,
+		data: make([]byte, 0, batchBytes+batchBytes/2), lines: make([]rawLine, 0, batchLines)}
+}
+
+type rawLine struct {
+	start, end int
+	n          int
+	newline    bool
+}
+
+const (
+	batchLines = 128
+	batchBytes = 512 << 10
+)
 
 // Open orders the files by the time of their first event and returns a
 // Reader of them. A file that cannot be read or does not start with an
@@ -150,7 +199,7 @@ func Open(paths []string) (*Reader, error) {
 		order = append(order, first{p, at})
 	}
 	sort.SliceStable(order, func(i, j int) bool { return order[i].at.Before(order[j].at) })
-	r := &Reader{}
+	r := &Reader{workers: max(1, runtime.GOMAXPROCS(0))}
 	for _, f := range order {
 		r.files = append(r.files, f.path)
 	}
@@ -164,56 +213,175 @@ func (r *Reader) Truncated() []string { return r.truncated }
 // Files are the files in the order they are read.
 func (r *Reader) Files() []string { return r.files }
 
-// Progress reports how many events and bytes (uncompressed) were read.
-func (r *Reader) Progress() (events, bytes int64) {
-	bytes = r.read
-	if r.cur != nil {
-		bytes += r.cur.bytes
+// Progress reports how many events were returned and how many bytes
+// (uncompressed) were read.
+func (r *Reader) Progress() (events, bytes int64) { return r.events, r.bytes.Load() }
+
+func (r *Reader) start() {
+	r.started = true
+	r.cancel = make(chan struct{})
+	jobs := make(chan *batch, r.workers)
+	r.ordered = make(chan *batch, 2*r.workers)
+	for range r.workers {
+		r.wg.Go(func() {
+			for b := range jobs {
+				b.decode()
+			}
+		})
 	}
-	return r.events, bytes
+	r.wg.Go(func() {
+		defer close(jobs)
+		defer close(r.ordered)
+		for _, path := range r.files {
+			if !r.readFile(path, jobs) {
+				return
+			}
+		}
+	})
+}
+
+// readFile cuts a file into batches; false when it must stop.
+func (r *Reader) readFile(path string, jobs chan<- *batch) bool {
+	send := func(b *batch) bool {
+		select {
+		case r.ordered <- b:
+		case <-r.cancel:
+			return false
+		}
+		if len(b.lines) == 0 {
+			close(b.done)
+			return true
+		}
+		select {
+		case jobs <- b:
+			return true
+		case <-r.cancel:
+			return false
+		}
+	}
+	fr, err := openFile(path)
+	if err != nil {
+		return send(&batch{path: path, readErr: err, done: make(chan struct{}), errAt: -1}) && false
+	}
+	defer func() { _ = fr.close() }()
+	b := newBatch(path)
+	for {
+		data, newline, err := fr.readLine()
+		r.bytes.Add(int64(len(data)))
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				b.readErr = err
+			}
+			return send(b) && b.readErr == nil
+		}
+		if newline {
+			r.bytes.Add(1)
+		}
+		data = bytes.TrimSpace(data)
+		if len(data) == 0 {
+			continue
+		}
+		start := len(b.data)
+		b.data = append(b.data, data...)
+		b.lines = append(b.lines, rawLine{start: start, end: len(b.data), n: fr.n, newline: newline})
+		if len(b.lines) >= batchLines || len(b.data) >= batchBytes {
+			if !send(b) {
+				return false
+			}
+			b = newBatch(path)
+		}
+	}
+}
+
+// decode turns a batch's lines into prepared events.
+func (b *batch) decode() {
+	defer close(b.done)
+	b.events = make([]invariants.Event, 0, len(b.lines))
+	for i, l := range b.lines {
+		var e invariants.Event
+		ok, err := decodeLine(b.data[l.start:l.end], &e)
+		if err != nil {
+			if !l.newline {
+				err = errTruncated
+			}
+			b.errAt, b.err = i, err
+			return
+		}
+		if !ok {
+			continue
+		}
+		e.Source, e.Line = b.path, l.n
+		e.Prepare()
+		b.events = append(b.events, e)
+	}
+	b.data = nil
 }
 
 // Next returns the next completed request, or io.EOF after the last one.
 func (r *Reader) Next() (invariants.Event, error) {
+	if !r.started {
+		r.start()
+	}
 	for {
-		if r.cur == nil {
-			if r.next >= len(r.files) {
-				return invariants.Event{}, io.EOF
-			}
-			f, err := openFile(r.files[r.next])
-			if err != nil {
+		if r.cur != nil && r.i < len(r.cur.events) {
+			e := r.cur.events[r.i]
+			r.cur.events[r.i] = invariants.Event{}
+			r.i++
+			r.events++
+			return e, nil
+		}
+		if r.cur != nil {
+			if err := r.finish(r.cur); err != nil {
 				return invariants.Event{}, err
 			}
-			r.next++
-			r.cur = f
 		}
-		e, err := r.cur.next()
-		if errors.Is(err, errTruncated) {
-			r.truncated = append(r.truncated, fmt.Sprintf("%s:%d", r.cur.path, r.cur.n))
-			err = io.EOF
-		}
-		if errors.Is(err, io.EOF) {
-			r.read += r.cur.bytes
-			_ = r.cur.close()
+		b, ok := <-r.ordered
+		if !ok {
 			r.cur = nil
-			continue
+			return invariants.Event{}, io.EOF
 		}
-		if err != nil {
-			return e, err
-		}
-		r.events++
-		return e, nil
+		<-b.done
+		r.cur, r.i = b, 0
 	}
 }
 
-// Close closes the file being read.
+// finish reports what went wrong after a batch's events: a line that is
+// not an event, a file that could not be read. A truncated last line is
+// only noted.
+func (r *Reader) finish(b *batch) error {
+	r.cur = nil
+	switch {
+	case errors.Is(b.err, errTruncated):
+		r.truncated = append(r.truncated, fmt.Sprintf("%s:%d", b.path, b.lines[b.errAt].n))
+	case b.err != nil:
+		return &InputError{File: b.path, Line: b.lines[b.errAt].n, Err: b.err}
+	case b.readErr != nil:
+		var in *InputError
+		if errors.As(b.readErr, &in) {
+			return in
+		}
+		return &InputError{File: b.path, Err: b.readErr}
+	}
+	return nil
+}
+
+// Close stops reading.
 func (r *Reader) Close() error {
-	if r.cur == nil {
+	if !r.started {
 		return nil
 	}
-	err := r.cur.close()
-	r.cur = nil
-	return err
+	select {
+	case <-r.cancel:
+	default:
+		close(r.cancel)
+	}
+	go func() {
+		for b := range r.ordered {
+			_ = b
+		}
+	}()
+	r.wg.Wait()
+	return nil
 }
 
 // fileReader reads the lines of one file.
@@ -274,32 +442,6 @@ func (fr *fileReader) readLine() ([]byte, bool, error) {
 		fr.bytes += int64(len(fr.buf))
 		fr.n++
 		return fr.buf[:len(fr.buf)-1], true, nil
-	}
-}
-
-func (fr *fileReader) next() (invariants.Event, error) {
-	var e invariants.Event
-	for {
-		data, newline, err := fr.readLine()
-		if err != nil {
-			return e, err
-		}
-		data = bytes.TrimSpace(data)
-		if len(data) == 0 {
-			continue
-		}
-		ok, err := decodeLine(data, &e)
-		if err != nil {
-			if !newline {
-				// The last line of a log being written, or cut short.
-				return e, errTruncated
-			}
-			return e, &InputError{File: fr.path, Line: fr.n, Err: err}
-		}
-		if ok {
-			e.Source = fr.path + ":" + strconv.Itoa(fr.n)
-			return e, nil
-		}
 	}
 }
 

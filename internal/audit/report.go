@@ -140,7 +140,7 @@ func source(r invariants.Request) string {
 	if r.Source == "" {
 		return ""
 	}
-	return " [" + r.Source + "]"
+	return " [" + r.Where() + "]"
 }
 
 // printable replaces control characters, which names and messages from the

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,10 @@ import (
 	"github.com/wavegate/wavegate/internal/audit"
 	"github.com/wavegate/wavegate/internal/audit/invariants"
 )
+
+// auditMemoryLimit is the soft limit of the Go heap while wavegate audit
+// runs, unless GOMEMLIMIT sets one.
+const auditMemoryLimit = 150 << 20
 
 type auditOptions struct {
 	logs            []string
@@ -112,6 +117,12 @@ func (o *options) audit(ctx context.Context, a *auditOptions) error {
 		AgentRegion: a.agentRegion, Tolerance: tolerance, Since: since}}
 	if a.progress || isTerminal(o.err) {
 		cfg.Progress = progressPrinter(o.err, isTerminal(o.err))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// What the checker keeps is a fraction of this (docs/benchmarks.md);
+		// the limit keeps the garbage of a long log from growing the heap
+		// past the bar of SPEC §7 (200 MiB).
+		debug.SetMemoryLimit(auditMemoryLimit)
 	}
 	rep, err := audit.Run(ctx, cfg)
 	var bad *audit.InputError

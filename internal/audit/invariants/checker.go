@@ -50,6 +50,10 @@ const (
 	NoteUnknownMembers = "unverifiable: deleted objects whose protection the log does not show"
 )
 
+// sweepEvery is how many events pass between two sweeps of the change
+// history (state.sweep); a variable for tests.
+var sweepEvery = 1 << 14
+
 // Options configure a Checker as the gate it checks was configured.
 type Options struct {
 	// ControllerUser is Wavegate's controller identity: its changes are
@@ -88,6 +92,7 @@ type Options struct {
 type Checker struct {
 	o          Options
 	s          *state
+	latest     time.Time // the latest request time seen
 	violations []Violation
 	breakGlass []BreakGlass
 	notes      []Note
@@ -159,6 +164,8 @@ type req struct {
 	judge bool
 	kind  string
 	r     *Request
+	// seed marks an object of the initial state.
+	seed bool
 }
 
 // Add judges one event and replays it into the state. Events must come in
@@ -186,6 +193,12 @@ func (c *Checker) Add(e Event) {
 	}
 	r := &req{e: &e, t: e.Time(), verb: verb, who: c.actor(&e)}
 	r.judge = r.who != kubernetes && !r.t.Before(c.o.Since)
+	if r.t.After(c.latest) {
+		c.latest = r.t
+	}
+	if c.sum.Events%sweepEvery == 0 {
+		c.s.sweep(c.latest.Add(-c.s.longestBake() - c.o.Tolerance - time.Hour).UnixNano())
+	}
 	switch {
 	case e.APIGroup == wavegatev1alpha1.GroupVersion.Group:
 		c.wavegate(r)
@@ -255,7 +268,7 @@ func (c *Checker) notGated(e *Event) bool {
 // request is the Request a report names for r.
 func (c *Checker) request(r *req, kind, namespace, name string, regions []string) *Request {
 	if r.r == nil {
-		r.r = &Request{Time: r.t, User: c.s.intern(r.e.User), Verb: r.e.Verb, AuditID: r.e.AuditID, Source: r.e.Source}
+		r.r = &Request{Time: r.t, User: c.s.intern(r.e.User), Verb: r.e.Verb, AuditID: r.e.AuditID, Source: r.e.Source, Line: r.e.Line}
 		if r.e.Subresource != "" {
 			r.r.Verb += " " + r.e.Subresource
 		}
@@ -267,6 +280,19 @@ func (c *Checker) request(r *req, kind, namespace, name string, regions []string
 		r.r.Regions = regions
 	}
 	return r.r
+}
+
+// stampOf is what the replay keeps of r.
+func (c *Checker) stampOf(r *req) stamp {
+	if r.seed {
+		return stamp{}
+	}
+	verb := r.e.Verb
+	if r.e.Subresource != "" {
+		verb += " " + r.e.Subresource
+	}
+	return stamp{at: r.t.UnixNano(), user: c.s.intern(r.e.User), line: int32(min(r.e.Line, 1<<31-1)),
+		file: index[uint16](&c.s.files, r.e.Source), verb: index[uint8](&c.s.verbs, verb)}
 }
 
 func (c *Checker) violate(v Violation) {
@@ -378,7 +404,7 @@ func (c *Checker) seed(obj *unstructured.Unstructured) error {
 	at := obj.GetCreationTimestamp().Time
 	e := Event{Verb: "create", APIGroup: group, Resource: resourceOf(obj.GetKind()), Namespace: obj.GetNamespace(),
 		Name: obj.GetName(), ResponseObject: data, Code: 201, Received: at, Completed: at}
-	r := &req{e: &e, t: at, verb: "create", who: kubernetes}
+	r := &req{e: &e, t: at, verb: "create", who: kubernetes, seed: true}
 	r.r = &Request{Time: at, Verb: VerbState, Object: objectRef(obj.GetKind(), obj.GetNamespace(), obj.GetName())}
 	if group == wavegatev1alpha1.GroupVersion.Group {
 		return c.replayWavegate(r)
@@ -391,10 +417,18 @@ func (c *Checker) seed(obj *unstructured.Unstructured) error {
 		return fmt.Errorf("invalid %s %s: %w", obj.GetKind(), obj.GetName(), err)
 	}
 	key := objKey{group: group, resource: e.Resource, namespace: c.s.intern(e.Namespace), name: e.Name}
-	system := (obj.GetKind() == "ConfigMap" && obj.GetName() == "kube-root-ca.crt") ||
-		(obj.GetKind() == "ServiceAccount" && obj.GetName() == "default")
-	c.s.put(key, p, r.r, system)
+	if kubernetesMade(obj.GetKind(), obj.GetName()) {
+		return nil
+	}
+	c.s.put(key, p, stamp{})
 	return nil
+}
+
+// kubernetesMade tells the objects Kubernetes' controllers put in every
+// Namespace, which a state file may hold: the replay keeps none of what
+// those controllers make (see write).
+func kubernetesMade(kind, name string) bool {
+	return (kind == "ConfigMap" && name == "kube-root-ca.crt") || (kind == "ServiceAccount" && name == "default")
 }
 
 // resourceOf is the resource of a kind of the initial state.

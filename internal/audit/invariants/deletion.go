@@ -70,12 +70,7 @@ func (c *Checker) deletion(r *req, rq *Request, root *object, orphan bool) {
 	c.violate(v)
 }
 
-func (c *Checker) lastWrite(o *object) Request {
-	if o.last != nil {
-		return *o.last
-	}
-	return Request{Verb: VerbState, Object: o.ref()}
-}
+func (c *Checker) lastWrite(o *object) Request { return c.s.request(o.last, o.ref()) }
 
 func protectionText(p string) string {
 	switch p {
@@ -113,9 +108,8 @@ func (c *Checker) deletionText(r *req, root *object, bad []*object, glass bool) 
 	return fmt.Sprintf("%s deleted %s, and with it what depends on it through ownerReferences: %s", who, root.ref(), list)
 }
 
-// deletedBy lists what a delete of root deletes, root first. Objects that
-// Kubernetes' own controllers made are consequences, not configuration,
-// and are left out (root aside).
+// deletedBy lists what a delete of root deletes, root first, of what the
+// replay keeps (never what Kubernetes' own controllers made).
 func (c *Checker) deletedBy(root *object, orphan bool) []*object {
 	out := []*object{root}
 	seen := map[*object]bool{root: true}
@@ -127,21 +121,16 @@ func (c *Checker) deletedBy(root *object, orphan bool) []*object {
 		for _, m := range c.sortedMembers(root.key.name) {
 			seen[m] = true
 			queue = append(queue, m)
-			if !m.system {
-				out = append(out, m)
-			}
+			out = append(out, m)
 		}
 	}
 	for len(queue) > 0 {
 		o := queue[0]
 		queue = queue[1:]
-		if o.uid == "" {
+		if o.uid == (uid{}) {
 			continue
 		}
-		deps := make([]*object, 0, len(c.s.dependents[o.uid]))
-		for d := range c.s.dependents[o.uid] {
-			deps = append(deps, d)
-		}
+		deps := slices.Clone(c.s.dependents[o.uid])
 		sort.Slice(deps, func(i, j int) bool { return deps[i].ref() < deps[j].ref() })
 		for _, d := range deps {
 			if seen[d] {
@@ -149,9 +138,7 @@ func (c *Checker) deletedBy(root *object, orphan bool) []*object {
 			}
 			seen[d] = true
 			queue = append(queue, d)
-			if !d.system {
-				out = append(out, d)
-			}
+			out = append(out, d)
 		}
 	}
 	return out
@@ -164,12 +151,12 @@ func (c *Checker) deletedBy(root *object, orphan bool) []*object {
 func (c *Checker) automationEdit(r *req, rq *Request, old *object, p *parsed) {
 	var problems []string
 	if old.protection != wavegatev1alpha1.ProtectionDeletable {
-		for _, uid := range p.owners {
-			if slices.Contains(old.owners, uid) {
+		for _, u := range p.owners {
+			if slices.Contains(old.owners, u) {
 				continue
 			}
-			owner := "uid " + uid
-			if o := c.s.byUID[uid]; o != nil {
+			owner := "uid " + u.String()
+			if o := c.s.byUID[u]; o != nil {
 				owner = o.ref()
 			}
 			problems = append(problems, fmt.Sprintf("adds an ownerReference to %s on %s, which is %s: deleting the owner would delete it",

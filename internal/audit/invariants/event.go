@@ -65,9 +65,34 @@ type Event struct {
 	// Annotations are the audit annotations (the gate's break-glass note,
 	// the authorizer's decision).
 	Annotations map[string]string
-	// Source says where the event was read, such as "audit.log:42", for
-	// messages; empty for events built in memory.
+	// Source and Line say where the event was read (the file and its line),
+	// for messages; empty for events built in memory.
 	Source string
+	Line   int
+
+	// prep is the response object, parsed ahead by Prepare.
+	prep *prepared
+}
+
+type prepared struct {
+	p   *parsed
+	err error
+}
+
+// Prepare parses the response object ahead of Add, which then does not.
+// Unlike Add it may run concurrently, on different Events: a reader can
+// prepare events on several cores and add them in order on one.
+func (e *Event) Prepare() {
+	p, err := parseObject(e.ResponseObject)
+	e.prep = &prepared{p: p, err: err}
+}
+
+// object is the parsed response object.
+func (e *Event) object() (*parsed, error) {
+	if e.prep == nil {
+		e.Prepare()
+	}
+	return e.prep.p, e.prep.err
 }
 
 // Time is when the request is judged: when the API server received it, or

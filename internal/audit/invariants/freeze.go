@@ -168,9 +168,9 @@ func weakened(old, next wavegatev1alpha1.FreezeSpec) []string {
 	switch {
 	case next.ExpiresAt == nil:
 	case old.ExpiresAt == nil:
-		out = append(out, "sets spec.expiresAt to "+stamp(next.ExpiresAt.Time)+" where there was none")
+		out = append(out, "sets spec.expiresAt to "+rfc3339(next.ExpiresAt.Time)+" where there was none")
 	case next.ExpiresAt.Before(old.ExpiresAt):
-		out = append(out, "moves spec.expiresAt earlier, from "+stamp(old.ExpiresAt.Time)+" to "+stamp(next.ExpiresAt.Time))
+		out = append(out, "moves spec.expiresAt earlier, from "+rfc3339(old.ExpiresAt.Time)+" to "+rfc3339(next.ExpiresAt.Time))
 	}
 	if !slices.Contains(next.Regions, wavegatev1alpha1.AllRegions) {
 		var removed []string

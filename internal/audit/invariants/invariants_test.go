@@ -385,3 +385,24 @@ func TestPlural(t *testing.T) {
 		g.Expect(invariants.Plural(kind)).To(Equal(want))
 	}
 }
+
+// The history keeps every entry's region and time, and forgets which
+// request brought it once that is older than any bake: verdicts do not
+// change, the report says so.
+func TestOldEntriesKeepTheirVerdictButNotTheirRequest(t *testing.T) {
+	g := NewWithT(t)
+	defer invariants.SweepEvery(1)()
+	h := newHistory(t, invariants.Options{})
+	h.do(0, ci, "create", cm("app-westus", "a", map[string]string{"k": "v"}))
+	h.do(time.Minute, ci, "create", cm("app-eastus", "a", map[string]string{"k": "v"}))
+	g.Expect(h.c.Violations()[0].Earlier[0].Request.User).To(Equal(ci), "a recent entry names its request")
+	h.do(30*time.Hour, ci, "create", cm("app-eastus2euap", "a", map[string]string{"k": "v"}))
+	g.Expect(h.count(invariants.S1)).To(Equal(2), h.explanations())
+	v := h.c.Violations()[1]
+	g.Expect(v.Clauses).To(Equal([]string{invariants.ClauseWavesGoDown}))
+	g.Expect(v.Earlier).To(HaveLen(1))
+	g.Expect(v.Earlier[0].Region).To(Equal("westus"))
+	g.Expect(v.Earlier[0].Time).To(Equal(t0))
+	g.Expect(v.Earlier[0].User).To(BeEmpty())
+	g.Expect(v.Earlier[0].What).To(ContainSubstring("no longer kept"))
+}

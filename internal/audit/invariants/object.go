@@ -17,17 +17,45 @@ limitations under the License.
 package invariants
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"hash"
 	"sort"
+	"strconv"
 	"strings"
 
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 )
+
+// uid is an object's metadata.uid, kept as 16 bytes.
+type uid [16]byte
+
+// parseUID reads a UUID; any other non-empty uid is hashed to 16 bytes.
+func parseUID(s string) uid {
+	var u uid
+	if s == "" {
+		return u
+	}
+	if len(s) == 36 {
+		h := strings.ReplaceAll(s, "-", "")
+		if n, err := hex.Decode(u[:], []byte(h)); err == nil && n == 16 {
+			return u
+		}
+	}
+	sum := sha256.Sum256([]byte(s))
+	copy(u[:], sum[:])
+	return u
+}
+
+func (u uid) String() string {
+	h := hex.EncodeToString(u[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
 
 // digest identifies a configuration payload: the first half of a SHA-256
 // of the object's group, kind and payload.
@@ -38,9 +66,9 @@ type digest [16]byte
 type parsed struct {
 	group, kind         string
 	name, namespace     string
-	uid                 string
+	uid                 uid
 	labels, annotations map[string]string
-	owners              []string
+	owners              []uid
 	finalizers          []string
 	deleting            bool
 	generation          int64
@@ -53,8 +81,6 @@ type parsed struct {
 	// annotations, every other top-level field); only computed for an
 	// object being deleted, to tell a finalizer removal from a change.
 	rest digest
-	// top holds the raw top-level fields, for Wavegate's own kinds.
-	top map[string]json.RawMessage
 }
 
 type objectMeta struct {
@@ -73,6 +99,30 @@ type ownerRef struct {
 	UID string `json:"uid"`
 }
 
+// rawRef is a JSON value kept as a slice of the input, without a copy: the
+// input of parseObject is an event's response object, which outlives the
+// parse.
+type rawRef []byte
+
+// UnmarshalJSON keeps data as it is.
+func (r *rawRef) UnmarshalJSON(data []byte) error {
+	*r = data
+	return nil
+}
+
+// wireObject is what parseObject decodes in one pass: the fields every
+// kind's payload is read from, kept raw until the kind says which counts.
+type wireObject struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Metadata   objectMeta `json:"metadata"`
+	Spec       any        `json:"spec"`
+	Data       any        `json:"data"`
+	BinaryData any        `json:"binaryData"`
+	StringData any        `json:"stringData"`
+	Type       any        `json:"type"`
+}
+
 var errNotAnObject = errors.New("not an object")
 
 // parseObject reads an object as the API server stored it. A Status (the
@@ -81,57 +131,53 @@ func parseObject(raw json.RawMessage) (*parsed, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, errNotAnObject
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
+	var w wireObject
+	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, err
 	}
-	var apiVersion, kind string
-	if err := unmarshalField(top, "apiVersion", &apiVersion); err != nil {
-		return nil, err
-	}
-	if err := unmarshalField(top, "kind", &kind); err != nil {
-		return nil, err
-	}
-	if kind == "" || kind == "Status" || strings.HasSuffix(kind, "List") {
+	if w.Kind == "" || w.Kind == "Status" || strings.HasSuffix(w.Kind, "List") {
 		return nil, errNotAnObject
 	}
-	var meta objectMeta
-	if err := unmarshalField(top, "metadata", &meta); err != nil {
-		return nil, err
-	}
-	group, _ := splitAPIVersion(apiVersion)
-	p := &parsed{group: group, kind: kind, name: meta.Name, namespace: meta.Namespace, uid: meta.UID,
+	meta := w.Metadata
+	group, _ := splitAPIVersion(w.APIVersion)
+	p := &parsed{group: group, kind: w.Kind, name: meta.Name, namespace: meta.Namespace, uid: parseUID(meta.UID),
 		labels: meta.Labels, annotations: meta.Annotations, finalizers: meta.Finalizers,
 		deleting: meta.DeletionTimestamp != nil, generation: meta.Generation}
 	for _, o := range meta.OwnerReferences {
 		if o.UID != "" {
-			p.owners = append(p.owners, o.UID)
+			p.owners = append(p.owners, parseUID(o.UID))
 		}
 	}
 	if group == wavegatev1alpha1.GroupVersion.Group {
-		p.top = top
 		p.empty = true
 		return p, nil
 	}
 	var err error
-	if p.payload, p.empty, err = payloadOf(group, kind, top); err != nil {
+	if p.payload, p.empty, err = payloadOf(group, &w, raw); err != nil {
 		return nil, err
 	}
 	if p.deleting {
-		p.rest = restOf(top, meta)
+		if p.rest, err = restOf(raw, meta); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
 
-func unmarshalField(top map[string]json.RawMessage, key string, v any) error {
-	raw, ok := top[key]
-	if !ok || string(raw) == "null" {
-		return nil
+// stringMap reads data, binaryData or stringData: a map of strings.
+func stringMap(v any, field string) (map[string]any, error) {
+	switch m := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		for k, x := range m {
+			if _, ok := x.(string); !ok {
+				return nil, fmt.Errorf("invalid %s: %s is not a string", field, k)
+			}
+		}
+		return m, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return errors.New("invalid " + key + ": " + err.Error())
-	}
-	return nil
+	return nil, errors.New("invalid " + field + ": not a map")
 }
 
 // payloadOf hashes an object's configuration payload (docs/spec.md §2):
@@ -141,47 +187,45 @@ func unmarshalField(top map[string]json.RawMessage, key string, v any) error {
 // replicas, selector and the region label of its pod template, or, for
 // kinds without spec, every top-level field but apiVersion, kind, metadata
 // and status.
-func payloadOf(group, kind string, top map[string]json.RawMessage) (digest, bool, error) {
+func payloadOf(group string, w *wireObject, raw json.RawMessage) (digest, bool, error) {
 	if group == "" {
-		switch kind {
+		switch w.Kind {
 		case "Namespace":
 			return digest{}, true, nil
 		case "ConfigMap", "Secret":
-			return dataPayload(kind, top)
+			return dataPayload(w)
 		}
 	}
 	var fields map[string]any
-	if raw, ok := top["spec"]; ok {
-		spec, err := decodeAny(raw)
-		if err != nil {
-			return digest{}, false, errors.New("invalid spec: " + err.Error())
-		}
-		m, isMap := spec.(map[string]any)
+	if w.Spec != nil {
+		m, isMap := w.Spec.(map[string]any)
 		if !isMap {
-			fields = map[string]any{"spec": spec}
+			fields = map[string]any{"spec": w.Spec}
 		} else {
 			cleanSpec(m)
 			fields = m
 		}
 	} else {
+		var top map[string]rawRef
+		if err := json.Unmarshal(raw, &top); err != nil {
+			return digest{}, false, err
+		}
 		fields = map[string]any{}
-		for k, raw := range top {
+		for k, v := range top {
 			switch k {
 			case "apiVersion", "kind", "metadata", "status":
 				continue
 			}
-			v, err := decodeAny(raw)
+			val, err := decodeAny(v)
 			if err != nil {
 				return digest{}, false, errors.New("invalid " + k + ": " + err.Error())
 			}
-			fields[k] = v
+			fields[k] = val
 		}
 	}
-	canonical, err := json.Marshal(fields)
-	if err != nil {
-		return digest{}, false, err
-	}
-	return hashPayload(group, kind, canonical), len(fields) == 0, nil
+	h := newPayloadHash(group, w.Kind)
+	writeCanonical(h, fields)
+	return h.sum(), len(fields) == 0, nil
 }
 
 // cleanSpec removes what differs per region by nature: replicas, the
@@ -214,32 +258,96 @@ func cleanSpec(spec map[string]any) {
 	}
 }
 
-func decodeAny(raw json.RawMessage) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
+// decodeAny decodes a JSON value. Numbers are float64: equal numbers
+// still hash equal, written by the API server or read from a state file.
+func decodeAny(raw []byte) (any, error) {
 	var v any
-	err := d.Decode(&v)
+	err := json.Unmarshal(raw, &v)
 	return v, err
+}
+
+// payloadHash hashes a payload as canonical bytes: the group, the kind,
+// then the value with map keys sorted, each value tagged with its type.
+type payloadHash struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newPayloadHash(group, kind string) *payloadHash {
+	h := &payloadHash{h: sha256.New()}
+	h.str(group)
+	h.str(kind)
+	return h
+}
+
+func (h *payloadHash) bytes(tag byte, b []byte) {
+	h.buf = append(h.buf[:0], tag)
+	h.buf = binary.BigEndian.AppendUint64(h.buf, uint64(len(b)))
+	h.h.Write(h.buf)
+	h.h.Write(b)
+}
+
+func (h *payloadHash) str(s string) { h.bytes('s', []byte(s)) }
+
+func (h *payloadHash) sum() digest {
+	var d digest
+	copy(d[:], h.h.Sum(nil))
+	return d
+}
+
+// writeCanonical writes a decoded JSON value: equal values, however their
+// maps were ordered, write equal bytes.
+func writeCanonical(h *payloadHash, v any) {
+	switch x := v.(type) {
+	case nil:
+		h.bytes('z', nil)
+	case bool:
+		if x {
+			h.bytes('t', nil)
+		} else {
+			h.bytes('f', nil)
+		}
+	case float64:
+		h.bytes('n', []byte(strconv.FormatFloat(x, 'g', -1, 64)))
+	case string:
+		h.str(x)
+	case []any:
+		h.bytes('[', binary.BigEndian.AppendUint64(nil, uint64(len(x))))
+		for _, e := range x {
+			writeCanonical(h, e)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		h.bytes('{', binary.BigEndian.AppendUint64(nil, uint64(len(x))))
+		for _, k := range keys {
+			h.str(k)
+			writeCanonical(h, x[k])
+		}
+	default:
+		data, _ := json.Marshal(x)
+		h.bytes('?', data)
+	}
 }
 
 // dataPayload merges data, binaryData and stringData into one map of key
 // to bytes: base64 is decoded where the API stores it (a ConfigMap's
 // binaryData, a Secret's data).
-func dataPayload(kind string, top map[string]json.RawMessage) (digest, bool, error) {
-	var typ string
-	if err := unmarshalField(top, "type", &typ); err != nil {
-		return digest{}, false, err
-	}
-	if kind == "Secret" && typ == "kubernetes.io/service-account-token" {
+func dataPayload(w *wireObject) (digest, bool, error) {
+	if typ, _ := w.Type.(string); w.Kind == "Secret" && typ == "kubernetes.io/service-account-token" {
 		return digest{}, true, nil
 	}
 	merged := map[string][]byte{}
-	add := func(field string, encoded bool) error {
-		var m map[string]string
-		if err := unmarshalField(top, field, &m); err != nil {
+	add := func(raw any, field string, encoded bool) error {
+		m, err := stringMap(raw, field)
+		if err != nil {
 			return err
 		}
-		for k, v := range m {
+		for k, x := range m {
+			v := x.(string)
 			b := []byte(v)
 			if encoded {
 				if dec, err := base64.StdEncoding.DecodeString(v); err == nil {
@@ -250,14 +358,13 @@ func dataPayload(kind string, top map[string]json.RawMessage) (digest, bool, err
 		}
 		return nil
 	}
-	secret := kind == "Secret"
-	if err := add("data", secret); err != nil {
+	if err := add(w.Data, "data", w.Kind == "Secret"); err != nil {
 		return digest{}, false, err
 	}
-	if err := add("binaryData", true); err != nil {
+	if err := add(w.BinaryData, "binaryData", true); err != nil {
 		return digest{}, false, err
 	}
-	if err := add("stringData", false); err != nil {
+	if err := add(w.StringData, "stringData", false); err != nil {
 		return digest{}, false, err
 	}
 	keys := make([]string, 0, len(merged))
@@ -265,35 +372,22 @@ func dataPayload(kind string, top map[string]json.RawMessage) (digest, bool, err
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var buf bytes.Buffer
-	var n [8]byte
+	h := newPayloadHash("", w.Kind)
 	for _, k := range keys {
-		binary.BigEndian.PutUint64(n[:], uint64(len(k)))
-		buf.Write(n[:])
-		buf.WriteString(k)
-		binary.BigEndian.PutUint64(n[:], uint64(len(merged[k])))
-		buf.Write(n[:])
-		buf.Write(merged[k])
+		h.str(k)
+		h.bytes('b', merged[k])
 	}
-	return hashPayload("", kind, buf.Bytes()), len(keys) == 0, nil
-}
-
-func hashPayload(group, kind string, canonical []byte) digest {
-	h := sha256.New()
-	h.Write([]byte(group))
-	h.Write([]byte{0})
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write(canonical)
-	var d digest
-	copy(d[:], h.Sum(nil))
-	return d
+	return h.sum(), len(keys) == 0, nil
 }
 
 // restOf hashes an object without its finalizers, status and the fields
 // the API server sets on every write.
-func restOf(top map[string]json.RawMessage, meta objectMeta) digest {
-	h := sha256.New()
+func restOf(raw json.RawMessage, meta objectMeta) (digest, error) {
+	var top map[string]rawRef
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return digest{}, err
+	}
+	h := newPayloadHash("", "")
 	keys := make([]string, 0, len(top))
 	for k := range top {
 		keys = append(keys, k)
@@ -304,17 +398,12 @@ func restOf(top map[string]json.RawMessage, meta objectMeta) digest {
 		case "metadata", "status":
 			continue
 		}
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		h.Write(top[k])
-		h.Write([]byte{0})
+		h.str(k)
+		h.bytes('r', top[k])
 	}
 	for _, m := range []map[string]string{meta.Labels, meta.Annotations} {
 		data, _ := json.Marshal(m)
-		h.Write(data)
-		h.Write([]byte{0})
+		h.bytes('m', data)
 	}
-	var d digest
-	copy(d[:], h.Sum(nil))
-	return d
+	return h.sum(), nil
 }

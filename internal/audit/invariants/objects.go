@@ -51,13 +51,16 @@ func (c *Checker) key(e *Event, name string) objKey {
 // write judges a create, update or patch, then replays it.
 func (c *Checker) write(r *req) {
 	e := r.e
-	p, err := parseObject(e.ResponseObject)
+	p, err := e.object()
 	name := e.Name
 	if p != nil && name == "" {
 		name = p.name
 	}
 	key := c.key(e, name)
 	old := c.s.objects[key]
+	if old != nil {
+		key = old.key // one copy of its name
+	}
 	if r.verb == "create" {
 		// It did not exist: what the replay holds was deleted unseen.
 		c.s.remove(key)
@@ -71,7 +74,7 @@ func (c *Checker) write(r *req) {
 	if r.who != kubernetes && !finalizerRemoval(old, p) {
 		c.judgeWrite(r, rq, key, old, p)
 	}
-	c.replay(r, key, p, rq)
+	c.replay(r, key, p)
 }
 
 // finalizerRemoval: removing finalizers from an object that is being
@@ -88,12 +91,21 @@ func finalizerRemoval(old *object, p *parsed) bool {
 	return true
 }
 
-func (c *Checker) replay(r *req, key objKey, p *parsed, rq *Request) {
+// replay keeps the object as written. What Kubernetes' own controllers
+// make (ReplicaSets, EndpointSlices, root CA ConfigMaps, default
+// ServiceAccounts) is a consequence of requests already judged, not
+// configuration: the replay keeps none of it, only their writes to objects
+// it already holds (a finalizer or an owner removed), so that its memory
+// follows what people and automation write.
+func (c *Checker) replay(r *req, key objKey, p *parsed) {
 	if p.deleting && len(p.finalizers) == 0 && !isNamespace(key) {
 		c.s.remove(key) // the last finalizer is gone: so is the object
 		return
 	}
-	c.s.put(key, p, rq, r.who == kubernetes && r.verb == "create")
+	if r.who == kubernetes && c.s.objects[key] == nil {
+		return
+	}
+	c.s.put(key, p, c.stampOf(r))
 }
 
 // judgeWrite judges a write with its object: S2, S3 (automation's edits),
@@ -108,7 +120,7 @@ func (c *Checker) judgeWrite(r *req, rq *Request, key objKey, old *object, p *pa
 	}
 	all := newV.union(oldV)
 	rq.Regions = all.names()
-	ch, payloadChanged := c.changeOf(r.verb == "create", old, p, newV, oldV)
+	ch, payloadChanged := c.changeOf(key, r.verb == "create", old, p, newV, oldV)
 	if r.judge {
 		c.sum.Judged++
 		if r.verb != "create" && !known {
@@ -138,14 +150,14 @@ func (c *Checker) judgeWrite(r *req, rq *Request, key objKey, old *object, p *pa
 // change is one request's change (docs/spec.md §2) and the regions it
 // targets.
 type change struct {
-	keys    []string
+	keys    []changeKey
 	name    string
 	targets []string
 	plan    string
 	multi   bool
+	// kind, namespace and objName name the object that carries it.
+	kind, namespace, objName string
 }
-
-func hashKey(d digest) string { return "hash:" + string(d[:]) }
 
 func changeName(d digest, id string) string {
 	if id != "" {
@@ -160,9 +172,9 @@ func changeName(d digest, id string) string {
 }
 
 func newChange(d digest, id, plan string, targets []string, multi bool) *change {
-	ch := &change{keys: []string{hashKey(d)}, name: changeName(d, id), targets: targets, plan: plan, multi: multi}
+	ch := &change{keys: []changeKey{{hash: d}}, name: changeName(d, id), targets: targets, plan: plan, multi: multi}
 	if id != "" {
-		ch.keys = append(ch.keys, "id:"+id)
+		ch.keys = append(ch.keys, changeKey{id: id})
 	}
 	return ch
 }
@@ -172,7 +184,7 @@ func newChange(d digest, id, plan string, targets []string, multi bool) *change 
 // changes the payload, emptying it included; an update with a payload that
 // makes the object target a region it did not target. The regions an
 // update leaves with new data count as targets too.
-func (c *Checker) changeOf(create bool, old *object, p *parsed, newV, oldV view) (*change, bool) {
+func (c *Checker) changeOf(key objKey, create bool, old *object, p *parsed, newV, oldV view) (*change, bool) {
 	changed := true
 	switch {
 	case create:
@@ -199,7 +211,9 @@ func (c *Checker) changeOf(create bool, old *object, p *parsed, newV, oldV view)
 	id := strings.TrimSpace(p.annotations[wavegatev1alpha1.AnnotationChangeID])
 	plan := strings.TrimSpace(p.annotations[wavegatev1alpha1.AnnotationPlan])
 	multi := multiRegion(p.annotations[wavegatev1alpha1.AnnotationRegions])
-	return newChange(p.payload, id, plan, targets, multi), changed
+	ch := newChange(p.payload, id, plan, targets, multi)
+	ch.kind, ch.namespace, ch.objName = p.kind, key.namespace, key.name
+	return ch, changed
 }
 
 // multiRegion reports a wavegate.io/regions annotation that names two or
@@ -232,7 +246,7 @@ func subset(a, b []string) bool {
 func (c *Checker) move(r *req, rq *Request, namespace, from, to string) {
 	members := c.sortedMembers(namespace)
 	for _, m := range members {
-		if !m.body || m.empty || m.system {
+		if !m.body || m.empty {
 			continue
 		}
 		newV := c.viewOf(m.region, m.regions, namespace, to)
@@ -240,6 +254,7 @@ func (c *Checker) move(r *req, rq *Request, namespace, from, to string) {
 		mrq.Object = m.ref() + " (moved by relabelling Namespace " + namespace + " from " + orNone(from) + " to " + orNone(to) + ")"
 		mrq.Regions = newV.names()
 		ch := newChange(m.payload, m.changeID, m.plan, c.targets(newV), false)
+		ch.kind, ch.namespace, ch.objName = m.kind, m.key.namespace, m.key.name
 		c.velocity(r, &mrq, ch, r.judge && r.who != controller)
 	}
 }
@@ -284,8 +299,8 @@ func (c *Checker) writeWithoutBody(r *req, key objKey, old *object, err error) {
 		c.freeze(r, rq, v, false)
 		c.unknownRegions(r, rq, v.regions)
 	}
-	if old == nil {
-		c.s.putUnknown(key, rq, r.who == kubernetes && r.verb == "create")
+	if old == nil && r.who != kubernetes {
+		c.s.putUnknown(key, c.stampOf(r))
 	}
 }
 
@@ -294,14 +309,14 @@ func (c *Checker) deleteObject(r *req) {
 	e := r.e
 	key := c.key(e, e.Name)
 	old := c.s.objects[key]
-	p, _ := parseObject(e.ResponseObject)
+	p, _ := e.object()
 	if r.judge {
 		c.sum.Judged++
 		c.judgeDelete(r, key, old, p)
 	}
 	if p != nil && p.deleting && (len(p.finalizers) > 0 || isNamespace(key)) {
 		// Deletion waits for finalizers (a Namespace, for its contents).
-		c.s.put(key, p, c.request(r, p.kind, key.namespace, key.name, nil), false)
+		c.s.put(key, p, c.stampOf(r))
 		return
 	}
 	c.s.remove(key)
@@ -330,7 +345,7 @@ func (c *Checker) judgeDelete(r *req, key objKey, old *object, p *parsed) {
 func (c *Checker) transient(key objKey, p *parsed) *object {
 	return &object{key: key, kind: p.kind, uid: p.uid, body: true,
 		region:     p.labels[wavegatev1alpha1.LabelRegion],
-		regions:    p.annotations[wavegatev1alpha1.AnnotationRegions],
+		extra:      &extra{regions: p.annotations[wavegatev1alpha1.AnnotationRegions]},
 		protection: p.labels[wavegatev1alpha1.LabelProtection]}
 }
 

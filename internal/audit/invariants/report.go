@@ -18,6 +18,7 @@ package invariants
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -74,8 +75,17 @@ type Request struct {
 	Regions []string `json:"regions,omitempty"`
 	// AuditID is the API server's id of the request.
 	AuditID string `json:"auditID,omitempty"`
-	// Source is where the request was read, such as "audit.log:42".
+	// Source and Line say where the request was read: the log and its line.
 	Source string `json:"source,omitempty"`
+	Line   int    `json:"line,omitempty"`
+}
+
+// Where is "file:line", or "" for a request built in memory.
+func (r Request) Where() string {
+	if r.Source == "" {
+		return ""
+	}
+	return r.Source + ":" + strconv.Itoa(r.Line)
 }
 
 func (r Request) String() string {
@@ -89,10 +99,11 @@ func (r Request) String() string {
 	default:
 		b.WriteString(r.Time.UTC().Format(time.RFC3339Nano))
 	}
-	if r.User != "" {
-		b.WriteString(" " + r.User)
+	for _, part := range []string{r.User, r.Verb, r.Object} {
+		if part != "" {
+			b.WriteString(" " + part)
+		}
 	}
-	b.WriteString(" " + r.Verb + " " + r.Object)
 	if len(r.Regions) > 0 {
 		b.WriteString(" (" + strings.Join(r.Regions, ", ") + ")")
 	}

@@ -17,6 +17,7 @@ limitations under the License.
 package invariants
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,29 +35,34 @@ type objKey struct {
 type object struct {
 	key  objKey
 	kind string
-	uid  string
+	uid  uid
 	// region is the wavegate.io/region label (for a Namespace, its region).
 	region string
 	// regions is the wavegate.io/regions annotation, as written.
-	regions    string
 	protection string
-	changeID   string
-	plan       string
-	owners     []string
 	payload    digest
 	empty      bool
 	// body is false for an object the log names without its body (level
 	// Metadata, as Secrets are logged): its labels and payload are unknown.
 	body bool
-	// system marks objects that Kubernetes' own controllers created (root
-	// CA ConfigMaps, default ServiceAccounts, ReplicaSets): consequences of
-	// requests already judged, not configuration of their own.
-	system bool
 	// last is the request that last wrote the object.
-	last *Request
+	last stamp
+	// extra holds what few objects have; nil for most.
+	*extra
 	// fin is set while the object is being deleted and waits for finalizers.
 	fin *finalizing
 }
+
+// extra is what an object has only sometimes: a regions annotation, a
+// change-id, a plan, owners.
+type extra struct {
+	regions  string
+	changeID string
+	plan     string
+	owners   []uid
+}
+
+var noExtra = &extra{}
 
 type finalizing struct {
 	finalizers []string
@@ -73,10 +79,38 @@ func objectRef(kind, namespace, name string) string {
 	return kind + " " + namespace + "/" + name
 }
 
-// entry is a change's entry into a region: the request that brought it.
+// stamp is what the replay keeps of the request that last wrote an
+// object: enough to name it in a report, small enough to keep for every
+// object.
+type stamp struct {
+	at   int64 // unix nanoseconds
+	user string
+	line int32
+	file uint16 // index in state.files
+	verb uint8  // index in state.verbs
+}
+
+// ref is an earlier request that a change's entries name: its stamp and
+// its object.
+type ref struct {
+	stamp
+	kind, namespace, name string
+}
+
+// entry is a change's entry into a region, and the request that brought
+// it while it can still matter in detail (see state.sweep).
 type entry struct {
 	region string
-	by     *Request
+	at     int64
+	by     *ref
+}
+
+func (x entry) time() time.Time { return time.Unix(0, x.at).UTC() }
+
+// changeKey is one key of a change: its change-id, or its payload hash.
+type changeKey struct {
+	id   string
+	hash digest
 }
 
 type plan struct {
@@ -151,13 +185,17 @@ type state struct {
 	objects    map[objKey]*object
 	namespaces map[string]*object
 	members    map[string]map[*object]struct{}
-	byUID      map[string]*object
-	dependents map[string]map[*object]struct{}
+	byUID      map[uid]*object
+	dependents map[uid][]*object
 	// kinds learns each resource's kind from the objects it returns.
 	kinds map[string]string
 
-	entries map[string][]entry
-	strs    map[string]string
+	// hashes and ids are the entries of each change key.
+	hashes map[digest][]entry
+	ids    map[string][]entry
+	strs   map[string]string
+	files  []string
+	verbs  []string
 }
 
 func newState() *state {
@@ -166,9 +204,89 @@ func newState() *state {
 		rollouts: map[string]*rollout{}, policies: map[string]wavegatev1alpha1.Identities{},
 		autoUsers: map[string]bool{}, autoGroups: map[string]bool{},
 		objects: map[objKey]*object{}, namespaces: map[string]*object{}, members: map[string]map[*object]struct{}{},
-		byUID: map[string]*object{}, dependents: map[string]map[*object]struct{}{}, kinds: map[string]string{},
-		entries: map[string][]entry{}, strs: map[string]string{},
+		byUID: map[uid]*object{}, dependents: map[uid][]*object{}, kinds: map[string]string{},
+		hashes: map[digest][]entry{}, ids: map[string][]entry{}, strs: map[string]string{}, files: []string{""}, verbs: []string{""},
 	}
+}
+
+// index finds or adds s in a small table (files, verbs).
+func index[T uint8 | uint16](table *[]string, s string) T {
+	for i, x := range *table {
+		if x == s {
+			return T(i)
+		}
+	}
+	if len(*table) > int(^T(0)) {
+		return 0
+	}
+	*table = append(*table, s)
+	return T(len(*table) - 1)
+}
+
+// request is the Request a stamp names, for an object.
+func (s *state) request(st stamp, object string) Request {
+	if st.at == 0 && st.verb == 0 {
+		return Request{Verb: VerbState, Object: object}
+	}
+	return Request{Time: time.Unix(0, st.at).UTC(), User: st.user, Verb: s.verbs[st.verb], Object: object,
+		Source: s.files[st.file], Line: int(st.line)}
+}
+
+// earlier is the Earlier a change's entry names.
+func (s *state) earlier(x entry, what string) Earlier {
+	if x.by == nil {
+		return Earlier{Request: Request{Time: x.time()}, Region: x.region,
+			What: what + " (the request itself is no longer kept: it is older than any bake)"}
+	}
+	return Earlier{Request: s.request(x.by.stamp, objectRef(x.by.kind, x.by.namespace, x.by.name)), Region: x.region, What: what}
+}
+
+// sweep forgets which request brought each entry older than before: after
+// the longest bake of any plan, an entry's time and region still count
+// (waves never go down, a region reached is not entered again), but the
+// request is only named in a report. This keeps the history's memory to a
+// region and a time per entry.
+func (s *state) sweep(before int64) {
+	forget := func(list []entry) {
+		for i := range list {
+			if list[i].at < before {
+				list[i].by = nil
+			}
+		}
+	}
+	for _, list := range s.hashes {
+		forget(list)
+	}
+	for _, list := range s.ids {
+		forget(list)
+	}
+}
+
+// entries are a change key's entries.
+func (s *state) entries(k changeKey) []entry {
+	if k.id != "" {
+		return s.ids[k.id]
+	}
+	return s.hashes[k.hash]
+}
+
+func (s *state) setEntries(k changeKey, list []entry) {
+	if k.id != "" {
+		s.ids[k.id] = list
+	} else {
+		s.hashes[k.hash] = list
+	}
+}
+
+// longestBake is the longest wait any plan (or no plan) imposes.
+func (s *state) longestBake() time.Duration {
+	longest := noPlanWait
+	for _, p := range s.plans {
+		for _, w := range p.waves {
+			longest = max(longest, w.bake)
+		}
+	}
+	return longest
 }
 
 // intern keeps one copy of the strings that repeat: regions, kinds,
@@ -253,10 +371,10 @@ func (s *state) setPlan(name string, spec wavegatev1alpha1.WavePlanSpec) {
 }
 
 // put records an object as the API server stored it, and returns it.
-func (s *state) put(key objKey, p *parsed, by *Request, system bool) *object {
+func (s *state) put(key objKey, p *parsed, by stamp) *object {
 	o := s.objects[key]
 	if o == nil {
-		o = &object{key: key, system: system}
+		o = &object{key: key, extra: noExtra}
 		s.objects[key] = o
 		if key.namespace != "" {
 			m := s.members[key.namespace]
@@ -274,11 +392,16 @@ func (s *state) put(key objKey, p *parsed, by *Request, system bool) *object {
 	o.kind = s.intern(p.kind)
 	o.uid = p.uid
 	o.region = s.intern(p.labels[wavegatev1alpha1.LabelRegion])
-	o.regions = s.intern(p.annotations[wavegatev1alpha1.AnnotationRegions])
 	o.protection = s.intern(p.labels[wavegatev1alpha1.LabelProtection])
-	o.changeID = strings.TrimSpace(p.annotations[wavegatev1alpha1.AnnotationChangeID])
-	o.plan = s.intern(strings.TrimSpace(p.annotations[wavegatev1alpha1.AnnotationPlan]))
-	o.owners = p.owners
+	x := extra{regions: s.intern(p.annotations[wavegatev1alpha1.AnnotationRegions]),
+		changeID: strings.TrimSpace(p.annotations[wavegatev1alpha1.AnnotationChangeID]),
+		plan:     s.intern(strings.TrimSpace(p.annotations[wavegatev1alpha1.AnnotationPlan])),
+		owners:   p.owners}
+	if x.regions == "" && x.changeID == "" && x.plan == "" && len(x.owners) == 0 {
+		o.extra = noExtra
+	} else {
+		o.extra = &x
+	}
 	o.payload, o.empty, o.body = p.payload, p.empty, true
 	o.last = by
 	o.fin = nil
@@ -291,8 +414,8 @@ func (s *state) put(key objKey, p *parsed, by *Request, system bool) *object {
 }
 
 // putUnknown records an object the log names without its body.
-func (s *state) putUnknown(key objKey, by *Request, system bool) {
-	o := s.put(key, &parsed{kind: s.kindOf(key)}, by, system)
+func (s *state) putUnknown(key objKey, by stamp) {
+	o := s.put(key, &parsed{kind: s.kindOf(key)}, by)
 	o.body = false
 }
 
@@ -310,29 +433,28 @@ func (s *state) kindOf(key objKey) string {
 }
 
 func (s *state) link(o *object) {
-	if o.uid != "" {
+	if o.uid != (uid{}) {
 		s.byUID[o.uid] = o
 	}
-	for _, uid := range o.owners {
-		d := s.dependents[uid]
-		if d == nil {
-			d = map[*object]struct{}{}
-			s.dependents[uid] = d
-		}
-		d[o] = struct{}{}
+	for _, u := range o.owners {
+		s.dependents[u] = append(s.dependents[u], o)
 	}
 }
 
 func (s *state) unlink(o *object) {
-	if o.uid != "" && s.byUID[o.uid] == o {
+	if o.uid != (uid{}) && s.byUID[o.uid] == o {
 		delete(s.byUID, o.uid)
 	}
-	for _, uid := range o.owners {
-		if d := s.dependents[uid]; d != nil {
-			delete(d, o)
-			if len(d) == 0 {
-				delete(s.dependents, uid)
-			}
+	for _, u := range o.owners {
+		deps := s.dependents[u]
+		if i := slices.Index(deps, o); i >= 0 {
+			deps[i] = deps[len(deps)-1]
+			deps = deps[:len(deps)-1]
+		}
+		if len(deps) == 0 {
+			delete(s.dependents, u)
+		} else {
+			s.dependents[u] = deps
 		}
 	}
 }

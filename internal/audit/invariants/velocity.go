@@ -36,7 +36,7 @@ const noPlanWait = time.Hour
 func (c *Checker) velocity(r *req, rq *Request, ch *change, judge bool) {
 	var reached []entry
 	for _, k := range ch.keys {
-		reached = append(reached, c.s.entries[k]...)
+		reached = append(reached, c.s.entries(k)...)
 	}
 	var entered []string
 	for _, t := range ch.targets {
@@ -47,14 +47,18 @@ func (c *Checker) velocity(r *req, rq *Request, ch *change, judge bool) {
 	if judge && len(entered) > 0 {
 		c.progressive(r, rq, ch, reached, entered)
 	}
+	var by *ref
 	for _, k := range ch.keys {
-		list := c.s.entries[k]
+		list := c.s.entries(k)
 		for _, t := range ch.targets {
 			if !slices.ContainsFunc(list, func(x entry) bool { return x.region == t }) {
-				list = append(list, entry{region: t, by: rq})
+				if by == nil {
+					by = &ref{stamp: c.stampOf(r), kind: c.s.intern(ch.kind), namespace: ch.namespace, name: ch.objName}
+				}
+				list = append(list, entry{region: t, at: r.t.UnixNano(), by: by})
 			}
 		}
-		c.s.entries[k] = list
+		c.s.setEntries(k, list)
 	}
 }
 
@@ -98,7 +102,7 @@ func (c *Checker) progressive(r *req, rq *Request, ch *change, reached []entry, 
 func (j *s1) violate(rule, clause, explanation string, earlier []entry, what func(entry) string) {
 	f := finding{rule: rule, clause: clause, explanation: explanation}
 	for _, x := range earlier {
-		f.earlier = append(f.earlier, Earlier{Request: *x.by, Region: x.region, What: what(x)})
+		f.earlier = append(f.earlier, j.c.s.earlier(x, what(x)))
 	}
 	j.findings = append(j.findings, f)
 }
@@ -121,7 +125,7 @@ func (j *s1) report() {
 		}
 		v.Explanation += f.explanation
 		for _, e := range f.earlier {
-			if !slices.ContainsFunc(v.Earlier, func(x Earlier) bool { return x.Region == e.Region && x.AuditID == e.AuditID && x.Time.Equal(e.Time) }) {
+			if !slices.ContainsFunc(v.Earlier, func(x Earlier) bool { return x.Region == e.Region && x.Where() == e.Where() && x.Time.Equal(e.Time) }) {
 				v.Earlier = append(v.Earlier, e)
 			}
 		}
@@ -157,13 +161,13 @@ func (j *s1) noPlan() {
 	}
 	last := j.reached[0]
 	for _, x := range j.reached[1:] {
-		if x.by.Time.After(last.by.Time) {
+		if x.at > last.at {
 			last = x
 		}
 	}
-	if until := last.by.Time.Add(noPlanWait); j.t.Before(until) {
+	if until := last.time().Add(noPlanWait); j.t.Before(until) {
 		j.violate(RuleChangeVelocity, ClauseNoPlan, fmt.Sprintf("change %s entered %s %s after it entered %s, and no WavePlan %s exists: without a plan a change enters another region only after 1h (not before %s)",
-			j.ch.name, j.enteredText(), shortDuration(j.rq.Time.Sub(last.by.Time)), last.region, name, stamp(until)),
+			j.ch.name, j.enteredText(), shortDuration(j.rq.Time.Sub(last.time())), last.region, name, rfc3339(until)),
 			[]entry{last}, func(x entry) string { return "change " + j.ch.name + " entered " + x.region })
 	}
 }
@@ -171,12 +175,12 @@ func (j *s1) noPlan() {
 // highest is the highest wave of the reached regions, and its entries.
 func (j *s1) highest() (int, []entry) {
 	w := -1
+	for _, x := range j.reached {
+		w = max(w, j.p.wave(x.region))
+	}
 	var at []entry
 	for _, x := range j.reached {
-		switch i := j.p.wave(x.region); {
-		case i > w:
-			w, at = i, []entry{x}
-		case i == w:
+		if j.p.wave(x.region) == w {
 			at = append(at, x)
 		}
 	}
@@ -214,16 +218,16 @@ func (j *s1) laterWaveBeforeBake() {
 	}
 	last := at[0]
 	for _, x := range at[1:] {
-		if x.by.Time.After(last.by.Time) {
+		if x.at > last.at {
 			last = x
 		}
 	}
-	until := last.by.Time.Add(j.p.bake(w))
+	until := last.time().Add(j.p.bake(w))
 	if !j.t.Before(until) {
 		return
 	}
 	j.violate(RuleChangeVelocity, ClauseWaveNotBaked, fmt.Sprintf("change %s entered %s before wave %s baked: it last entered that wave in %s %s earlier (bake %s); the next wave may follow after %s",
-		j.ch.name, strings.Join(later, ", "), j.p.waveName(w), last.region, shortDuration(j.rq.Time.Sub(last.by.Time)), shortDuration(j.p.bake(w)), stamp(until)),
+		j.ch.name, strings.Join(later, ", "), j.p.waveName(w), last.region, shortDuration(j.rq.Time.Sub(last.time())), shortDuration(j.p.bake(w)), rfc3339(until)),
 		[]entry{last}, j.entryWhat)
 }
 
@@ -233,7 +237,7 @@ func (j *s1) canaryNotBaked() {
 	}
 	first := j.reached[0]
 	for _, x := range j.reached[1:] {
-		if x.by.Time.Before(first.by.Time) || (x.by.Time.Equal(first.by.Time) && j.p.wave(x.region) < j.p.wave(first.region)) {
+		if x.at < first.at || (x.at == first.at && j.p.wave(x.region) < j.p.wave(first.region)) {
 			first = x
 		}
 	}
@@ -241,12 +245,12 @@ func (j *s1) canaryNotBaked() {
 	if w == 0 {
 		return
 	}
-	until := first.by.Time.Add(j.p.bake(w))
+	until := first.time().Add(j.p.bake(w))
 	if !j.t.Before(until) {
 		return
 	}
 	j.violate(RuleChangeVelocity, ClauseCanaryNotBaked, fmt.Sprintf("change %s entered %s before its canary %s baked: it entered %s first, in wave %s rather than the plan's first wave, %s earlier (bake %s); no other region before %s",
-		j.ch.name, j.enteredText(), first.region, first.region, j.p.waveName(w), shortDuration(j.rq.Time.Sub(first.by.Time)), shortDuration(j.p.bake(w)), stamp(until)),
+		j.ch.name, j.enteredText(), first.region, first.region, j.p.waveName(w), shortDuration(j.rq.Time.Sub(first.time())), shortDuration(j.p.bake(w)), rfc3339(until)),
 		[]entry{first}, j.entryWhat)
 }
 
@@ -257,12 +261,12 @@ func (j *s1) pairWithinBake() {
 				continue
 			}
 			bake := j.p.bake(j.p.wave(x.region))
-			until := x.by.Time.Add(bake)
+			until := x.time().Add(bake)
 			if !j.t.Before(until) {
 				continue
 			}
 			j.violate(RuleChangeVelocity, ClausePairNotBaked, fmt.Sprintf("change %s entered %s, the failover pair of %s, %s after it entered %s (wave %s, bake %s); not before %s",
-				j.ch.name, e, x.region, shortDuration(j.rq.Time.Sub(x.by.Time)), x.region, j.p.waveName(j.p.wave(x.region)), shortDuration(bake), stamp(until)),
+				j.ch.name, e, x.region, shortDuration(j.rq.Time.Sub(x.time())), x.region, j.p.waveName(j.p.wave(x.region)), shortDuration(bake), rfc3339(until)),
 				[]entry{x}, j.entryWhat)
 		}
 	}
@@ -302,8 +306,8 @@ func (j *s1) atOnce() {
 	j.violate(j.rule(), ClauseAtOnce, fmt.Sprintf("change %s entered %s at once: %s", j.ch.name, j.enteredText(), strings.Join(problems, "; ")), nil, nil)
 }
 
-// stamp formats a time for messages.
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+// rfc3339 formats a time for messages.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // shortDuration writes 6h, 1h30m, 4m10s, 250ms.
 func shortDuration(d time.Duration) string {
