@@ -303,14 +303,22 @@ func (b *Builder) objectFacts(in *Input, req *Request) {
 	}
 	if req.Operation != "DELETE" {
 		in.Requires = req.Object.requires()
-		if b.carriesChange(in, req) {
-			in.ChangeKeys = req.Object.changeKeys(req.payloadKey())
-			in.ChangeID, in.ChangeShort = in.ChangeKeys[0].ID, in.ChangeKeys[0].Short
-			in.Reaches = b.reaches(req, cur)
-			if req.changesPayload() {
-				in.Reaches = unique(append(in.Reaches, b.reaches(req, req.OldObject)...))
-			}
-		}
+		b.changeFacts(in, req)
+	}
+}
+
+// changeFacts names the change a create or update carries, if any, and the
+// regions it reaches: the new object's, and on a payload change the stored
+// object's too.
+func (b *Builder) changeFacts(in *Input, req *Request) {
+	if !b.carriesChange(in, req) {
+		return
+	}
+	in.ChangeKeys = req.Object.changeKeys(req.payloadKey())
+	in.ChangeID, in.ChangeShort = in.ChangeKeys[0].ID, in.ChangeKeys[0].Short
+	in.Reaches = b.reaches(req, req.Object)
+	if req.changesPayload() {
+		in.Reaches = unique(append(in.Reaches, b.reaches(req, req.OldObject)...))
 	}
 }
 
