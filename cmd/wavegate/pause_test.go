@@ -57,14 +57,14 @@ func TestPauseWithNoReplicaReadySaysSoFast(t *testing.T) {
 		Spec: corev1.ServiceSpec{Selector: map[string]string{"app.kubernetes.io/name": "wavegate"}, Ports: []corev1.ServicePort{{Name: "webhook", Port: 443}}}})).To(Succeed())
 	endpoints := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wavegate-webhook-service"}} //nolint:staticcheck // what pause reads
 	setEndpoints := func(ready, notReady int) {
-		subset := corev1.EndpointSubset{Ports: []corev1.EndpointPort{{Name: "webhook", Port: 9443}}}
+		subset := corev1.EndpointSubset{Ports: []corev1.EndpointPort{{Name: "webhook", Port: 9443}}} //nolint:staticcheck // what pause reads
 		for i := range ready {
 			subset.Addresses = append(subset.Addresses, corev1.EndpointAddress{IP: fmt.Sprintf("10.0.0.%d", i+1)})
 		}
 		for i := range notReady {
 			subset.NotReadyAddresses = append(subset.NotReadyAddresses, corev1.EndpointAddress{IP: fmt.Sprintf("10.0.1.%d", i+1)})
 		}
-		endpoints.Subsets = []corev1.EndpointSubset{subset}
+		endpoints.Subsets = []corev1.EndpointSubset{subset} //nolint:staticcheck // what pause reads
 		if endpoints.ResourceVersion == "" {
 			g.Expect(c.Create(ctx, endpoints)).To(Succeed())
 		} else {

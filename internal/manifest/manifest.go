@@ -72,21 +72,32 @@ func Read(r io.Reader) ([]*unstructured.Unstructured, error) {
 			objs = append(objs, u)
 			continue
 		}
-		list, err := u.ToList()
+		listed, err := items(doc, u)
 		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", doc, err)
+			return nil, err
 		}
-		for i := range list.Items {
-			item := &list.Items[i]
-			if item.GetAPIVersion() == "" || item.GetKind() == "" {
-				return nil, fmt.Errorf("document %d, item %d: apiVersion and kind are required", doc, i+1)
-			}
-			if err := named(item); err != nil {
-				return nil, fmt.Errorf("document %d, item %d: %w", doc, i+1, err)
-			}
-			objs = append(objs, item)
-		}
+		objs = append(objs, listed...)
 	}
+}
+
+// items are the objects of the List u, document doc.
+func items(doc int, u *unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+	list, err := u.ToList()
+	if err != nil {
+		return nil, fmt.Errorf("document %d: %w", doc, err)
+	}
+	objs := make([]*unstructured.Unstructured, 0, len(list.Items))
+	for i := range list.Items {
+		item := &list.Items[i]
+		if item.GetAPIVersion() == "" || item.GetKind() == "" {
+			return nil, fmt.Errorf("document %d, item %d: apiVersion and kind are required", doc, i+1)
+		}
+		if err := named(item); err != nil {
+			return nil, fmt.Errorf("document %d, item %d: %w", doc, i+1, err)
+		}
+		objs = append(objs, item)
+	}
+	return objs, nil
 }
 
 // isList reports whether u is a list of objects: a kind named ...List (List,
