@@ -22,7 +22,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +35,7 @@ import (
 
 // auditMemoryLimit is the soft limit of the Go heap while wavegate audit
 // runs, unless GOMEMLIMIT sets one.
-const auditMemoryLimit = 150 << 20
+const auditMemoryLimit = 120 << 20
 
 type auditOptions struct {
 	logs            []string
@@ -63,7 +65,7 @@ The log is the API server's --audit-log-path (JSON lines, audit.k8s.io/v1), writ
 audit policy of config/audit/policy.yaml; rotated and gzipped files are read in the order of
 their first event. Requests are judged at the time the API server received them, plus
 --tolerance for the gate's clock. Exit code 0: no violation; 1: violations; 2: bad input.`,
-		Example: `  wavegate audit --log /var/log/kubernetes/audit.log --log /var/log/kubernetes/audit-*.log.gz
+		Example: `  wavegate audit --log /var/log/kubernetes/audit.log --log '/var/log/kubernetes/audit-*.log.gz'
   wavegate state export -o start.yaml   # before the period the log covers
   wavegate audit --log audit.log --state start.yaml --since 2024-07-01T00:00:00Z -o junit > audit.xml
   wavegate audit --log eastus-audit.log --agent-region eastus   # an agent's regional cluster`,
@@ -71,7 +73,7 @@ their first event. Requests are judged at the time the API server received them,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.audit(cmd.Context(), a) },
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&a.logs, "log", nil, "An audit log file (plain, rotated or .gz); repeatable. Required.")
+	f.StringArrayVar(&a.logs, "log", nil, "An audit log file (plain, rotated or .gz) or a pattern of them (quote it: 'audit-*.log.gz'); repeatable. Required.")
 	f.StringVar(&a.state, "state", "", "The cluster state when the log starts, as 'wavegate state export' writes it.")
 	f.StringVar(&a.since, "since", "", "Judge requests received from this time on (RFC 3339, or a duration such as 24h before now); earlier ones only build the state.")
 	f.StringVar(&a.controllerUser, "controller-user", invariants.DefaultControllerUser, "Wavegate's controller identity, as the manager is configured.")
@@ -101,6 +103,10 @@ func (o *options) audit(ctx context.Context, a *auditOptions) error {
 	if len(a.logs) == 0 {
 		return usagef("name the audit log with --log FILE (repeatable; rotated and .gz files too)")
 	}
+	logs, err := expandLogs(a.logs)
+	if err != nil {
+		return err
+	}
 	since, err := a.sinceTime()
 	if err != nil {
 		return err
@@ -112,7 +118,7 @@ func (o *options) audit(ctx context.Context, a *auditOptions) error {
 	if tolerance == 0 {
 		tolerance = -1 // exact: invariants reads zero as the default
 	}
-	cfg := audit.Config{Logs: a.logs, State: a.state, Options: invariants.Options{
+	cfg := audit.Config{Logs: logs, State: a.state, Options: invariants.Options{
 		ControllerUser: a.controllerUser, BreakGlassGroup: a.breakGlassGroup, Namespace: a.namespace,
 		AgentRegion: a.agentRegion, Tolerance: tolerance, Since: since}}
 	if a.progress || isTerminal(o.err) {
@@ -147,6 +153,28 @@ func (o *options) audit(ctx context.Context, a *auditOptions) error {
 		return fmt.Errorf("%s of the safety invariants", pluralize(n, "violation"))
 	}
 	return nil
+}
+
+// expandLogs expands the patterns among --log (audit-*.log.gz): rotated
+// logs are many, and a pattern the shell expanded would leave all but the
+// first without --log.
+func expandLogs(logs []string) ([]string, error) {
+	var out []string
+	for _, l := range logs {
+		if !strings.ContainsAny(l, "*?[") {
+			out = append(out, l)
+			continue
+		}
+		matches, err := filepath.Glob(l)
+		if err != nil {
+			return nil, usagef("invalid --log pattern %q: %v", l, err)
+		}
+		if len(matches) == 0 {
+			return nil, usagef("--log %s matches no file", l)
+		}
+		out = append(out, matches...)
+	}
+	return out, nil
 }
 
 func pluralize(n int, what string) string {

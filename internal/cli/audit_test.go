@@ -66,6 +66,8 @@ func TestAuditExitCodes(t *testing.T) {
 		{"a history with violations", []string{"--log", auditLog("s1-d-failover-pair.log")}, ExitFailed, "1 violation of the safety invariants"},
 		{"a history read from a state file", []string{"--log", auditLog("s4-requires.log"), "--state", auditLog("s4-state.yaml")}, ExitFailed, "3 violations"},
 		{"rotated and gzipped files", []string{"--log", auditLog("rotated/audit.log"), "--log", auditLog("rotated/audit-2024-07-18T09-00-00.000.log.gz")}, ExitOK, "71 events read from 2 files"},
+		{"a pattern of rotated files", []string{"--log", auditLog("rotated/audit*.log*")}, ExitOK, "71 events read from 2 files"},
+		{"a pattern that matches nothing", []string{"--log", auditLog("rotated/nope-*.log")}, ExitUsage, "matches no file"},
 		{"a line that is not JSON", []string{"--log", notJSON}, ExitUsage, "bad input: " + notJSON + ":3: not a JSON audit event"},
 		{"a file that cannot be read", []string{"--log", filepath.Join(dir, "nope.log")}, ExitUsage, "bad input: " + filepath.Join(dir, "nope.log") + ": open "},
 		{"a state file that cannot be read", []string{"--log", auditLog("good.log"), "--state", filepath.Join(dir, "nope.yaml")}, ExitUsage, "bad input: " + filepath.Join(dir, "nope.yaml")},
