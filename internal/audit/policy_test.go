@@ -87,3 +87,18 @@ func TestTheAuditPolicyLogsWhatTheCheckerNeeds(t *testing.T) {
 	nonResource := authorizer.AttributesRecord{User: alice, Verb: "get", Path: "/healthz"}
 	g.Expect(eval.EvaluatePolicyRule(nonResource).Level).To(Equal(auditinternal.LevelNone))
 }
+
+// docs/spec.md carries the policy; the two say the same.
+func TestTheSpecCarriesTheAuditPolicy(t *testing.T) {
+	g := NewWithT(t)
+	policy, err := os.ReadFile(filepath.Join("..", "..", "config", "audit", "policy.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	spec, err := os.ReadFile(filepath.Join("..", "..", "docs", "spec.md"))
+	g.Expect(err).NotTo(HaveOccurred())
+	_, section, found := strings.Cut(string(spec), "#### The audit policy")
+	g.Expect(found).To(BeTrue())
+	_, block, _ := strings.Cut(section, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	body := string(policy)[strings.Index(string(policy), "apiVersion: audit.k8s.io/v1"):]
+	g.Expect(block).To(Equal(body))
+}
