@@ -54,7 +54,7 @@ import (
 	"time"
 
 	"github.com/wavegate/wavegate/internal/audit"
-	. "github.com/wavegate/wavegate/internal/audit/audittest"
+	at "github.com/wavegate/wavegate/internal/audit/audittest"
 	"github.com/wavegate/wavegate/internal/audit/invariants"
 )
 
@@ -126,7 +126,7 @@ const (
 
 // A plan of 20 regions: canary, pilot, three broad waves of six; each
 // region of broad-1 is paired with one of broad-2.
-var waves = []Wave{
+var waves = []at.Wave{
 	{Name: "canary", Bake: 15 * time.Minute, Regions: []string{"r00"}},
 	{Name: "pilot", Bake: 30 * time.Minute, Regions: []string{"r01"}},
 	{Name: "broad-1", Bake: time.Hour, Regions: []string{"r02", "r03", "r04", "r05", "r06", "r07"}},
@@ -144,7 +144,7 @@ type rollout struct {
 
 type generator struct {
 	rnd      *rand.Rand
-	api      *APIServer
+	api      *at.APIServer
 	out      *bufio.Writer
 	written  int64
 	now      time.Time
@@ -152,7 +152,6 @@ type generator struct {
 	rollouts []rollout
 	frozen   map[string]time.Time // region → end of its Freeze
 	freezes  int
-	rsRev    map[string]int
 	temp     int
 }
 
@@ -161,9 +160,10 @@ func generate(path string, size int64, apps int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	g := &generator{rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), api: NewAPIServer(), out: bufio.NewWriterSize(f, 1<<20),
+	g := &generator{rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), //nolint:gosec // reproducible traffic, not a secret
+		api: at.NewAPIServer(), out: bufio.NewWriterSize(f, 1<<20),
 		now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), apps: apps, rollouts: make([]rollout, apps),
-		frozen: map[string]time.Time{}, rsRev: map[string]int{}}
+		frozen: map[string]time.Time{}}
 	start := time.Now()
 	if err := g.setup(); err != nil {
 		return err
@@ -184,8 +184,8 @@ func generate(path string, size int64, apps int, seed uint64) error {
 	return nil
 }
 
-func (g *generator) emit(user, verb string, obj Object, opts ...func(*Request)) error {
-	r := Request{Write: invariants.Write{At: g.now, User: user, Verb: verb, Object: obj, Groups: []string{"system:authenticated"}}}
+func (g *generator) emit(user, verb string, obj at.Object, opts ...func(*at.Request)) error {
+	r := at.Request{Write: invariants.Write{At: g.now, User: user, Verb: verb, Object: obj, Groups: []string{"system:authenticated"}}}
 	r.Latency = time.Duration(2+g.rnd.IntN(20)) * time.Millisecond
 	for _, o := range opts {
 		o(&r)
@@ -201,8 +201,8 @@ func (g *generator) emit(user, verb string, obj Object, opts ...func(*Request)) 
 	return nil
 }
 
-func (g *generator) del(user, resource, namespace, name string, opts ...func(*Request)) error {
-	r := Request{Write: invariants.Write{At: g.now, User: user, Verb: "delete", Resource: resource, Namespace: namespace, Name: name,
+func (g *generator) del(user, resource, namespace, name string, opts ...func(*at.Request)) error {
+	r := at.Request{Write: invariants.Write{At: g.now, User: user, Verb: "delete", Resource: resource, Namespace: namespace, Name: name,
 		Groups: []string{"system:authenticated"}}}
 	if resource == "replicasets" {
 		r.APIGroup = "apps"
@@ -247,26 +247,26 @@ func appName(app int) string { return fmt.Sprintf("app-%04d", app) }
 func (g *generator) setup() error {
 	admin := "kubernetes-admin"
 	for _, r := range regions() {
-		if err := g.emit(admin, "create", RegionObject(r, pair(r))); err != nil {
+		if err := g.emit(admin, "create", at.RegionObject(r, pair(r))); err != nil {
 			return err
 		}
 	}
-	if err := g.emit(admin, "create", WavePlan("default", waves...)); err != nil {
+	if err := g.emit(admin, "create", at.WavePlan("default", waves...)); err != nil {
 		return err
 	}
-	if err := g.emit(admin, "create", AutomationPolicy("cleanup", []string{"ops/cleanup"}, nil, nil, "*")); err != nil {
+	if err := g.emit(admin, "create", at.AutomationPolicy("cleanup", []string{"ops/cleanup"}, nil, nil, "*")); err != nil {
 		return err
 	}
-	if err := g.emit(admin, "create", ConfigRollout("platform-keys", "1.0.0", 1, 1)); err != nil {
+	if err := g.emit(admin, "create", at.ConfigRollout("platform-keys", "1.0.0", 1, 1)); err != nil {
 		return err
 	}
 	for t := 0; t < teams; t++ {
 		for _, r := range regions() {
 			ns := namespace(t, r)
-			if err := g.emit(admin, "create", Namespace(ns, r)); err != nil {
+			if err := g.emit(admin, "create", at.Namespace(ns, r)); err != nil {
 				return err
 			}
-			if err := g.emit(kcm, "create", ConfigMap(ns, "kube-root-ca.crt", map[string]string{"ca.crt": caCert})); err != nil {
+			if err := g.emit(kcm, "create", at.ConfigMap(ns, "kube-root-ca.crt", map[string]string{"ca.crt": caCert})); err != nil {
 				return err
 			}
 		}
@@ -289,28 +289,28 @@ const caCert = "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0
 
 // configMap is an application's configuration in a region at a revision:
 // per-region endpoints, shared settings, a change-id naming the revision.
-func (g *generator) configMap(app int, region string, rev int) Object {
+func (g *generator) configMap(app int, region string, rev int) at.Object {
 	data := map[string]string{
 		"endpoint":      fmt.Sprintf("https://%s.%s.internal.example.com:8443", appName(app), region),
 		"settings.json": fmt.Sprintf(`{"revision":%d,"featureFlags":{"newCheckout":%t,"fastPath":%t,"betaSearch":%t},"timeouts":{"connectMs":250,"readMs":%d},"retries":{"max":%d,"backoffMs":100},"log":{"level":"info","sampling":0.01}}`, rev, rev%2 == 0, rev%3 == 0, rev%5 == 0, 1000+rev%7*100, 3+rev%3),
 		"limits.yaml":   fmt.Sprintf("rps: %d\nburst: %d\nmaxBodyBytes: 1048576\nallowedOrigins:\n- https://portal.example.com\n- https://admin.example.com\n", 100+rev%10*10, 200+rev%10*20),
 	}
-	opts := []Opt{Label("app.kubernetes.io/name", appName(app)), Label("app.kubernetes.io/part-of", fmt.Sprintf("team-%02d", app%teams))}
+	opts := []at.Opt{at.Label("app.kubernetes.io/name", appName(app)), at.Label("app.kubernetes.io/part-of", fmt.Sprintf("team-%02d", app%teams))}
 	if rev > 0 {
 		// CI names each revision; the first, each region's own, predates it.
-		opts = append(opts, Annotation("wavegate.io/change-id", fmt.Sprintf("%s-config-r%d", appName(app), rev)))
+		opts = append(opts, at.Annotation("wavegate.io/change-id", fmt.Sprintf("%s-config-r%d", appName(app), rev)))
 	}
 	if app%5 == 0 {
-		opts = append(opts, Protection("protected"))
+		opts = append(opts, at.Protection("protected"))
 	}
-	return ConfigMap(namespace(app, region), appName(app)+"-config", data, opts...)
+	return at.ConfigMap(namespace(app, region), appName(app)+"-config", data, opts...)
 }
 
-func (g *generator) deployment(app int, region string, rev int) Object {
-	d := Deployment(namespace(app, region), appName(app), fmt.Sprintf("registry.example.com/%s:1.%d.0", appName(app), rev), 3+app%4,
-		Label("app.kubernetes.io/name", appName(app)), Label("app.kubernetes.io/version", fmt.Sprintf("1.%d.0", rev)))
+func (g *generator) deployment(app int, region string, rev int) at.Object {
+	d := at.Deployment(namespace(app, region), appName(app), fmt.Sprintf("registry.example.com/%s:1.%d.0", appName(app), rev), 3+app%4,
+		at.Label("app.kubernetes.io/name", appName(app)), at.Label("app.kubernetes.io/version", fmt.Sprintf("1.%d.0", rev)))
 	if rev > 0 {
-		Annotation("wavegate.io/change-id", fmt.Sprintf("%s-image-r%d", appName(app), rev))(d)
+		at.Annotation("wavegate.io/change-id", fmt.Sprintf("%s-image-r%d", appName(app), rev))(d)
 	}
 	spec := d["spec"].(map[string]any)
 	tmpl := spec["template"].(map[string]any)
@@ -338,7 +338,7 @@ func (g *generator) step() error {
 		return g.kubernetesNoise()
 	case p < 73:
 		a, r := g.rnd.IntN(g.apps), regions()[g.rnd.IntN(20)]
-		return g.emit(ci, "update", Secret(namespace(a, r), appName(a)+"-creds", map[string]string{"password": "cm90YXRlZA=="}), metadataLevel, g.deniedIn(r))
+		return g.emit(ci, "update", at.Secret(namespace(a, r), appName(a)+"-creds", map[string]string{"rotated": "cm90YXRlZA=="}), metadataLevel, g.deniedIn(r))
 	case p < 80:
 		return g.rolloutStatus()
 	case p < 90:
@@ -351,16 +351,16 @@ func (g *generator) step() error {
 	default:
 		// A request the gate denied, here a change entering too fast.
 		a := g.rnd.IntN(g.apps)
-		return g.emit(ci, "update", g.configMap(a, regions()[19], g.rollouts[a].rev+1000), func(r *Request) { r.Code = 403 })
+		return g.emit(ci, "update", g.configMap(a, regions()[19], g.rollouts[a].rev+1000), func(r *at.Request) { r.Code = 403 })
 	}
 }
 
-var metadataLevel = func(r *Request) { r.Level = "Metadata" }
+var metadataLevel = func(r *at.Request) { r.Level = "Metadata" }
 
 // deniedIn: the gate denies a write in a frozen region.
-func (g *generator) deniedIn(region string) func(*Request) {
+func (g *generator) deniedIn(region string) func(*at.Request) {
 	frozen := g.frozen[region].After(g.now)
-	return func(r *Request) {
+	return func(r *at.Request) {
 		if frozen {
 			r.Code = 403
 		}
@@ -373,7 +373,7 @@ func (g *generator) advanceRollout() error {
 	a := g.rnd.IntN(g.apps)
 	ro := &g.rollouts[a]
 	if g.now.Before(ro.nextAt) {
-		return g.emit(ci, "patch", g.configMap(a, regions()[0], ro.rev), func(r *Request) { r.DryRun = true })
+		return g.emit(ci, "patch", g.configMap(a, regions()[0], ro.rev), func(r *at.Request) { r.DryRun = true })
 	}
 	if ro.wave == len(waves) {
 		*ro = rollout{rev: ro.rev + 1, image: g.rnd.IntN(3) == 0}
@@ -382,7 +382,7 @@ func (g *generator) advanceRollout() error {
 	for _, r := range w.Regions {
 		if end, ok := g.frozen[r]; ok && g.now.Before(end) {
 			// Denied by the Freeze: the rollout waits.
-			return g.emit(ci, "patch", g.configMap(a, r, ro.rev), func(r *Request) { r.Code = 403 })
+			return g.emit(ci, "patch", g.configMap(a, r, ro.rev), func(r *at.Request) { r.Code = 403 })
 		}
 	}
 	for _, r := range w.Regions {
@@ -408,8 +408,8 @@ func (g *generator) advanceRollout() error {
 // garbage collector removes the ReplicaSet three revisions back.
 func (g *generator) replicaSet(app int, region string, rev int) error {
 	ns, name := namespace(app, region), appName(app)
-	owner := Owner("Deployment", name, UID("deployments", ns, name))
-	rs := Object{"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": map[string]any{"name": fmt.Sprintf("%s-%d", name, rev), "namespace": ns},
+	owner := at.Owner("Deployment", name, at.UID("deployments", ns, name))
+	rs := at.Object{"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": map[string]any{"name": fmt.Sprintf("%s-%d", name, rev), "namespace": ns},
 		"spec": map[string]any{"replicas": 3, "selector": map[string]any{"matchLabels": map[string]any{"app": name}},
 			"template": g.deployment(app, region, rev)["spec"].(map[string]any)["template"]}}
 	owner(rs)
@@ -432,23 +432,23 @@ func (g *generator) kubernetesNoise() error {
 			"nodeName":   fmt.Sprintf("node-%s-%d", r, g.rnd.IntN(50)),
 			"targetRef":  map[string]any{"kind": "Pod", "name": fmt.Sprintf("%s-%x", appName(a), g.rnd.Uint32()), "namespace": namespace(a, r)}})
 	}
-	slice := Object{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+	slice := at.Object{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
 		"metadata":    map[string]any{"name": appName(a) + "-x7k2p", "namespace": namespace(a, r), "labels": map[string]any{"kubernetes.io/service-name": appName(a)}},
 		"addressType": "IPv4", "endpoints": endpoints, "ports": []any{map[string]any{"name": "http", "port": 8080, "protocol": "TCP"}}}
-	return g.emit(slices, "update", slice, func(r *Request) { r.Resource = "endpointslices"; r.APIGroup = "discovery.k8s.io" })
+	return g.emit(slices, "update", slice, func(r *at.Request) { r.Resource = "endpointslices"; r.APIGroup = "discovery.k8s.io" })
 }
 
 // rolloutStatus: Wavegate's controller reports a rollout's regions.
 func (g *generator) rolloutStatus() error {
-	var rs []RegionStatus
+	var rs []at.RegionStatus
 	for i, r := range regions() {
 		state := "Converged"
 		if i > 10 && g.rnd.IntN(3) == 0 {
 			state = "Applied"
 		}
-		rs = append(rs, RegionStatus{Name: r, State: state, Version: "1.0.0"})
+		rs = append(rs, at.RegionStatus{Name: r, State: state, Version: "1.0.0"})
 	}
-	return g.emit(manager, "update", ConfigRollout("platform-keys", "1.0.0", 1, 1, rs...), func(r *Request) { r.Subresource = "status" })
+	return g.emit(manager, "update", at.ConfigRollout("platform-keys", "1.0.0", 1, 1, rs...), func(r *at.Request) { r.Subresource = "status" })
 }
 
 // cleanupTemp: a job writes scratch ConfigMaps tagged deletable; the delete
@@ -459,9 +459,9 @@ func (g *generator) cleanupTemp() error {
 	g.temp++
 	name := fmt.Sprintf("scratch-%d", g.temp)
 	if g.frozen[r].After(g.now) {
-		return g.emit(ci, "create", ConfigMap(ns, name, map[string]string{"job": strconv.Itoa(g.temp)}), g.deniedIn(r))
+		return g.emit(ci, "create", at.ConfigMap(ns, name, map[string]string{"job": strconv.Itoa(g.temp)}), g.deniedIn(r))
 	}
-	if err := g.emit(ci, "create", ConfigMap(ns, name, map[string]string{"job": strconv.Itoa(g.temp), "region": r}, Protection("deletable"))); err != nil {
+	if err := g.emit(ci, "create", at.ConfigMap(ns, name, map[string]string{"job": strconv.Itoa(g.temp), "region": r}, at.Protection("deletable"))); err != nil {
 		return err
 	}
 	return g.del(cleanup, "configmaps", ns, name, g.deniedIn(r))
@@ -475,7 +475,7 @@ func (g *generator) freeze() error {
 	}
 	g.freezes++
 	g.frozen[r] = g.now.Add(30 * time.Minute)
-	return g.emit(oncall, "create", Freeze(fmt.Sprintf("inc-%d", g.freezes), FreezeSpec{Regions: []string{r}, Reason: "incident in " + r,
+	return g.emit(oncall, "create", at.Freeze(fmt.Sprintf("inc-%d", g.freezes), at.FreezeSpec{Regions: []string{r}, Reason: "incident in " + r,
 		Ticket: fmt.Sprintf("INC-%d", 1000+g.freezes), ExpiresAt: g.now.Add(30 * time.Minute)}))
 }
 

@@ -85,37 +85,51 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer func() { _ = r.Close() }()
+	if err := feed(ctx, r, checker, cfg); err != nil {
+		return nil, err
+	}
+	return report(r, checker), nil
+}
+
+// feed adds every event of r to checker, in order, and shows progress.
+func feed(ctx context.Context, r *Reader, checker *invariants.Checker, cfg Config) error {
 	every := cfg.ProgressEvery
 	if every <= 0 {
 		every = 2 * time.Second
 	}
 	start := time.Now()
 	next := start.Add(every)
+	progress := func(done bool) {
+		events, bytes := r.Progress()
+		cfg.Progress(Progress{Events: events, Bytes: bytes, Elapsed: time.Since(start), Done: done})
+	}
 	for n := 1; ; n++ {
 		e, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		checker.Add(e)
 		if n%1024 != 0 {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("audit interrupted: %w", err)
+			return fmt.Errorf("audit interrupted: %w", err)
 		}
 		if cfg.Progress != nil && time.Now().After(next) {
-			events, bytes := r.Progress()
-			cfg.Progress(Progress{Events: events, Bytes: bytes, Elapsed: time.Since(start)})
+			progress(false)
 			next = time.Now().Add(every)
 		}
 	}
 	if cfg.Progress != nil {
-		events, bytes := r.Progress()
-		cfg.Progress(Progress{Events: events, Bytes: bytes, Elapsed: time.Since(start), Done: true})
+		progress(true)
 	}
+	return nil
+}
+
+func report(r *Reader, checker *invariants.Checker) *Report {
 	rep := &Report{Files: r.Files(), Summary: checker.Summary(), Violations: checker.Violations(),
 		BreakGlass: checker.BreakGlass(), Notes: checker.Notes(), Truncated: r.Truncated()}
 	if rep.Violations == nil {
@@ -130,5 +144,5 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for _, p := range invariants.Properties {
 		rep.Summary.Violations[p] += 0
 	}
-	return rep, nil
+	return rep
 }

@@ -91,7 +91,7 @@ func TestTestdataIsWhatTheScenariosWrite(t *testing.T) {
 		if *update {
 			g.Expect(os.MkdirAll(testdata("rotated"), 0o750)).To(Succeed())
 			g.Expect(os.WriteFile(first, gz.Bytes(), 0o600)).To(Succeed())
-			g.Expect(os.WriteFile(second, bytes.Join(lines[half:], nil), 0o600)).To(Succeed())
+			g.Expect(os.WriteFile(second, bytes.Join(lines[half:], nil), 0o600)).To(Succeed()) //nolint:gosec // testdata of this package
 		}
 		got, err := os.ReadFile(second)
 		g.Expect(err).NotTo(HaveOccurred())
@@ -172,7 +172,7 @@ func TestBadInputNamesTheFileAndTheLine(t *testing.T) {
 	lines := strings.SplitAfter(string(good), "\n")
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
-		NewWithT(t).Expect(os.WriteFile(p, []byte(content), 0o600)).To(Succeed())
+		NewWithT(t).Expect(os.WriteFile(p, []byte(content), 0o600)).To(Succeed()) //nolint:gosec // the test's own temporary directory
 		return p
 	}
 	cases := []struct {

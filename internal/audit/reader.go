@@ -240,57 +240,66 @@ func (r *Reader) start() {
 	})
 }
 
+// send hands a batch to the consumer, in order, and to a worker; false
+// when reading must stop.
+func (r *Reader) send(b *batch, jobs chan<- *batch) bool {
+	select {
+	case r.ordered <- b:
+	case <-r.cancel:
+		return false
+	}
+	if len(b.lines) == 0 {
+		close(b.done)
+		return true
+	}
+	select {
+	case jobs <- b:
+		return true
+	case <-r.cancel:
+		return false
+	}
+}
+
 // readFile cuts a file into batches; false when it must stop.
 func (r *Reader) readFile(path string, jobs chan<- *batch) bool {
-	send := func(b *batch) bool {
-		select {
-		case r.ordered <- b:
-		case <-r.cancel:
-			return false
-		}
-		if len(b.lines) == 0 {
-			close(b.done)
-			return true
-		}
-		select {
-		case jobs <- b:
-			return true
-		case <-r.cancel:
-			return false
-		}
-	}
 	fr, err := openFile(path)
 	if err != nil {
-		return send(&batch{path: path, readErr: err, done: make(chan struct{}), errAt: -1}) && false
+		r.send(&batch{path: path, readErr: err, done: make(chan struct{}), errAt: -1}, jobs)
+		return false
 	}
 	defer func() { _ = fr.close() }()
 	b := newBatch(path)
 	for {
 		data, newline, err := fr.readLine()
-		r.bytes.Add(int64(len(data)))
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				b.readErr = err
 			}
-			return send(b) && b.readErr == nil
+			return r.send(b, jobs) && b.readErr == nil
 		}
+		r.bytes.Add(int64(len(data)))
 		if newline {
 			r.bytes.Add(1)
 		}
-		data = bytes.TrimSpace(data)
-		if len(data) == 0 {
+		if !b.add(bytes.TrimSpace(data), fr.n, newline) {
 			continue
 		}
-		start := len(b.data)
-		b.data = append(b.data, data...)
-		b.lines = append(b.lines, rawLine{start: start, end: len(b.data), n: fr.n, newline: newline})
-		if len(b.lines) >= batchLines || len(b.data) >= batchBytes {
-			if !send(b) {
-				return false
-			}
-			b = newBatch(path)
+		if !r.send(b, jobs) {
+			return false
 		}
+		b = newBatch(path)
 	}
+}
+
+// add appends a line, and reports whether the batch is full.
+func (b *batch) add(data []byte, n int, newline bool) bool {
+	if len(data) == 0 {
+		return false
+	}
+	start := len(b.data)
+	b.data = append(b.data, data...)
+	b.lines = append(b.lines, rawLine{start: start, end: len(b.data), n: n, newline: newline})
+	return len(b.lines) >= batchLines || len(b.data) >= batchBytes
 }
 
 // decode turns a batch's lines into prepared events.

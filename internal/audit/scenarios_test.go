@@ -19,7 +19,6 @@ package audit_test
 import (
 	"time"
 
-	"github.com/wavegate/wavegate/internal/audit/audittest"
 	. "github.com/wavegate/wavegate/internal/audit/audittest"
 	"github.com/wavegate/wavegate/internal/audit/invariants"
 )
@@ -47,20 +46,20 @@ const (
 var breakGlass = []string{"wavegate:break-glass", "system:authenticated"}
 
 // script is a history being written.
-type script struct{ reqs []audittest.Request }
+type script struct{ reqs []Request }
 
-type reqOpt func(*audittest.Request)
+type reqOpt func(*Request)
 
-func groups(g ...string) reqOpt { return func(r *audittest.Request) { r.Groups = g } }
-func dryRun() reqOpt            { return func(r *audittest.Request) { r.DryRun = true } }
-func code(c int) reqOpt         { return func(r *audittest.Request) { r.Code = c } }
-func metadataLevel() reqOpt     { return func(r *audittest.Request) { r.Level = "Metadata" } }
+func groups(g ...string) reqOpt { return func(r *Request) { r.Groups = g } }
+func dryRun() reqOpt            { return func(r *Request) { r.DryRun = true } }
+func code(c int) reqOpt         { return func(r *Request) { r.Code = c } }
+func metadataLevel() reqOpt     { return func(r *Request) { r.Level = "Metadata" } }
 func subresource(s string) reqOpt {
-	return func(r *audittest.Request) { r.Subresource = s }
+	return func(r *Request) { r.Subresource = s }
 }
 
 func (s *script) do(at time.Duration, user, verb string, obj Object, opts ...reqOpt) {
-	r := audittest.Request{Write: invariants.Write{At: t0.Add(at), User: user, Verb: verb, Object: obj, Groups: []string{"system:authenticated"}}}
+	r := Request{Write: invariants.Write{At: t0.Add(at), User: user, Verb: verb, Object: obj, Groups: []string{"system:authenticated"}}}
 	for _, o := range opts {
 		o(&r)
 	}
@@ -68,7 +67,7 @@ func (s *script) do(at time.Duration, user, verb string, obj Object, opts ...req
 }
 
 func (s *script) del(at time.Duration, user, group, resource, namespace, name string, opts ...reqOpt) {
-	r := audittest.Request{Write: invariants.Write{At: t0.Add(at), User: user, Verb: "delete", APIGroup: group, Resource: resource,
+	r := Request{Write: invariants.Write{At: t0.Add(at), User: user, Verb: "delete", APIGroup: group, Resource: resource,
 		Namespace: namespace, Name: name, Groups: []string{"system:authenticated"}}}
 	for _, o := range opts {
 		o(&r)
@@ -124,8 +123,8 @@ func object(apiVersion, kind, namespace, name string, opts ...Opt) Object {
 	return o
 }
 
-func settings(region, flag string, opts ...Opt) Object {
-	return ConfigMap("app-"+region, "settings", map[string]string{"flag": flag}, opts...)
+func settings(region, flag string) Object {
+	return ConfigMap("app-"+region, "settings", map[string]string{"flag": flag})
 }
 
 type scenario struct {
@@ -169,7 +168,7 @@ var scenarios = []scenario{{
 		s.do(13*time.Minute+time.Second, deployer, "create", object("apps/v1", "ReplicaSet", "app-eastus2euap", "web-5d8f",
 			Owner("Deployment", "web", UID("deployments", "app-eastus2euap", "web")), Field("spec", map[string]any{"replicas": 3})))
 		s.do(14*time.Minute, oncall, "update", object("autoscaling/v1", "Scale", "app-eastus2euap", "web", Field("spec", map[string]any{"replicas": 5})),
-			subresource("scale"), func(r *audittest.Request) { r.Resource, r.APIGroup = "deployments", "apps" })
+			subresource("scale"), func(r *Request) { r.Resource, r.APIGroup = "deployments", "apps" })
 		// An object being deleted, then a Freeze of its region, then its
 		// finalizer removed: not a change.
 		s.do(5*time.Minute, ci, "create", ConfigMap("app-centralus", "legacy", map[string]string{"x": "1"}, Finalizers("example.com/cleanup")))

@@ -55,7 +55,7 @@ func TestAuditExitCodes(t *testing.T) {
 	NewWithT(t).Expect(err).NotTo(HaveOccurred())
 	notJSON := filepath.Join(dir, "audit.log")
 	lines := strings.SplitAfter(string(good), "\n")
-	NewWithT(t).Expect(os.WriteFile(notJSON, []byte(lines[0]+lines[1]+"I1207 10:00:00.000000 1 audit.go:1] not JSON\n"), 0o600)).To(Succeed())
+	NewWithT(t).Expect(os.WriteFile(notJSON, []byte(lines[0]+lines[1]+"I1207 10:00:00.000000 1 audit.go:1] not JSON\n"), 0o600)).To(Succeed()) //nolint:gosec // the test's own temporary directory
 	cases := []struct {
 		name string
 		args []string

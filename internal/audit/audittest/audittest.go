@@ -364,7 +364,7 @@ func (s *APIServer) Event(r Request) (invariants.Event, error) {
 	if r.Verb == "delete" && r.Code < 300 && r.Object == nil {
 		delete(s.objects, r.Resource+"/"+r.Namespace+"/"+r.Name)
 	}
-	e, err := r.Write.Event()
+	e, err := r.Event()
 	if err != nil {
 		return e, err
 	}
@@ -440,12 +440,12 @@ func (s *APIServer) Line(r Request) ([]byte, error) {
 		"annotations":              e.Annotations,
 	}
 	if len(e.RequestObject) > 0 {
-		line["requestObject"] = json.RawMessage(e.RequestObject)
+		line["requestObject"] = e.RequestObject
 	} else if level == "RequestResponse" && e.Verb != "delete" && len(e.ResponseObject) > 0 {
-		line["requestObject"] = json.RawMessage(e.ResponseObject)
+		line["requestObject"] = e.ResponseObject
 	}
 	if len(e.ResponseObject) > 0 {
-		line["responseObject"] = json.RawMessage(e.ResponseObject)
+		line["responseObject"] = e.ResponseObject
 	} else if level == "RequestResponse" && e.Verb == "delete" {
 		line["responseObject"] = map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Success",
 			"details": map[string]any{"name": e.Name, "kind": e.Resource}}

@@ -162,7 +162,6 @@ type req struct {
 	who   actor
 	verb  string // create, update (also patch), delete, deletecollection
 	judge bool
-	kind  string
 	r     *Request
 	// seed marks an object of the initial state.
 	seed bool
@@ -291,7 +290,7 @@ func (c *Checker) stampOf(r *req) stamp {
 	if r.e.Subresource != "" {
 		verb += " " + r.e.Subresource
 	}
-	return stamp{at: r.t.UnixNano(), user: c.s.intern(r.e.User), line: int32(min(r.e.Line, 1<<31-1)),
+	return stamp{at: r.t.UnixNano(), user: c.s.intern(r.e.User), line: r.e.Line,
 		file: index[uint16](&c.s.files, r.e.Source), verb: index[uint8](&c.s.verbs, verb)}
 }
 

@@ -148,7 +148,7 @@ func (c *Checker) deletedBy(root *object, orphan bool) []*object {
 // reference to an object not tagged deletable, and never lowers a
 // protection (protected to anything else, or anything not deletable to
 // deletable).
-func (c *Checker) automationEdit(r *req, rq *Request, old *object, p *parsed) {
+func (c *Checker) automationEdit(rq *Request, old *object, p *parsed) {
 	var problems []string
 	if old.protection != wavegatev1alpha1.ProtectionDeletable {
 		for _, u := range p.owners {

@@ -148,7 +148,7 @@ func TestAChangeIDJoinsPayloads(t *testing.T) {
 func TestObjectsWithoutPayloadCarryNoChangeUntilAPayloadIsEmptied(t *testing.T) {
 	g := NewWithT(t)
 	h := newHistory(t, invariants.Options{})
-	sa := func(namespace string, opts ...Opt) Object {
+	sa := func(namespace string) Object {
 		return Object{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": "runner", "namespace": namespace}}
 	}
 	h.do(0, ci, "create", sa("app-eastus"))

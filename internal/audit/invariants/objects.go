@@ -128,7 +128,7 @@ func (c *Checker) judgeWrite(r *req, rq *Request, key objKey, old *object, p *pa
 		}
 		c.freeze(r, rq, all, p.annotations[wavegatev1alpha1.AnnotationRevertOf] != "")
 		if r.who == automation && known {
-			c.automationEdit(r, rq, old, p)
+			c.automationEdit(rq, old, p)
 		}
 		s5 := newV
 		if payloadChanged {
@@ -139,7 +139,7 @@ func (c *Checker) judgeWrite(r *req, rq *Request, key objKey, old *object, p *pa
 	if ch != nil {
 		c.velocity(r, rq, ch, r.judge && r.who != controller)
 		if r.judge {
-			c.requires(r, rq, ch, p.annotations[wavegatev1alpha1.AnnotationRequires])
+			c.requires(rq, ch, p.annotations[wavegatev1alpha1.AnnotationRequires])
 		}
 	}
 	if isNamespace(key) && known && old.region != p.labels[wavegatev1alpha1.LabelRegion] {

@@ -29,7 +29,7 @@ import (
 // wavegate.io/requires names exists and has converged in every region the
 // change targets (those it leaves with new data included) and in each
 // one's failover pair.
-func (c *Checker) requires(r *req, rq *Request, ch *change, annotation string) {
+func (c *Checker) requires(rq *Request, ch *change, annotation string) {
 	var names []string
 	for _, n := range strings.Split(annotation, ",") {
 		if n = strings.TrimSpace(n); n != "" && !slices.Contains(names, n) {

@@ -85,7 +85,7 @@ func objectRef(kind, namespace, name string) string {
 type stamp struct {
 	at   int64 // unix nanoseconds
 	user string
-	line int32
+	line int
 	file uint16 // index in state.files
 	verb uint8  // index in state.verbs
 }
@@ -229,7 +229,7 @@ func (s *state) request(st stamp, object string) Request {
 		return Request{Verb: VerbState, Object: object}
 	}
 	return Request{Time: time.Unix(0, st.at).UTC(), User: st.user, Verb: s.verbs[st.verb], Object: object,
-		Source: s.files[st.file], Line: int(st.line)}
+		Source: s.files[st.file], Line: st.line}
 }
 
 // earlier is the Earlier a change's entry names.

@@ -57,23 +57,7 @@ func (c *Checker) replayWavegate(r *req) error {
 		c.forget(e.Resource, e.Name)
 		return nil
 	case "deletecollection":
-		var list struct {
-			Items []struct {
-				Metadata struct {
-					Name string `json:"name"`
-				} `json:"metadata"`
-			} `json:"items"`
-		}
-		if len(e.ResponseObject) == 0 {
-			return nil
-		}
-		if err := json.Unmarshal(e.ResponseObject, &list); err != nil {
-			return err
-		}
-		for _, it := range list.Items {
-			c.forget(e.Resource, it.Metadata.Name)
-		}
-		return nil
+		return c.forgetList(e)
 	}
 	if len(e.ResponseObject) == 0 {
 		return fmt.Errorf("no object")
@@ -94,16 +78,7 @@ func (c *Checker) replayWavegate(r *req) error {
 	case "freezes":
 		return c.replayFreeze(r)
 	case "configrollouts":
-		var o wavegatev1alpha1.ConfigRollout
-		if err := json.Unmarshal(e.ResponseObject, &o); err != nil {
-			return err
-		}
-		ro := &rollout{generation: o.Generation, observedGeneration: o.Status.ObservedGeneration, version: o.Spec.Version,
-			regions: map[string]wavegatev1alpha1.RolloutRegionStatus{}, by: c.request(r, "ConfigRollout", "", o.Name, nil)}
-		for _, s := range o.Status.Regions {
-			ro.regions[s.Name] = wavegatev1alpha1.RolloutRegionStatus{Name: s.Name, State: s.State, ObservedVersion: s.ObservedVersion, Message: s.Message}
-		}
-		c.s.rollouts[o.Name] = ro
+		return c.replayRollout(r)
 	case "automationpolicies":
 		var o wavegatev1alpha1.AutomationPolicy
 		if err := json.Unmarshal(e.ResponseObject, &o); err != nil {
@@ -112,6 +87,41 @@ func (c *Checker) replayWavegate(r *req) error {
 		c.s.policies[o.Name] = o.Spec.Identities
 		c.s.setPolicies()
 	}
+	return nil
+}
+
+// forgetList replays a deletecollection by the objects it returns.
+func (c *Checker) forgetList(e *Event) error {
+	var list struct {
+		Items []struct {
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+		} `json:"items"`
+	}
+	if len(e.ResponseObject) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(e.ResponseObject, &list); err != nil {
+		return err
+	}
+	for _, it := range list.Items {
+		c.forget(e.Resource, it.Metadata.Name)
+	}
+	return nil
+}
+
+func (c *Checker) replayRollout(r *req) error {
+	var o wavegatev1alpha1.ConfigRollout
+	if err := json.Unmarshal(r.e.ResponseObject, &o); err != nil {
+		return err
+	}
+	ro := &rollout{generation: o.Generation, observedGeneration: o.Status.ObservedGeneration, version: o.Spec.Version,
+		regions: map[string]wavegatev1alpha1.RolloutRegionStatus{}, by: c.request(r, "ConfigRollout", "", o.Name, nil)}
+	for _, s := range o.Status.Regions {
+		ro.regions[s.Name] = wavegatev1alpha1.RolloutRegionStatus{Name: s.Name, State: s.State, ObservedVersion: s.ObservedVersion, Message: s.Message}
+	}
+	c.s.rollouts[o.Name] = ro
 	return nil
 }
 
