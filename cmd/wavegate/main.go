@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -35,15 +34,5 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 	}
-	os.Exit(exitCode(err))
-}
-
-// exitCode is cli.ExitCode, unless the error carries a code of its own:
-// pause's 3, a Freeze in force while no Wavegate replica is ready.
-func exitCode(err error) int {
-	var coded interface{ ExitCode() int }
-	if errors.As(err, &coded) {
-		return coded.ExitCode()
-	}
-	return cli.ExitCode(err)
+	os.Exit(cli.ExitCode(err))
 }

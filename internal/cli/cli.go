@@ -57,9 +57,14 @@ func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(for
 // ExitCode maps an error to the command's exit code.
 func ExitCode(err error) int {
 	var u UsageError
+	var coded interface{ ExitCode() int }
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &coded):
+		// An error that knows its own code: pause's 3, a Freeze in force
+		// while no Wavegate replica is ready.
+		return coded.ExitCode()
 	case errors.As(err, &u), apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
 		return ExitUsage
 	default:
