@@ -122,13 +122,9 @@ func (m *multi) waitConnected(ctx context.Context) error {
 // rollout creates the Deployment web in each regional cluster (each agent
 // judges its create) and rolls 2.0.0 out from the hub, wave by wave.
 func (m *multi) rollout(ctx context.Context) error {
-	for _, r := range multiRegions {
-		if err := m.createWeb(ctx, r); err != nil {
-			return err
-		}
-	}
-	step("Deployment app/web 1.0.0 runs in every regional cluster")
-	plan := &wavegatev1alpha1.WavePlan{ObjectMeta: metav1.ObjectMeta{Name: "clusters"}}
+	// The plan first: the first install of web is one change too, entering
+	// the clusters wave by wave.
+	plan := &wavegatev1alpha1.WavePlan{ObjectMeta: metav1.ObjectMeta{Name: realcluster.WebPlan}}
 	plan.Spec.MinBakeTime = &metav1.Duration{Duration: time.Second}
 	for i, r := range multiRegions {
 		plan.Spec.Waves = append(plan.Spec.Waves, wavegatev1alpha1.Wave{Name: fmt.Sprintf("wave-%d", i+1), Regions: []string{r}, BakeTime: metav1.Duration{Duration: 5 * time.Second}})
@@ -136,7 +132,13 @@ func (m *multi) rollout(ctx context.Context) error {
 	if err := m.all.Hub.Client.Create(ctx, plan); err != nil {
 		return err
 	}
-	ro := realcluster.WebRollout("web-2", "clusters", "2.0.0")
+	for _, r := range multiRegions {
+		if err := m.createWeb(ctx, r); err != nil {
+			return err
+		}
+	}
+	step("Deployment app/web 1.0.0 runs in every regional cluster, installed wave by wave on plan %s", realcluster.WebPlan)
+	ro := realcluster.WebRollout("web-2", realcluster.WebPlan, "2.0.0")
 	fmt.Printf("\n== web 2.0.0, rolled out from the hub across the regional clusters (bake 5s per wave)\n")
 	if err := m.all.Hub.Client.Create(ctx, ro); err != nil {
 		return err

@@ -175,13 +175,19 @@ func (rs *Regions) Logs(max int) map[string]string {
 	return out
 }
 
-// WebDeployment is the Deployment app/web at version in a regional cluster,
-// created as its own change.
+// WebPlan is the WavePlan the suites and the multi-cluster demo create in
+// the hub and roll app/web out on: its regions' clusters, one a wave.
+const WebPlan = "clusters"
+
+// WebDeployment is the Deployment app/web at version in a regional cluster.
+// Its spec is the same in every region, so its first install is one change
+// (docs/spec.md §2: one payload) entering each cluster: it names WebPlan,
+// which orders the installs wave by wave. Create the plan first.
 func WebDeployment(region, version string, replicas int32) *appsv1.Deployment {
 	labels := map[string]string{"app": "web"}
 	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web",
-			Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: "web-" + version + "-" + region}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web", Annotations: map[string]string{
+			wavegatev1alpha1.AnnotationChangeID: "web-" + version + "-" + region, wavegatev1alpha1.AnnotationPlan: WebPlan}},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
