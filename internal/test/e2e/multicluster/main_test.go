@@ -147,7 +147,7 @@ func auditTheLogs(ctx context.Context, dir string) bool {
 		fmt.Fprintln(os.Stderr, "FAIL: the audit of the clusters' logs could not run:", err)
 	}
 	for i, res := range results {
-		logf("wavegate audit of the %s cluster's log: %s", names[i], res.SummaryLine())
+		logf("the %s cluster's log\n$ %s\n%s", names[i], res.Command(), res.Text())
 		if !res.Failed() {
 			continue
 		}
@@ -160,8 +160,8 @@ func auditTheLogs(ctx context.Context, dir string) bool {
 		if err := c.KeepAuditLog(kept); err != nil {
 			kept = fmt.Sprintf("not kept: %v", err)
 		}
-		fmt.Printf("FAIL: the %s cluster's API server admitted requests that break the safety invariants (docs/spec.md §11)\n"+
-			"$ %s   # the log: %s\n%s", names[i], res.Command(), kept, res.Text())
+		fmt.Printf("FAIL: the %s cluster's API server admitted requests that break the safety invariants (docs/spec.md §11), listed above; the log: %s\n",
+			names[i], kept)
 	}
 	return ok
 }
