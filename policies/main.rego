@@ -16,6 +16,7 @@
 #   condition; the rules' tests run without the guards.
 package wavegate.main
 
+import data.wavegate.lib
 import data.wavegate.rules
 
 # Removing finalizers from an object that is being deleted is not a change:
@@ -53,15 +54,18 @@ deny contains v if {
 	some v in rules.change_velocity.deny
 }
 
-# Relabelling a Namespace moves every object in it to its new region: each
-# object's change enters it, judged as any change entering a region.
-# One line for the rule however many changes the relabel moves.
+# Relabelling a Namespace moves every object in it to its new region, each
+# with its change at once. The gate knows the changes recorded in the
+# Namespace, not which objects still hold them, so a relabel that would
+# bring one into a region it has not reached is denied (decision 36): it
+# could not be recorded truthfully either way. One line for the rule.
 deny contains min(moved) if {
 	judged
 	count(input.moves) > 0
-	moved := {v |
+	moved := {lib.violation("change-velocity", what, "roll the change out to that region first (a ConfigRollout), or recreate the objects in a Namespace of that region") |
 		some m in input.moves
-		some v in rules.change_velocity.deny with input.velocity as m.velocity with input.object.change as m.change
+		some e in m.velocity.entering
+		what := sprintf("relabelling %s would bring change %s into %s at once", [input.object.ref, m.change.short, e.region])
 	}
 	count(moved) > 0
 }

@@ -112,7 +112,7 @@ type Input struct {
 	Automation    []PolicyFacts
 	Velocity      VelocityFacts
 	// Moves: a Namespace whose region label changes moves every object in
-	// it to the new region, and each object's change enters it (§11 S1).
+	// it to the new region, and each object's change with it (§11 S1).
 	Moves []Move
 
 	// Record is what the gate writes if the request is admitted; the
@@ -175,8 +175,9 @@ type VelocityFacts struct {
 	Reached   []ReachedRegion
 }
 
-// Move is the change of objects in a relabelled Namespace entering its new
-// region, judged like any other change entering a region.
+// Move is a change recorded in a relabelled Namespace, which the relabel
+// would bring into the Namespace's new region (Entering empty: it is there
+// already).
 type Move struct {
 	ChangeID, ChangeShort string
 	Velocity              VelocityFacts
@@ -822,9 +823,12 @@ func contains(list []string, s string) bool {
 
 // namespaceMoves judges a Namespace relabel as every object in it changing
 // region: each change recorded in the Namespace (velocityFacts records the
-// Namespaces of each region) enters its new region. That is every change
-// recorded there within the records' retention, not only the objects'
-// latest: stricter than need be, never looser. The records are scanned,
+// Namespaces of each region) would enter its new region. That is every
+// change recorded there within the records' retention, not only the
+// objects' latest: the gate cannot tell which objects still hold one, so
+// the Rego denies a relabel that would bring one into a region it has not
+// reached (recording it there could be false, which would let the change
+// in later unjudged), and admits one that brings none. The records are scanned,
 // which is fine for an event as rare as a relabel. The plan is the default
 // one: the objects' own plan annotations are not known here. A Namespace
 // that had no region held objects the gate never saw (the webhook selects
