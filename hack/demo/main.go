@@ -88,6 +88,34 @@ type demo struct {
 	audit string
 }
 
+// scenes are what the demo shows after the rollout: the outages replayed
+// and the health gate when asked for, then the audit of the cluster's log.
+func (d *demo) scenes(ctx context.Context, replay, health bool) error {
+	if replay {
+		if err := d.replayOutages(ctx); err != nil {
+			return err
+		}
+	}
+	if health {
+		if err := d.healthGate(ctx); err != nil {
+			return err
+		}
+	}
+	return d.checkInvariants(ctx)
+}
+
+// checkInvariants runs wavegate audit over the cluster's own log and
+// reports it; a violation fails the demo.
+func (d *demo) checkInvariants(ctx context.Context) error {
+	fmt.Printf("\n== The safety invariants (docs/spec.md section 11), checked over the API server's audit log\n")
+	res, err := d.wavegate.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	d.audit = auditCommand(d.bins.Wavegate, res)
+	return reportAudit("the cluster's audit log", d.audit, res)
+}
+
 func run(replay, health bool) error {
 	ctx := context.Background()
 	bins, err := realcluster.BinariesFromEnv()
@@ -147,23 +175,7 @@ func run(replay, health bool) error {
 	if err := d.rollout(ctx); err != nil {
 		return err
 	}
-	if replay {
-		if err := d.replayOutages(ctx); err != nil {
-			return err
-		}
-	}
-	if health {
-		if err := d.healthGate(ctx); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("\n== The safety invariants (docs/spec.md section 11), checked over the API server's audit log\n")
-	res, err := d.wavegate.Audit(ctx)
-	if err != nil {
-		return err
-	}
-	d.audit = auditCommand(bins.Wavegate, res)
-	if err := reportAudit("the cluster's audit log", d.audit, res); err != nil {
+	if err := d.scenes(ctx, replay, health); err != nil {
 		return err
 	}
 	d.printReady()

@@ -92,7 +92,7 @@ func Create(ctx context.Context, bins Binaries, name, dir string, out io.Writer)
 		return nil, fmt.Errorf("the shipped audit policy: %w", err)
 	}
 	policy := filepath.Join(dir, "audit-policy.yaml")
-	if err := os.WriteFile(policy, shipped, 0o600); err != nil {
+	if err := os.WriteFile(policy, shipped, 0o600); err != nil { //nolint:gosec // under the cluster's own directory
 		return nil, err
 	}
 	admissionConfig, err := c.writeWebhookClientCertificate()
