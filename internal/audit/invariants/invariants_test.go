@@ -406,3 +406,34 @@ func TestOldEntriesKeepTheirVerdictButNotTheirRequest(t *testing.T) {
 	g.Expect(v.Earlier[0].User).To(BeEmpty())
 	g.Expect(v.Earlier[0].What).To(ContainSubstring("no longer kept"))
 }
+
+// The API server logs a Namespace's create without objectRef.namespace and
+// its later writes with the Namespace's own name there (seen on a real
+// cluster): both are the one Namespace, so a relabel after a plain create
+// is judged.
+func TestANamespaceLoggedUnderItsOwnNameIsOneObject(t *testing.T) {
+	g := NewWithT(t)
+	h := newHistory(t, invariants.Options{})
+	h.do(0, admin, "create", Namespace("probe", "eastus2euap"))
+	h.do(time.Minute, ci, "create", cm("probe", "a", map[string]string{"k": "v"}))
+	h.do(2*time.Minute, admin, "update", Namespace("probe", "westus"), func(r *Request) { r.Write.Namespace = "probe" })
+	g.Expect(h.count(invariants.S1)).To(Equal(1), h.explanations())
+	g.Expect(h.c.Notes()).To(BeEmpty())
+}
+
+// What Kubernetes' own controllers create is not judged, but it is kept: a
+// person who edits it later is judged on what the edit changes.
+func TestWhatKubernetesCreatesIsJudgedWhenAPersonEditsIt(t *testing.T) {
+	g := NewWithT(t)
+	h := newHistory(t, invariants.Options{})
+	publisher := "system:serviceaccount:kube-system:root-ca-cert-publisher"
+	for _, ns := range []string{"app-eastus2euap", "app-westcentralus"} {
+		h.do(0, publisher, "create", cm(ns, "kube-root-ca.crt", map[string]string{"ca.crt": "x"}))
+	}
+	g.Expect(h.c.Violations()).To(BeEmpty())
+	for _, ns := range []string{"app-eastus2euap", "app-westcentralus"} {
+		h.do(time.Minute, ci, "update", cm(ns, "kube-root-ca.crt", map[string]string{"ca.crt": "edited"}))
+	}
+	g.Expect(h.count(invariants.S1)).To(Equal(1), h.explanations())
+	g.Expect(h.c.Notes()).To(BeEmpty())
+}

@@ -91,18 +91,13 @@ func finalizerRemoval(old *object, p *parsed) bool {
 	return true
 }
 
-// replay keeps the object as written. What Kubernetes' own controllers
-// make (ReplicaSets, EndpointSlices, root CA ConfigMaps, default
-// ServiceAccounts) is a consequence of requests already judged, not
-// configuration: the replay keeps none of it, only their writes to objects
-// it already holds (a finalizer or an owner removed), so that its memory
-// follows what people and automation write.
+// replay keeps the object as written, whoever wrote it. What Kubernetes'
+// own controllers make (ReplicaSets, root CA ConfigMaps, default
+// ServiceAccounts) is not judged, but a person or automation may edit it
+// later, and that edit is judged on what it changes.
 func (c *Checker) replay(r *req, key objKey, p *parsed) {
 	if p.deleting && len(p.finalizers) == 0 && !isNamespace(key) {
 		c.s.remove(key) // the last finalizer is gone: so is the object
-		return
-	}
-	if r.who == kubernetes && c.s.objects[key] == nil {
 		return
 	}
 	c.s.put(key, p, c.stampOf(r))
