@@ -190,12 +190,7 @@ func (c *Checker) Add(e Event) {
 	if verb == "patch" {
 		verb = "update"
 	}
-	if e.APIGroup == "" && e.Resource == "namespaces" {
-		// The API server logs a Namespace's create without
-		// objectRef.namespace and its later writes with the Namespace's own
-		// name there: one object, one key.
-		e.Namespace = ""
-	}
+	normalize(&e)
 	r := &req{e: &e, t: e.Time(), verb: verb, who: c.actor(&e)}
 	r.judge = r.who != kubernetes && !r.t.Before(c.o.Since)
 	if r.t.After(c.latest) {
@@ -212,6 +207,15 @@ func (c *Checker) Add(e Event) {
 	case c.notGated(&e):
 	default:
 		c.object(r)
+	}
+}
+
+// normalize gives one object one objectRef: the API server logs a
+// Namespace's create without objectRef.namespace and its later writes with
+// the Namespace's own name there.
+func normalize(e *Event) {
+	if e.APIGroup == "" && e.Resource == "namespaces" {
+		e.Namespace = ""
 	}
 }
 

@@ -416,7 +416,7 @@ func TestANamespaceLoggedUnderItsOwnNameIsOneObject(t *testing.T) {
 	h := newHistory(t, invariants.Options{})
 	h.do(0, admin, "create", Namespace("probe", "eastus2euap"))
 	h.do(time.Minute, ci, "create", cm("probe", "a", map[string]string{"k": "v"}))
-	h.do(2*time.Minute, admin, "update", Namespace("probe", "westus"), func(r *Request) { r.Write.Namespace = "probe" })
+	h.do(2*time.Minute, admin, "update", Namespace("probe", "westus"), func(r *Request) { r.Namespace = "probe" })
 	g.Expect(h.count(invariants.S1)).To(Equal(1), h.explanations())
 	g.Expect(h.c.Notes()).To(BeEmpty())
 }
