@@ -235,8 +235,7 @@ func DryRunURI(uri string) bool {
 func (c *Checker) actor(e *Event) actor {
 	u := e.User
 	switch {
-	case u == "system:kube-controller-manager", u == "system:kube-scheduler", u == "system:apiserver",
-		strings.HasPrefix(u, "system:serviceaccount:kube-system:"), strings.HasPrefix(u, "system:node:"):
+	case isKubernetes(u):
 		return kubernetes
 	case u == c.o.ControllerUser:
 		return controller
@@ -447,4 +446,10 @@ func resourceOf(kind string) string {
 		return "endpoints"
 	}
 	return Plural(kind)
+}
+
+// isKubernetes reports whether a user is one of Kubernetes' own components.
+func isKubernetes(user string) bool {
+	return user == "system:kube-controller-manager" || user == "system:kube-scheduler" || user == "system:apiserver" ||
+		strings.HasPrefix(user, "system:serviceaccount:kube-system:") || strings.HasPrefix(user, "system:node:")
 }

@@ -437,3 +437,17 @@ func TestWhatKubernetesCreatesIsJudgedWhenAPersonEditsIt(t *testing.T) {
 	g.Expect(h.count(invariants.S1)).To(Equal(1), h.explanations())
 	g.Expect(h.c.Notes()).To(BeEmpty())
 }
+
+// A relabel moves what people wrote, not what Kubernetes' own controllers
+// wrote last: a root CA ConfigMap is the same in every Namespace and no
+// configuration change (§4).
+func TestARelabelDoesNotMoveWhatKubernetesWrote(t *testing.T) {
+	g := NewWithT(t)
+	h := newHistory(t, invariants.Options{})
+	for _, ns := range []string{"app-eastus", "app-westus"} {
+		h.do(0, "system:serviceaccount:kube-system:root-ca-cert-publisher", "create", cm(ns, "kube-root-ca.crt", map[string]string{"ca.crt": "x"}))
+	}
+	h.do(time.Minute, admin, "update", Namespace("app-eastus", "centralus"), func(r *Request) { r.Namespace = "app-eastus" })
+	h.do(2*time.Minute, admin, "update", Namespace("app-westus", "eastus2"), func(r *Request) { r.Namespace = "app-westus" })
+	g.Expect(h.c.Violations()).To(BeEmpty(), h.explanations())
+}
