@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,16 +89,7 @@ func TestAChangeThatFollowsThePlanIsAdmitted(t *testing.T) {
 	})
 }
 
-func joinHistory(h []string) string {
-	out := ""
-	for i, l := range h {
-		if i > 0 {
-			out += "\n  "
-		}
-		out += l
-	}
-	return out
-}
+func joinHistory(h []string) string { return strings.Join(h, "\n  ") }
 
 var (
 	// Kubernetes' own controllers write what kubernetesTraffic writes, not
