@@ -50,9 +50,9 @@ const (
 	NoteUnknownMembers = "unverifiable: deleted objects whose protection the log does not show"
 )
 
-// sweepEvery is how many events pass between two sweeps of the change
-// history (state.sweep); a variable for tests.
-var sweepEvery = 1 << 14
+// DefaultSweepEvery is how many events pass between two sweeps of the
+// change history (state.sweep).
+const DefaultSweepEvery = 1 << 14
 
 // Options configure a Checker as the gate it checks was configured.
 type Options struct {
@@ -84,6 +84,10 @@ type Options struct {
 	// NotesPerReason is how many notes of one reason are kept; every note
 	// is counted. Zero means DefaultNotesPerReason.
 	NotesPerReason int
+	// SweepEvery is how many events pass between two sweeps of the change
+	// history, which forget the requests behind entries older than any
+	// bake. Zero means DefaultSweepEvery.
+	SweepEvery int
 }
 
 // Checker judges a history of requests, added in the order the API server
@@ -118,6 +122,9 @@ func New(o Options) (*Checker, error) {
 	}
 	if o.NotesPerReason <= 0 {
 		o.NotesPerReason = DefaultNotesPerReason
+	}
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = DefaultSweepEvery
 	}
 	c := &Checker{o: o, s: newState(), sum: Summary{Violations: map[Property]int{}, Notes: map[string]int{}}}
 	for _, obj := range o.State {
@@ -196,7 +203,7 @@ func (c *Checker) Add(e Event) {
 	if r.t.After(c.latest) {
 		c.latest = r.t
 	}
-	if c.sum.Events%sweepEvery == 0 {
+	if c.sum.Events%c.o.SweepEvery == 0 {
 		c.s.sweep(c.latest.Add(-c.s.longestBake() - c.o.Tolerance - time.Hour).UnixNano())
 	}
 	switch {

@@ -391,8 +391,7 @@ func TestPlural(t *testing.T) {
 // change, the report says so.
 func TestOldEntriesKeepTheirVerdictButNotTheirRequest(t *testing.T) {
 	g := NewWithT(t)
-	defer invariants.SweepEvery(1)()
-	h := newHistory(t, invariants.Options{})
+	h := newHistory(t, invariants.Options{SweepEvery: 1})
 	h.do(0, ci, "create", cm("app-westus", "a", map[string]string{"k": "v"}))
 	h.do(time.Minute, ci, "create", cm("app-eastus", "a", map[string]string{"k": "v"}))
 	g.Expect(h.c.Violations()[0].Earlier[0].Request.User).To(Equal(ci), "a recent entry names its request")

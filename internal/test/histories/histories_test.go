@@ -17,7 +17,9 @@ limitations under the License.
 package histories
 
 import (
+	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -291,4 +293,21 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// quickChecks is how many histories each property tries in `make test`,
+// which runs every package with -race: a short search there, and the long
+// one in `make invariants`, which sets -rapid.checks itself.
+const quickChecks = "30"
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "rapid.checks" })
+	if !set {
+		if err := flag.Set("rapid.checks", quickChecks); err != nil {
+			panic(err)
+		}
+	}
+	os.Exit(m.Run())
 }
