@@ -192,24 +192,37 @@ func key(obj *unstructured.Unstructured) string {
 	return gk.String() + "/" + obj.GetNamespace() + "/" + obj.GetName()
 }
 
-// store records an object as the cluster would hold it after an apply.
+// store records an object as the cluster would hold it after an apply. The
+// checker holds every object, so it knows every chain of owner references
+// exactly.
 func (c *Checker) store(obj *unstructured.Unstructured) {
 	c.objects[key(obj)] = obj
+	ix := c.gate.Facts.Index
+	uid := string(obj.GetUID())
+	if uid != "" {
+		self := facts.OwnerRef{APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Name: obj.GetName(), UID: uid}
+		ix.SetOwnersRead(facts.Owner{Namespace: obj.GetNamespace(), Ref: self}, facts.OwnerRefs(obj.GetOwnerReferences()))
+	}
 	if obj.GetNamespace() != "" {
 		protected := facts.CountsAsProtected(obj.GetLabels()[wavegatev1alpha1.LabelProtection])
-		var owners []string
-		for _, ref := range obj.GetOwnerReferences() {
-			owners = append(owners, string(ref.UID))
-		}
-		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), protected, owners...)
+		ix.SetProtected(obj.GetNamespace(), protectedRef(obj), protected, uid, facts.OwnerRefs(obj.GetOwnerReferences())...)
 	}
 }
 
 func (c *Checker) forget(obj *unstructured.Unstructured) {
 	delete(c.objects, key(obj))
+	ix := c.gate.Facts.Index
 	if obj.GetNamespace() != "" {
-		c.gate.Facts.Index.SetProtected(obj.GetNamespace(), obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName(), false)
+		ix.SetProtected(obj.GetNamespace(), protectedRef(obj), false, "")
 	}
+	if uid := string(obj.GetUID()); uid != "" {
+		ix.ForgetOwners(uid)
+	}
+}
+
+// protectedRef names an object as the Index names protected objects.
+func protectedRef(obj *unstructured.Unstructured) string {
+	return obj.GetKind() + " " + obj.GetNamespace() + "/" + obj.GetName()
 }
 
 // Request is one manifest to judge.

@@ -149,7 +149,7 @@ func protectionScan(mgr ctrl.Manager, ix *facts.Index, interval time.Duration) (
 		return nil, fmt.Errorf("failed to create the metadata client: %w", err)
 	}
 	return &facts.ProtectionScan{
-		Discovery: disc, Metadata: mc, Index: ix, Interval: cmp.Or(interval, 30*time.Second),
+		Discovery: disc, Metadata: mc, Mapper: mgr.GetRESTMapper(), Index: ix, Interval: cmp.Or(interval, 30*time.Second),
 		Access: func(ctx context.Context, gr schema.GroupResource) (bool, error) {
 			return access.MayListAndWatch(ctx, mgr.GetClient(), gr)
 		},

@@ -56,7 +56,7 @@ var fuzzBuilder = sync.OnceValue(func() *facts.Builder {
 	ix.SetFreeze(Freeze("expired", []string{"*"}, ExpiringAt(fuzzNow.Add(-time.Hour))))
 	ix.SetConfigRollout(Rollout("msi", InRegions("eastus", "westus", "centralus")))
 	ix.SetAutomationPolicy(Policy("cleanup", []string{"eastus"}))
-	ix.SetProtected("app", "ConfigMap app/keys", true)
+	ix.SetProtected("app", "ConfigMap app/keys", true, "")
 	return &facts.Builder{Index: ix, Now: func() time.Time { return fuzzNow }, ControllerUser: "wavegate", BreakGlassGroup: "wavegate:break-glass"}
 })
 

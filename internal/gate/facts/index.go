@@ -18,7 +18,6 @@ package facts
 
 import (
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -88,12 +87,10 @@ type Index struct {
 	namespaceRegion map[string]string
 	namespaces      set      // every Namespace seen, labelled or not
 	protected       multimap // namespace -> "Kind namespace/name" of protected objects
-	// dependents: owner UID -> "Kind namespace/name" of the protected
-	// objects that name it in their ownerReferences; owners is the
-	// reverse, to forget a dependent's old owners.
-	dependents multimap
-	owners     map[string][]string
-	unseen     func() []string
+	// owned is the graph of owner references above protected objects
+	// (lineage.go): deleting an owner deletes what it owns.
+	owned  ownerGraph
+	unseen func() []string
 
 	// workloadRegion holds the region labels of scalable workloads
 	// (workloadKey), for their Scale, which carries no labels.
@@ -116,8 +113,7 @@ func NewIndex() *Index {
 		namespaceRegion:    map[string]string{},
 		namespaces:         set{},
 		protected:          multimap{},
-		dependents:         multimap{},
-		owners:             map[string][]string{},
+		owned:              newOwnerGraph(),
 		workloadRegion:     map[string]string{},
 		records:            map[string]*wavegatev1alpha1.ChangeRecord{},
 	}
@@ -282,47 +278,6 @@ func (ix *Index) HasNamespace(name string) bool {
 	defer ix.mu.RUnlock()
 	_, ok := ix.namespaces[name]
 	return ok
-}
-
-// SetProtected records whether an object ("Kind namespace/name") in a
-// namespace counts as protected (CountsAsProtected), and the UIDs of its
-// owners: deleting an owner deletes it.
-func (ix *Index) SetProtected(namespace, ref string, protected bool, ownerUIDs ...string) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	for _, uid := range ix.owners[ref] {
-		ix.dependents.remove(uid, ref)
-	}
-	delete(ix.owners, ref)
-	if !protected {
-		ix.protected.remove(namespace, ref)
-		return
-	}
-	ix.protected.add(namespace, ref)
-	if len(ownerUIDs) > 0 {
-		ix.owners[ref] = ownerUIDs
-		for _, uid := range ownerUIDs {
-			ix.dependents.add(uid, ref)
-		}
-	}
-}
-
-// ForgetProtected drops every protected object of kind: the kind is no
-// longer served, so nothing of it can be inside a Namespace.
-func (ix *Index) ForgetProtected(kind string) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	for ns, refs := range ix.protected {
-		for ref := range refs {
-			if strings.HasPrefix(ref, kind+" ") {
-				ix.protected.remove(ns, ref)
-				for _, uid := range ix.owners[ref] {
-					ix.dependents.remove(uid, ref)
-				}
-				delete(ix.owners, ref)
-			}
-		}
-	}
 }
 
 // SetUnseen sets where the Index learns the kinds whose protected objects

@@ -86,8 +86,8 @@ type Input struct {
 	AutomationIdentity bool
 	ProtectedInside    []string
 	// ProtectedDependents, on a delete, are the objects that count as
-	// protected and name the deleted object as their owner: the garbage
-	// collector deletes them with it.
+	// protected and are owned by the deleted object, directly or through
+	// what it owns: the garbage collector deletes them with it.
 	ProtectedDependents []string
 	// AddsOwner: an update gives the object an owner reference it did not
 	// have, after which deleting the owner deletes it.
@@ -329,7 +329,7 @@ func (b *Builder) changeFacts(in *Input, req *Request) {
 func (b *Builder) ownerFacts(in *Input, req *Request) {
 	switch {
 	case req.Operation == "DELETE" && req.OldObject != nil && req.OldObject.UID != "":
-		in.ProtectedDependents = sorted(b.Index.dependents[req.OldObject.UID])
+		in.ProtectedDependents = b.Index.owned.below(req.OldObject.UID)
 		if len(in.ProtectedDependents) > 5 {
 			in.ProtectedDependents = append(in.ProtectedDependents[:5], "…")
 		}

@@ -366,15 +366,23 @@ func TestRelabellingANamespaceMovesTheChangesOfItsObjects(t *testing.T) {
 
 func TestProtectionFollowsOwnerReferences(t *testing.T) {
 	b := builder()
-	b.Index.SetProtected("app", "ReplicaSet app/web-1", true, "uid-web")
+	web := OwnerRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", UID: "uid-web"}
+	b.Index.SetProtected("app", "ReplicaSet app/web-1", true, "uid-rs", web)
 	del := b.Build(&Request{Operation: "DELETE", Kind: "Deployment", Group: "apps", Namespace: "app", Name: "web",
 		OldObject: &Object{UID: "uid-web", Labels: map[string]string{wavegatev1alpha1.LabelProtection: "deletable"}}}, nil)
 	g := NewWithT(t)
 	g.Expect(del.ProtectedDependents).To(Equal([]string{"ReplicaSet app/web-1"}))
 
-	b.Index.SetProtected("app", "ReplicaSet app/web-1", true)
+	g.Expect(b.Index.OwnersToRead(false)).To(Equal([]Owner{{Namespace: "app", Ref: web}}), "what owns a protected object is read for its own owners")
+	b.Index.SetOwnersRead(Owner{Namespace: "app", Ref: web}, []OwnerRef{{APIVersion: "example.com/v1", Kind: "App", Name: "shop", UID: "uid-app"}})
+	above := b.Build(&Request{Operation: "DELETE", Kind: "App", Group: "example.com", Namespace: "app", Name: "shop", OldObject: &Object{UID: "uid-app"}}, nil)
+	g.Expect(above.ProtectedDependents).To(Equal([]string{"ReplicaSet app/web-1"}), "the garbage collector deletes what its dependents own too")
+
+	b.Index.SetProtected("app", "ReplicaSet app/web-1", true, "uid-rs")
 	del = b.Build(&Request{Operation: "DELETE", Kind: "Deployment", Group: "apps", Namespace: "app", Name: "web", OldObject: &Object{UID: "uid-web"}}, nil)
 	g.Expect(del.ProtectedDependents).To(BeEmpty(), "a dependent that drops its owner reference is forgotten as a dependent")
+	b.Index.PruneOwners()
+	g.Expect(b.Index.OwnersToRead(true)).To(BeEmpty(), "an owner above no protected object is forgotten")
 
 	owned := b.Build(&Request{Operation: "UPDATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
 		Object: &Object{OwnerUIDs: []string{"uid-web"}}, OldObject: &Object{}}, nil)

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -52,9 +53,15 @@ type ProtectionScan struct {
 	// Access asks the API server whether Wavegate may list and watch a kind.
 	Access func(context.Context, schema.GroupResource) (bool, error)
 	Index  *Index
-	// Interval between two looks at discovery and permissions.
+	// Mapper maps an owner reference's kind to its resource.
+	Mapper meta.RESTMapper
+	// Interval between two looks at discovery and permissions, and at the
+	// owners above protected objects.
 	Interval time.Duration
 	Log      logr.Logger
+
+	// owned is signalled when a protected object with owners is seen.
+	owned chan struct{}
 
 	mu      sync.Mutex
 	tracked map[schema.GroupVersionResource]*trackedKind
@@ -85,6 +92,8 @@ var selector = wavegatev1alpha1.LabelProtection + "," + wavegatev1alpha1.LabelPr
 // replica runs it.
 func (p *ProtectionScan) Start(ctx context.Context) error {
 	started := time.Now()
+	p.owned = make(chan struct{}, 1)
+	go p.followOwners(ctx)
 	for {
 		p.scan(ctx)
 		select {
@@ -234,7 +243,7 @@ func (p *ProtectionScan) track(ctx context.Context, gvr schema.GroupVersionResou
 		p.Log.Error(err, "Could not set the informer's transform", "resource", gvr.GroupResource().String())
 		return
 	}
-	if _, err := inf.AddEventHandler(protectedHandler(kind, p.Index)); err != nil {
+	if _, err := inf.AddEventHandler(protectedHandler(kind, p.Index, p.ownersChanged)); err != nil {
 		p.Log.Error(err, "Could not watch a kind for protected objects", "resource", gvr.GroupResource().String())
 		return
 	}
@@ -258,8 +267,8 @@ func (p *ProtectionScan) stopAll() {
 
 // slim is the transform of a metadata-only informer that feeds a fact: it
 // keeps an object's identity and the labels named, and drops the rest
-// before the informer stores it, but for the UIDs of its owners (protection
-// follows owner references). Annotations (a last-applied-configuration
+// before the informer stores it, but for its owner references (protection
+// follows them). Annotations (a last-applied-configuration
 // is often kilobytes) and managedFields are most of an object's metadata,
 // and no fact reads them.
 func slim(labels ...string) toolscache.TransformFunc {
@@ -271,7 +280,7 @@ func slim(labels ...string) toolscache.TransformFunc {
 		out := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta}
 		out.Name, out.Namespace, out.UID, out.ResourceVersion = m.Name, m.Namespace, m.UID, m.ResourceVersion
 		for _, ref := range m.OwnerReferences {
-			out.OwnerReferences = append(out.OwnerReferences, metav1.OwnerReference{UID: ref.UID})
+			out.OwnerReferences = append(out.OwnerReferences, metav1.OwnerReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name, UID: ref.UID})
 		}
 		for _, k := range labels {
 			if v, ok := m.Labels[k]; ok {
@@ -285,7 +294,9 @@ func slim(labels ...string) toolscache.TransformFunc {
 	}
 }
 
-func protectedHandler(kind string, ix *Index) toolscache.ResourceEventHandlerFuncs {
+// protectedHandler keeps the Index's protected objects; owned tells the
+// scan that one has owners, whose own owners it then reads.
+func protectedHandler(kind string, ix *Index, owned func()) toolscache.ResourceEventHandlerFuncs {
 	set := func(o any, protected bool) {
 		if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
 			o = tomb.Obj
@@ -294,11 +305,10 @@ func protectedHandler(kind string, ix *Index) toolscache.ResourceEventHandlerFun
 		if !ok || m.Namespace == "" {
 			return
 		}
-		owners := make([]string, len(m.OwnerReferences))
-		for i, ref := range m.OwnerReferences {
-			owners[i] = string(ref.UID)
+		ix.SetProtected(m.Namespace, kind+" "+m.Namespace+"/"+m.Name, protected, string(m.UID), OwnerRefs(m.OwnerReferences)...)
+		if protected && len(m.OwnerReferences) > 0 {
+			owned()
 		}
-		ix.SetProtected(m.Namespace, kind+" "+m.Namespace+"/"+m.Name, protected, owners...)
 	}
 	return toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { set(o, true) },

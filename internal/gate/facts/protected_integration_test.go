@@ -69,7 +69,7 @@ func TestTheProtectionScanSeesEveryKindItMayListAndNamesTheRest(t *testing.T) {
 			}
 			return access.MayListAndWatch(ctx, env.Client, gr)
 		},
-		Index: ix, Interval: time.Hour, Log: ctrl.Log,
+		Mapper: env.Client.RESTMapper(), Index: ix, Interval: time.Hour, Log: ctrl.Log,
 	}
 	go func() { _ = scan.Start(ctx) }()
 	g.Eventually(scan.Synced).WithTimeout(30 * time.Second).Should(BeTrue())
@@ -79,4 +79,23 @@ func TestTheProtectionScanSeesEveryKindItMayListAndNamesTheRest(t *testing.T) {
 	g.Expect(in.ProtectedInside).To(Equal([]string{"Ingress scan/front"}), "a kind outside any fixed list, and not the deletable ConfigMap")
 	g.Expect(in.UnseenKinds).To(Equal([]string{"secrets"}))
 	g.Expect(in.UnseenKinds).NotTo(ContainElement("pods"), "Pods are never gated")
+
+	// A chain of owner references through an untagged object: the scan
+	// has no informer for it, so it reads it.
+	top := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "scan", Name: "top"}}
+	g.Expect(env.Client.Create(ctx, top)).To(Succeed())
+	middle := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "scan", Name: "middle", OwnerReferences: []metav1.OwnerReference{ownedBy(top)}}}
+	g.Expect(env.Client.Create(ctx, middle)).To(Succeed())
+	bottom := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "scan", Name: "bottom", Labels: protected, OwnerReferences: []metav1.OwnerReference{ownedBy(middle)}}}
+	g.Expect(env.Client.Create(ctx, bottom)).To(Succeed())
+	deleteTop := func() []string {
+		return b.Build(&facts.Request{Operation: "DELETE", Kind: "ConfigMap", Resource: "configmaps", Namespace: "scan", Name: "top",
+			User: "alice", OldObject: &facts.Object{UID: string(top.UID)}}, nil).ProtectedDependents
+	}
+	g.Eventually(deleteTop).WithTimeout(30*time.Second).Should(Equal([]string{"ConfigMap scan/bottom"}),
+		"deleting top deletes middle, and with it the protected bottom")
+}
+
+func ownedBy(o metav1.Object) metav1.OwnerReference {
+	return metav1.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: o.GetName(), UID: o.GetUID()}
 }
