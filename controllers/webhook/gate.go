@@ -20,12 +20,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/events"
@@ -56,6 +58,8 @@ type GateHandler struct {
 	Stale    func() error
 	Recorder events.EventRecorder
 	Log      logr.Logger
+	// Limit bounds the requests judged at once; nil: no bound.
+	Limit *gate.Limiter
 }
 
 var _ admission.Handler = &GateHandler{}
@@ -75,6 +79,19 @@ func (h *GateHandler) handle(ctx context.Context, req admission.Request) (admiss
 	if req.Operation == admissionv1.Delete && webhookconfig.IsKubernetesController(req.UserInfo.Username) {
 		return admission.Allowed(""), engine.Decision{}
 	}
+	if h.Limit != nil {
+		release, ok := h.Limit.Acquire(ctx)
+		if !ok {
+			return h.overloaded(req)
+		}
+		defer release()
+	}
+	metrics.AdmissionInFlight.Inc()
+	defer metrics.AdmissionInFlight.Dec()
+	// Answer before the API server gives up on the webhook, so that a slow
+	// record write is denied with its reason rather than timed out.
+	ctx, cancel := context.WithTimeout(ctx, answerWithin)
+	defer cancel()
 	if !h.Synced() {
 		return h.undecidable(req, errors.New("its informer caches have not synced yet; retry in a few seconds")), engine.Decision{}
 	}
@@ -170,6 +187,32 @@ func (h *GateHandler) undecidable(req admission.Request, err error) admission.Re
 	h.Log.Error(err, "Admission denied: undecidable", "uid", req.UID, "user", req.UserInfo.Username,
 		"operation", req.Operation, "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name, "verdict", "denied")
 	return admission.Errored(500, fmt.Errorf("[wavegate:internal] wavegate could not decide on %s %s: %w; the change is denied because unknown is not safe, retry it", req.Kind.Kind, req.Name, err))
+}
+
+// answerWithin bounds the work on one request: under the webhook's timeout.
+const answerWithin = webhookconfig.TimeoutSeconds*time.Second - 500*time.Millisecond
+
+// RuleOverloaded names the refusals of a replica that is already judging
+// as many requests as it may (--max-in-flight).
+const RuleOverloaded = "overloaded"
+
+// overloadedRetry is the retry a refusal suggests: about how long the
+// requests in flight take to be answered under load.
+const overloadedRetry = 2
+
+// overloaded refuses a request unjudged, at once and with 429, so that a
+// client retries rather than waits out the webhook's timeout; a gated
+// request is never admitted unjudged.
+func (h *GateHandler) overloaded(req admission.Request) (admission.Response, engine.Decision) {
+	msg := fmt.Sprintf("[wavegate:%s] this Wavegate replica is judging %d requests already, so %s %s was not judged; it is denied because a gated change is never admitted unjudged; retry in %d s",
+		RuleOverloaded, h.Limit.Max(), req.Kind.Kind, req.Name, overloadedRetry)
+	h.Log.V(1).Info("Admission refused: overloaded", "uid", req.UID, "user", req.UserInfo.Username, "operation", req.Operation,
+		"kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name, "verdict", "denied")
+	resp := admission.Denied(msg)
+	resp.Result.Code = http.StatusTooManyRequests
+	resp.Result.Reason = metav1.StatusReasonTooManyRequests
+	resp.Result.Details = &metav1.StatusDetails{RetryAfterSeconds: overloadedRetry}
+	return resp, engine.Decision{Deny: []engine.Verdict{{Rule: RuleOverloaded, Msg: msg}}}
 }
 
 func denied(dec engine.Decision) admission.Response {

@@ -48,6 +48,12 @@ var (
 		Help: "Admission requests judged by the Wavegate gate, by rule and decision (allowed, denied, break-glass).",
 	}, []string{"rule", "decision"})
 
+	// AdmissionInFlight is how many requests a replica is judging now.
+	AdmissionInFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "wavegate_admission_in_flight",
+		Help: "Admission requests this replica is judging now (at most --max-in-flight; past it they are refused as overloaded).",
+	})
+
 	// AdmissionDuration is the time from receiving a request to answering it.
 	AdmissionDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "wavegate_admission_duration_seconds",
@@ -113,5 +119,5 @@ func ForgetRollout(name string) {
 }
 
 func init() {
-	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionDuration, RolloutRegions, RolloutWaveIndex, RolloutHealthValue, FreezeActive, EventsDropped)
+	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionInFlight, AdmissionDuration, RolloutRegions, RolloutWaveIndex, RolloutHealthValue, FreezeActive, EventsDropped)
 }

@@ -112,6 +112,11 @@ type Options struct {
 	// writes that pause the rollouts (package recorder).
 	EventQPS   float32
 	EventBurst int
+	// MaxInFlight bounds the requests the gate judges at once on this
+	// replica; past it a request waits InFlightWait for a slot, then is
+	// refused as overloaded. Zero: no bound.
+	MaxInFlight  int
+	InFlightWait time.Duration
 	// Events makes the manager's Event recorders, which the caller stops
 	// after the manager (NewRecorders); nil: each setup function makes its
 	// own, stopped with mgr (Manager makes one for all of them).
@@ -126,8 +131,10 @@ func Defaults() Options {
 		AutomationScanResources: DefaultAutomationScanResources,
 		MaxRequeue:              30 * time.Second,
 		// The kubelet's defaults for its own Events.
-		EventQPS:   50,
-		EventBurst: 100,
+		EventQPS:     50,
+		EventBurst:   100,
+		MaxInFlight:  32,
+		InFlightWait: 500 * time.Millisecond,
 	}
 }
 
@@ -377,6 +384,9 @@ func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error
 		Synced:   synced,
 		Recorder: opts.Events.For("wavegate-gate"),
 		Log:      mgr.GetLogger().WithName("gate"),
+	}
+	if opts.MaxInFlight > 0 {
+		h.Limit = gate.NewLimiter(opts.MaxInFlight, opts.InFlightWait)
 	}
 	if opts.Hub != nil {
 		h.Stale = func() error { return opts.Hub.Stale(opts.Region) }

@@ -37,8 +37,11 @@ const DefaultResources = "configmaps,services,serviceaccounts,persistentvolumecl
 // Path is where the API server sends gated requests.
 const Path = "/gate"
 
-// TimeoutSeconds is short: a slow webhook stalls every gated write.
-const TimeoutSeconds = 5
+// TimeoutSeconds is short: a slow webhook stalls every gated write, and a
+// stuck replica should fail its requests in seconds. The gate answers
+// within it (the handler's deadline is half a second less); past its
+// in-flight bound it refuses at once (docs/decisions.md 37).
+const TimeoutSeconds = 3
 
 // The entries of the gate's configuration.
 const (
