@@ -140,7 +140,7 @@ verify: generate manifests ## Regenerate, check formatting and vet; fail when th
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: envtest ## Run the decision and freeze-propagation benchmarks; the last line is decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=… (n/a: not measured; BENCH_WEBHOOK=1 after make build cluster-tools adds hack/webhookload).
+bench: envtest ## Run the decision and freeze-propagation benchmarks; the last line is decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=… burst200_errors=… burst200_p99_ms=… restore_ratio=… (n/a: not measured; BENCH_WEBHOOK=1 after make build cluster-tools adds hack/webhookload).
 	$(REAL_CLUSTER_ENV) KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)
 
 .PHONY: webhookload

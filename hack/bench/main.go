@@ -17,7 +17,7 @@ limitations under the License.
 // Command bench runs the benchmarks behind SPEC §7's quality bars and prints
 // one machine-readable line last:
 //
-//	decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=…
+//	decide_p99_us=… freeze_pause_1000_s=… webhook_p99_ms=… webhook_ratio=… heap_100k_mib=… burst200_errors=… burst200_p99_ms=… restore_ratio=…
 //
 // Every figure is read from the custom metrics the benchmarks report
 // (b.ReportMetric), never computed here; a figure no benchmark measured is
@@ -34,7 +34,10 @@ limitations under the License.
 // webhook_p99_ms and webhook_ratio come from hack/webhookload, which starts
 // a real local cluster (kwok) and so needs the real cluster's binaries in
 // the environment (make bench passes them); it runs only with
-// BENCH_WEBHOOK=1 (or -webhook), about 2 minutes, and is n/a otherwise.
+// BENCH_WEBHOOK=1 (or -webhook), about 4 minutes, and is n/a otherwise;
+// so are the burst figures (errors and client p99 of phase A's fixed rate,
+// 200 new changes/s by default) and restore_ratio (5,000 distinct objects
+// created as fast as the client can, with Wavegate over without).
 //
 //	KUBEBUILDER_ASSETS=$(make -s envtest-path) go run ./hack/bench
 package main
@@ -77,10 +80,11 @@ func main() {
 	// freeze benchmark's etcd wrote has reached the disk: each gated create
 	// waits for an etcd write of its change record, and a disk still busy
 	// with another load's writes made the webhook's phase queue and collapse.
-	webhook := []string{"n/a", "n/a", "n/a", "n/a"}
+	webhook := []string{"n/a", "n/a", "n/a", "n/a", "200", "n/a", "n/a", "n/a"}
 	if *withWebhook {
 		settle()
-		if webhook, err = runLast("./hack/webhookload", *webhookFlags, "webhook_p99_ms", "webhook_ratio", "webhook_floor_p99_ms", "webhook_floor_ratio"); err != nil {
+		if webhook, err = runLast("./hack/webhookload", *webhookFlags, "webhook_p99_ms", "webhook_ratio", "webhook_floor_p99_ms", "webhook_floor_ratio",
+			"burst_rate", "burst_errors", "burst_p99_ms", "restore_ratio"); err != nil {
 			fail(err)
 		}
 	}
@@ -106,8 +110,9 @@ func main() {
 		decide.median("BenchmarkDecideFloor/facts", "p50-µs"), decide.median("BenchmarkDecideFloor/facts", "p99-µs"),
 		decide.median("BenchmarkDecideFloor/evaluator", "p50-µs"), decide.median("BenchmarkDecideFloor/evaluator", "p99-µs"))
 	fmt.Printf("# webhook floor (same run; a webhook that only answers): webhook p99 %s ms, create p99 ratio %s\n", webhook[2], webhook[3])
-	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=%s webhook_ratio=%s heap_100k_mib=%s\n",
-		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), webhook[0], webhook[1], heapMiB)
+	fmt.Printf("decide_p99_us=%s freeze_pause_1000_s=%s webhook_p99_ms=%s webhook_ratio=%s heap_100k_mib=%s burst%[6]s_errors=%[7]s burst%[6]s_p99_ms=%[8]s restore_ratio=%[9]s\n",
+		decide.median(std, "p99-µs"), freeze.median("BenchmarkFreezePropagation", "s-to-1000-paused"), webhook[0], webhook[1], heapMiB,
+		webhook[4], webhook[5], webhook[6], webhook[7])
 }
 
 // settle writes the machine's dirty pages to disk before a latency

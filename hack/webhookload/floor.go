@@ -57,8 +57,9 @@ const (
 func isFloor(name string) bool { return name == floorWebhook }
 
 // floorPhase runs phase C and returns its create latencies and the API
-// server's p99 for the floor webhook (seconds).
-func floorPhase(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.Cluster, certDir string, like *admissionregistrationv1.ValidatingWebhook, regions []string, rate int, duration, warmup time.Duration) (*result, float64, error) {
+// server's p99 for the floor webhook (seconds); then, with the floor still
+// registered, more (the ramp).
+func floorPhase(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.Cluster, certDir string, like *admissionregistrationv1.ValidatingWebhook, regions []string, rate int, duration, warmup time.Duration, more func(nss []string)) (*result, float64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	answered, url, failed, err := serveFloor(ctx, cluster.WebhookClientCAFile, certDir)
@@ -94,6 +95,7 @@ func floorPhase(ctx context.Context, cs kubernetes.Interface, cluster *realclust
 	step("API server's admission_duration for the floor webhook over phase C: %d calls, p50 %s ms, p99 %s ms (bucket resolution; buckets %s)",
 		int(d.webhook.count()), ms(d.webhook.quantile(0.5)), ms(p99), d.webhook)
 	step("CPU seconds over phase C (%s): %s", duration, d.cpuString())
+	more(nsC)
 	return c, p99, ctx.Err()
 }
 

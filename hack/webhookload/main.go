@@ -44,6 +44,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -85,7 +86,17 @@ func main() {
 	flag.IntVar(&objectsPerChange, "objects-per-change", 1,
 		"ConfigMaps per change (the same wavegate.io/change-id, in one region): 1, the default, makes every create a new change, which the gate must record; with N only every Nth create writes a change record")
 	flag.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the first manager replica over phase A to this file (go tool pprof)")
+	rampList := flag.String("ramp", "", "after each phase's fixed rate, offer these rates in turn (creates/s, comma-separated, such as 50,100,200,400,800), each for -ramp-step")
+	flag.DurationVar(&curve.step, "ramp-step", 10*time.Second, "length of each step of -ramp")
+	flag.StringVar(&curve.plot, "plot", "", "write the ramp as an SVG to this file")
+	flag.IntVar(&curve.restore, "restore", 5000, "after phases A and B, create this many distinct regional objects as fast as the client can (a GitOps resync or a restore); 0: none")
+	flag.IntVar(&curve.workers, "restore-workers", 50, "creates in flight at once during -restore")
 	flag.Parse()
+	var err error
+	if curve.rates, err = parseRates(*rampList); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	// The floor's webhook server is controller-runtime's (the only
 	// controller-runtime component that logs here); its logs are not part of
 	// the measurement.
@@ -94,7 +105,7 @@ func main() {
 	defer cancel()
 	if err := run(ctx, *name, *rate, *duration, *warmup); err != nil {
 		fmt.Fprintln(os.Stderr, "webhookload failed:", err)
-		fmt.Println("webhook_p99_ms=n/a webhook_ratio=n/a webhook_floor_p99_ms=n/a webhook_floor_ratio=n/a")
+		fmt.Println("webhook_p99_ms=n/a webhook_ratio=n/a webhook_floor_p99_ms=n/a webhook_floor_ratio=n/a burst_rate=n/a burst_errors=n/a burst_p99_ms=n/a burst_admitted_pct=n/a restore_ratio=n/a restore_errors=n/a audit_violations=n/a")
 		os.Exit(1)
 	}
 }
@@ -200,6 +211,10 @@ func measure(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.
 	step("of which the API server's POST changerecords: %d, p50 %s ms, p99 %s ms (buckets %s)",
 		int(d.records.count()), ms(d.records.quantile(0.5)), ms(d.records.quantile(0.99)), d.records)
 	step("CPU seconds over phase A (%s): %s", duration, d.cpuString())
+	rampA, restA, violations, err := gatedExtras(ctx, cs, wg, nsA, regions)
+	if err != nil {
+		return err
+	}
 
 	// Phase B: the same workload, without Wavegate's webhooks.
 	like, likeErr := installedWebhook(ctx, cs)
@@ -221,8 +236,10 @@ func measure(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.
 	b := drive(ctx, cs, nsB, "b", rate, duration)
 	step("phase B: %s", b)
 	step("CPU seconds over phase B (%s): %s", duration, sample{cpu: processCPU()}.sub(sample{cpu: cpuB}).cpuString())
-	if ctx.Err() != nil {
-		return ctx.Err()
+	rampB := ramp(ctx, cs, nsB, "ramp-b", curve.rates, curve.step)
+	restB, err := restorePhase(ctx, cs, regions, "restore-b")
+	if err = cmp.Or(err, ctx.Err()); err != nil {
+		return err
 	}
 
 	ratio := p99Ratio(a, b)
@@ -236,9 +253,12 @@ func measure(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.
 	floorP99, floorRatio := math.NaN(), math.NaN()
 	var c *result
 	var p99 float64
+	var rampC []point
 	err = likeErr
 	if err == nil {
-		c, p99, err = floorPhase(ctx, cs, cluster, replicas[0].CertDir, like, regions, rate, duration, warmup)
+		c, p99, err = floorPhase(ctx, cs, cluster, replicas[0].CertDir, like, regions, rate, duration, warmup, func(nss []string) {
+			rampC = ramp(ctx, cs, nss, "ramp-c", curve.rates, curve.step)
+		})
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -251,9 +271,24 @@ func measure(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.
 			msf(c.p(0.5)), msf(b.p(0.5)), float64(c.p(0.5))/float64(b.p(0.5)),
 			msf(c.p(0.99)), msf(b.p(0.99)), floorRatio, ms(floorP99))
 	}
-	fmt.Printf("webhook_p99_ms=%s webhook_ratio=%s webhook_floor_p99_ms=%s webhook_floor_ratio=%s\n",
-		ms(webhookP99), num(ratio), ms(floorP99), num(floorRatio))
+	if err := curve.report(rampA, rampB, rampC); err != nil {
+		return err
+	}
+	printSummary([4]float64{webhookP99, ratio, floorP99, floorRatio}, rate, a, restA, restB, violations)
 	return nil
+}
+
+// printSummary prints the result line: the webhook's p99 and create p99
+// ratio, the floor's, the fixed-rate burst of phase A and the restore.
+func printSummary(webhook [4]float64, rate int, a *result, restA, restB restored, violations string) {
+	restoreRatio := math.NaN()
+	if restB.took > 0 {
+		restoreRatio = restA.took.Seconds() / restB.took.Seconds()
+		step("restore with/without Wavegate: %.1f/%.1f s (%.2fx), %d/%d errors", restA.took.Seconds(), restB.took.Seconds(), restoreRatio, restA.errs, restB.errs)
+	}
+	fmt.Printf("webhook_p99_ms=%s webhook_ratio=%s webhook_floor_p99_ms=%s webhook_floor_ratio=%s burst_rate=%d burst_errors=%d burst_p99_ms=%.2f burst_admitted_pct=%.2f restore_ratio=%s restore_errors=%d audit_violations=%s\n",
+		ms(webhook[0]), num(webhook[1]), ms(webhook[2]), num(webhook[3]),
+		rate, a.errs, msf(a.p(0.99)), 100*float64(a.admitted())/float64(max(len(a.lat)+a.errs, 1)), num(restoreRatio), restA.errs, violations)
 }
 
 // p99Ratio is the create p99 of x over that of base, NaN without data.
@@ -324,11 +359,13 @@ func namespaces(ctx context.Context, cs kubernetes.Interface, prefix string, reg
 
 // result is one phase's client-side create latencies.
 type result struct {
-	lat     []time.Duration
-	denied  int
-	errs    int
-	lastErr error
-	late    time.Duration // how far the generator fell behind its schedule
+	lat    []time.Duration
+	denied int
+	// overloaded: refused unjudged with [wavegate:overloaded] (429).
+	overloaded int
+	errs       int
+	lastErr    error
+	late       time.Duration // how far the generator fell behind its schedule
 }
 
 func (r *result) p(q float64) time.Duration {
@@ -339,18 +376,54 @@ func (r *result) p(q float64) time.Duration {
 	return r.lat[max(i, 0)]
 }
 
+// admitted is how many creates succeeded.
+func (r *result) admitted() int { return len(r.lat) - r.denied - r.overloaded }
+
 func (r *result) String() string {
-	s := fmt.Sprintf("%d creates, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d denied, %d other errors; schedule slip %s",
-		len(r.lat), msf(r.p(0.5)), msf(r.p(0.9)), msf(r.p(0.99)), msf(r.p(1)), r.denied, r.errs, r.late.Round(time.Millisecond))
+	s := fmt.Sprintf("%d answered, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d admitted, %d denied, %d refused as overloaded, %d other errors; schedule slip %s",
+		len(r.lat), msf(r.p(0.5)), msf(r.p(0.9)), msf(r.p(0.99)), msf(r.p(1)), r.admitted(), r.denied, r.overloaded, r.errs, r.late.Round(time.Millisecond))
 	if r.lastErr != nil {
 		s += "; last error: " + r.lastErr.Error()
 	}
 	return s
 }
 
+// add counts one create's outcome.
+func (r *result) add(err error, el time.Duration) {
+	switch {
+	case err == nil:
+		r.lat = append(r.lat, el)
+	case apierrors.IsTooManyRequests(err) && strings.Contains(err.Error(), "[wavegate:overloaded]"):
+		// An answer too, and a fast one: the point of refusing.
+		r.lat = append(r.lat, el)
+		r.overloaded++
+	case apierrors.IsForbidden(err) || apierrors.IsInvalid(err):
+		// A denial is a full admission round trip too.
+		r.lat = append(r.lat, el)
+		r.denied++
+		r.lastErr = err
+	default:
+		r.errs++
+		r.lastErr = err
+	}
+}
+
+// newChange is the i-th ConfigMap of a workload: new data in one region
+// (its namespace's, round-robin), objectsPerChange of them per change-id.
+func newChange(nss []string, tag string, i int, t0 time.Time) *corev1.ConfigMap {
+	c := i / max(objectsPerChange, 1)
+	return &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: fmt.Sprintf("%s-%06d", tag, i), Namespace: nss[c%len(nss)],
+			Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: fmt.Sprintf("%s-%d-%d", tag, c, t0.UnixNano())},
+		},
+		Data: map[string]string{"setting": fmt.Sprintf("%s-%d-%d", tag, i, t0.UnixNano())},
+	}
+}
+
 // drive creates ConfigMaps at rate per second for d, open loop: each create
 // starts at its scheduled time whether or not earlier ones have returned.
-// Each ConfigMap is new data in one region (its namespace's), round-robin.
+// It does not retry: a refusal is counted as it came.
 func drive(ctx context.Context, cs kubernetes.Interface, nss []string, tag string, rate int, d time.Duration) *result {
 	n := int(float64(rate) * d.Seconds())
 	interval := time.Second / time.Duration(rate)
@@ -365,36 +438,16 @@ func drive(ctx context.Context, cs kubernetes.Interface, nss []string, tag strin
 		} else if -wait > res.late {
 			res.late = -wait
 		}
-		// Change c is objectsPerChange ConfigMaps in one region; changes
-		// go round-robin over the regions.
-		c := i / max(objectsPerChange, 1)
-		cm := &corev1.ConfigMap{
-			ObjectMeta: metav1.ObjectMeta{
-				Name: fmt.Sprintf("%s-%06d", tag, i), Namespace: nss[c%len(nss)],
-				Annotations: map[string]string{wavegatev1alpha1.AnnotationChangeID: fmt.Sprintf("%s-%d-%d", tag, c, t0.UnixNano())},
-			},
-			Data: map[string]string{"setting": fmt.Sprintf("%s-%d-%d", tag, i, t0.UnixNano())},
-		}
+		cm := newChange(nss, tag, i, t0)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			s := time.Now()
-			_, err := cs.CoreV1().ConfigMaps(cm.Namespace).Create(ctx, cm, metav1.CreateOptions{})
+			err := cs.CoreV1().RESTClient().Post().Namespace(cm.Namespace).Resource("configmaps").Body(cm).MaxRetries(0).Do(ctx).Error()
 			el := time.Since(s)
 			mu.Lock()
 			defer mu.Unlock()
-			switch {
-			case err == nil:
-				res.lat = append(res.lat, el)
-			case apierrors.IsForbidden(err) || apierrors.IsInvalid(err):
-				// A denial is a full admission round trip too.
-				res.lat = append(res.lat, el)
-				res.denied++
-				res.lastErr = err
-			default:
-				res.errs++
-				res.lastErr = err
-			}
+			res.add(err, el)
 		}()
 	}
 	wg.Wait()
