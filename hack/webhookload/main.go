@@ -91,6 +91,7 @@ func main() {
 	flag.StringVar(&curve.plot, "plot", "", "write the ramp as an SVG to this file")
 	flag.IntVar(&curve.restore, "restore", 5000, "after phases A and B, create this many distinct regional objects as fast as the client can (a GitOps resync or a restore); 0: none")
 	flag.IntVar(&curve.workers, "restore-workers", 50, "creates in flight at once during -restore")
+	flag.Var(&chartValues, "set", "a chart value for the install, such as webhook.maxInFlight=1000 (repeatable)")
 	flag.Parse()
 	var err error
 	if curve.rates, err = parseRates(*rampList); err != nil {
@@ -145,7 +146,7 @@ func run(ctx context.Context, name string, rate int, duration, warmup time.Durat
 		return err
 	}
 	step("cluster ready in %.1fs; installing Wavegate with 2 manager replicas", cluster.Started.Seconds())
-	wg, err := realcluster.Install(ctx, cluster, bins, 2, quiet{})
+	wg, err := realcluster.Install(ctx, cluster, bins, 2, quiet{}, chartValues...)
 	if err != nil {
 		return err
 	}
@@ -299,7 +300,15 @@ func p99Ratio(x, base *result) float64 {
 	return float64(x.p(0.99)) / float64(base.p(0.99))
 }
 
+// values is a repeatable string flag.
+type values []string
+
+func (v *values) String() string     { return strings.Join(*v, ",") }
+func (v *values) Set(s string) error { *v = append(*v, s); return nil }
+
 var (
+	// chartValues are -set.
+	chartValues values
 	// cpuProfile is where -cpu-profile writes.
 	cpuProfile string
 	// objectsPerChange is -objects-per-change.
