@@ -117,7 +117,7 @@ func parseFlags(args []string) (options, error) {
 		"Events written per second at most (the kubelet's default, but 0 is refused rather than unlimited): a Freeze's thousand Paused Events then trail the status writes that pause the rollouts instead of competing with them.")
 	fs.IntVar(&o.setup.EventBurst, "event-burst", o.setup.EventBurst, "Events written at once at most before --event-qps applies.")
 	fs.IntVar(&o.setup.MaxInFlight, "max-in-flight", o.setup.MaxInFlight,
-		"Gated requests this replica judges at once. Past it a request waits up to --in-flight-wait for a slot, then is refused at once with [wavegate:overloaded] (HTTP 429), which a client retries, instead of timing out.")
+		"Gated requests this replica judges at once. Past it a request waits up to --in-flight-wait for a slot, then is refused with [wavegate:overloaded] (HTTP 429 with Retry-After, which client-go clients retry by themselves) instead of timing out.")
 	fs.DurationVar(&o.setup.InFlightWait, "in-flight-wait", o.setup.InFlightWait, "How long a gated request waits for a slot under --max-in-flight before it is refused as overloaded.")
 	o.certs.flags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -127,7 +127,7 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("invalid --max-in-flight %d: use at least 1, such as 32", o.setup.MaxInFlight)
 	}
 	if o.setup.InFlightWait < 0 || o.setup.InFlightWait >= time.Second {
-		return o, fmt.Errorf("invalid --in-flight-wait %s: use a duration from 0 to under 1s, such as 500ms, so that a refusal comes well within the webhook's timeout", o.setup.InFlightWait)
+		return o, fmt.Errorf("invalid --in-flight-wait %s: use a duration from 0 to under 1s, such as 100ms, so that a refusal comes well within the webhook's timeout", o.setup.InFlightWait)
 	}
 	if !(o.eventQPS > 0) || math.IsInf(o.eventQPS, 0) || o.eventQPS > math.MaxFloat32 {
 		return o, fmt.Errorf("invalid --event-qps %g: use a positive number of Events a second, such as 50 (unlike the kubelet's, 0 does not mean unlimited)", o.eventQPS)

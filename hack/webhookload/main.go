@@ -350,7 +350,9 @@ func profile(r *realcluster.Replica, d time.Duration) <-chan error {
 	return done
 }
 
-// namespaces creates one namespace per region, labelled with it.
+// namespaces creates one namespace per region, labelled with it. A
+// Namespace with a region label is gated, so right after a step that
+// overloaded the gate its create is retried for a while.
 func namespaces(ctx context.Context, cs kubernetes.Interface, prefix string, regions []string) ([]string, error) {
 	var names []string
 	for _, r := range regions {
@@ -358,7 +360,14 @@ func namespaces(ctx context.Context, cs kubernetes.Interface, prefix string, reg
 			Name:   prefix + "-" + r,
 			Labels: map[string]string{"wavegate.io/region": r},
 		}}
-		if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		var err error
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+			_, err = cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+			if err == nil || apierrors.IsAlreadyExists(err) || time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+		}
+		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, fmt.Errorf("namespace %s: %w", ns.Name, err)
 		}
 		names = append(names, ns.Name)

@@ -195,6 +195,21 @@ func fixture(t *testing.T) {
 	for _, o := range objs {
 		g.Eventually(func() error { return env.Client.Create(ctx, o) }).Should(Succeed(), "%s", o.GetName())
 	}
+	// A chain of owners: deleting chain-top deletes chain-middle (tagged
+	// deletable), whose garbage collection deletes the protected
+	// chain-bottom (§11 S3).
+	var owner client.Object
+	for _, o := range []*corev1.ConfigMap{
+		cm("p-east-ns", "chain-top", nil, nil),
+		cm("p-east-ns", "chain-middle", protection("deletable", nil), nil),
+		cm("p-east-ns", "chain-bottom", protection("protected", nil), nil),
+	} {
+		if owner != nil {
+			o.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.GetName(), UID: owner.GetUID()}}
+		}
+		g.Expect(env.Client.Create(ctx, o)).To(Succeed(), "%s", o.GetName())
+		owner = o
+	}
 	// The freeze comes last: it would deny creating the fixture in p-central.
 	g.Expect(env.Client.Create(ctx, Freeze("p-freeze", []string{"p-central"}, func(f *wavegatev1alpha1.Freeze) {
 		f.Spec.Ticket = "INC-7"
@@ -263,6 +278,7 @@ func cases() []parityCase {
 		alice(parityCase{name: "deleting a protected object", op: remove, obj: cm("p-app", "protected-cm", nil, nil)}),
 		{name: "break-glass delete of a protected object", user: "carol", groups: []string{"wavegate:break-glass"}, op: remove, obj: cm("p-app", "protected-cm", nil, nil)},
 		alice(parityCase{name: "deleting an untagged object", op: remove, obj: cm("p-app", "plain", nil, nil)}),
+		alice(parityCase{name: "deleting the owner of the owner of a protected object", op: remove, obj: cm("p-east-ns", "chain-top", nil, nil)}),
 		alice(parityCase{name: "deleting a namespace with a protected object", op: remove, obj: namespace("p-app", nil)}),
 		{name: "automation deletes a deletable object in scope", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-auto", "del-ok", nil, nil)},
 		{name: "automation deletes an untagged object", user: "system:serviceaccount:auto:cleanup", op: remove, obj: cm("p-auto", "untagged", nil, nil)},
@@ -390,6 +406,8 @@ func TestCheckGivesTheWebhooksVerdicts(t *testing.T) {
 	}
 	g.Expect(allowed).To(HaveKeyWithValue("requires a converged rollout", true),
 		"a rollout converged for its current generation at its version satisfies requires")
+	g.Expect(allowed).To(HaveKeyWithValue("deleting the owner of the owner of a protected object", false),
+		"the garbage collector would delete the protected object two owners down")
 	g.Expect(denied).To(BeNumerically(">=", 20), "the corpus covers denials")
 	g.Expect(denied).To(BeNumerically("<=", len(cs)-10), "and admissions")
 }

@@ -133,8 +133,8 @@ func Defaults() Options {
 		// The kubelet's defaults for its own Events.
 		EventQPS:     50,
 		EventBurst:   100,
-		MaxInFlight:  32,
-		InFlightWait: 500 * time.Millisecond,
+		MaxInFlight:  16,
+		InFlightWait: 0,
 	}
 }
 
