@@ -328,6 +328,9 @@ func (o curveOptions) report(gated, ungated, floor []point) error {
 // audits the cluster's log: how many violations (n/a without a restore).
 func gatedExtras(ctx context.Context, cs kubernetes.Interface, wg *realcluster.Wavegate, nss, regions []string) ([]point, restored, string, error) {
 	points := ramp(ctx, cs, nss, "ramp-a", curve.rates, curve.step)
+	if len(points) > 0 {
+		recovery(ctx, cs, wg, nss[0])
+	}
 	r, err := restorePhase(ctx, cs, regions, "restore-a")
 	if err != nil || curve.restore <= 0 {
 		return points, r, "n/a", err
@@ -338,4 +341,34 @@ func gatedExtras(ctx context.Context, cs kubernetes.Interface, wg *realcluster.W
 	}
 	step("wavegate audit over the cluster's audit log (phase A, its ramp and the restore): %d violations", len(audited.Violations))
 	return points, r, strconv.Itoa(len(audited.Violations)), nil
+}
+
+// recovery reports how long after the ramp's last step a gated write is
+// admitted again, with what the replicas report meanwhile: the requests
+// in flight and their goroutines.
+func recovery(ctx context.Context, cs kubernetes.Interface, wg *realcluster.Wavegate, ns string) {
+	t0 := time.Now()
+	for i := 0; time.Since(t0) < 2*time.Minute && ctx.Err() == nil; i++ {
+		cm := newChange([]string{ns}, "recover", i, t0)
+		err := cs.CoreV1().RESTClient().Post().Namespace(ns).Resource("configmaps").Body(cm).MaxRetries(0).Do(ctx).Error()
+		if err == nil {
+			step("after the ramp a gated create was admitted again in %.1f s", time.Since(t0).Seconds())
+			return
+		}
+		var gauges []string
+		for _, r := range wg.Replicas {
+			raw, merr := r.Metrics()
+			if merr != nil {
+				gauges = append(gauges, r.Name+": "+merr.Error())
+				continue
+			}
+			_ = parse(raw, func(name string, _ map[string]string, v float64) {
+				if name == "wavegate_admission_in_flight" || name == "go_goroutines" {
+					gauges = append(gauges, fmt.Sprintf("%s %s=%.0f", r.Name, name, v))
+				}
+			})
+		}
+		step("recovering %.0f s after the ramp: %s; %s", time.Since(t0).Seconds(), strings.Join(gauges, ", "), err)
+		time.Sleep(2 * time.Second)
+	}
 }
