@@ -324,23 +324,28 @@ func (o curveOptions) report(gated, ungated, floor []point) error {
 	return plot(o.plot, all)
 }
 
-// gatedExtras runs the ramp and the restore with Wavegate installed, then
-// audits the cluster's log: how many violations (n/a without a restore).
+// gatedExtras runs the restore with Wavegate installed, audits the
+// cluster's log (how many violations; n/a without a restore), then runs
+// the ramp, which may overload the gate, and times its recovery.
 func gatedExtras(ctx context.Context, cs kubernetes.Interface, wg *realcluster.Wavegate, nss, regions []string) ([]point, restored, string, error) {
+	r, err := restorePhase(ctx, cs, regions, "restore-a")
+	if err != nil {
+		return nil, r, "n/a", err
+	}
+	violations := "n/a"
+	if curve.restore > 0 {
+		audited, err := wg.Audit(ctx)
+		if err != nil {
+			return nil, r, "n/a", err
+		}
+		violations = strconv.Itoa(len(audited.Violations))
+		step("wavegate audit over the cluster's audit log (phase A and the restore): %s violations", violations)
+	}
 	points := ramp(ctx, cs, nss, "ramp-a", curve.rates, curve.step)
 	if len(points) > 0 {
 		recovery(ctx, cs, wg, nss[0])
 	}
-	r, err := restorePhase(ctx, cs, regions, "restore-a")
-	if err != nil || curve.restore <= 0 {
-		return points, r, "n/a", err
-	}
-	audited, err := wg.Audit(ctx)
-	if err != nil {
-		return points, r, "n/a", err
-	}
-	step("wavegate audit over the cluster's audit log (phase A, its ramp and the restore): %d violations", len(audited.Violations))
-	return points, r, strconv.Itoa(len(audited.Violations)), nil
+	return points, r, violations, nil
 }
 
 // recovery reports how long after the ramp's last step a gated write is

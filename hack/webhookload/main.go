@@ -86,6 +86,7 @@ func main() {
 	flag.IntVar(&objectsPerChange, "objects-per-change", 1,
 		"ConfigMaps per change (the same wavegate.io/change-id, in one region): 1, the default, makes every create a new change, which the gate must record; with N only every Nth create writes a change record")
 	flag.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the first manager replica over phase A to this file (go tool pprof)")
+	flag.StringVar(&apiserverProfile, "apiserver-profile", "", "write a CPU profile of kube-apiserver over phase A to this file (go tool pprof bin/k8s/*/kube-apiserver FILE)")
 	rampList := flag.String("ramp", "", "after each phase's fixed rate, offer these rates in turn (creates/s, comma-separated, such as 50,100,200,400,800), each for -ramp-step")
 	flag.DurationVar(&curve.step, "ramp-step", 10*time.Second, "length of each step of -ramp")
 	flag.StringVar(&curve.plot, "plot", "", "write the ramp as an SVG to this file")
@@ -138,6 +139,12 @@ func run(ctx context.Context, name string, rate int, duration, warmup time.Durat
 		return err
 	}
 	defer func() {
+		// The components' logs outlive the cluster: a component that died
+		// under the load says why there.
+		logs := filepath.Join(dir, "logs-"+time.Now().Format("150405"))
+		if err := os.CopyFS(logs, os.DirFS(filepath.Dir(cluster.AuditLog()))); err == nil {
+			step("the components' logs are kept in %s", logs)
+		}
 		step("deleting the cluster")
 		_ = cluster.Delete(context.Background())
 	}()
@@ -193,9 +200,10 @@ func measure(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.
 		return err
 	}
 	profiled := profile(replicas[0], duration)
+	apiProfiled := profileAPIServer(ctx, cs, duration)
 	conns := svc.Accepted()
 	a := drive(ctx, cs, nsA, "a", rate, duration)
-	if err := <-profiled; err != nil {
+	if err := cmp.Or(<-profiled, <-apiProfiled); err != nil {
 		return err
 	}
 	after, err := scrape(ctx, cs, replicas, gateWebhooks)
@@ -237,11 +245,11 @@ func measure(ctx context.Context, cs kubernetes.Interface, cluster *realcluster.
 	b := drive(ctx, cs, nsB, "b", rate, duration)
 	step("phase B: %s", b)
 	step("CPU seconds over phase B (%s): %s", duration, sample{cpu: processCPU()}.sub(sample{cpu: cpuB}).cpuString())
-	rampB := ramp(ctx, cs, nsB, "ramp-b", curve.rates, curve.step)
 	restB, err := restorePhase(ctx, cs, regions, "restore-b")
 	if err = cmp.Or(err, ctx.Err()); err != nil {
 		return err
 	}
+	rampB := ramp(ctx, cs, nsB, "ramp-b", curve.rates, curve.step)
 
 	ratio := p99Ratio(a, b)
 	step("create latency gated/ungated: p50 %.2f/%.2f ms (%.2fx), p99 %.2f/%.2f ms (%.2fx)",
@@ -309,6 +317,8 @@ func (v *values) Set(s string) error { *v = append(*v, s); return nil }
 var (
 	// chartValues are -set.
 	chartValues values
+	// apiserverProfile is where -apiserver-profile writes.
+	apiserverProfile string
 	// cpuProfile is where -cpu-profile writes.
 	cpuProfile string
 	// objectsPerChange is -objects-per-change.
@@ -346,6 +356,28 @@ func profile(r *realcluster.Replica, d time.Duration) <-chan error {
 			step("CPU profile of %s over phase A written to %s", r.Name, cpuProfile)
 			return f.Close()
 		}()
+	}()
+	return done
+}
+
+// profileAPIServer starts a CPU profile of kube-apiserver over d (its
+// /debug/pprof, which the admin may read), written to apiserverProfile.
+func profileAPIServer(ctx context.Context, cs kubernetes.Interface, d time.Duration) <-chan error {
+	done := make(chan error, 1)
+	if apiserverProfile == "" {
+		done <- nil
+		return done
+	}
+	go func() {
+		raw, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", strconv.Itoa(int(d.Seconds()))).
+			Timeout(d + time.Minute).DoRaw(ctx)
+		if err == nil {
+			err = os.WriteFile(apiserverProfile, raw, 0o600)
+		}
+		if err == nil {
+			step("CPU profile of kube-apiserver over phase A written to %s", apiserverProfile)
+		}
+		done <- err
 	}()
 	return done
 }
