@@ -384,6 +384,15 @@ func TestProtectionFollowsOwnerReferences(t *testing.T) {
 	b.Index.PruneOwners()
 	g.Expect(b.Index.OwnersToRead(true)).To(BeEmpty(), "an owner above no protected object is forgotten")
 
+	// A protected object that was also read as the owner of another keeps
+	// its owners when the other goes.
+	b.Index.SetProtected("app", "ReplicaSet app/web-2", true, "uid-rs2", OwnerRef{APIVersion: "v1", Kind: "ReplicaSet", Name: "web-1", UID: "uid-rs"})
+	b.Index.SetOwnersRead(Owner{Namespace: "app", Ref: OwnerRef{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-1", UID: "uid-rs"}}, []OwnerRef{web})
+	b.Index.SetProtected("app", "ReplicaSet app/web-2", false, "uid-rs2")
+	b.Index.PruneOwners()
+	del = b.Build(&Request{Operation: "DELETE", Kind: "Deployment", Group: "apps", Namespace: "app", Name: "web", OldObject: &Object{UID: "uid-web"}}, nil)
+	g.Expect(del.ProtectedDependents).To(Equal([]string{"ReplicaSet app/web-1"}), "pruning keeps a protected object's own owners")
+
 	owned := b.Build(&Request{Operation: "UPDATE", Kind: "ConfigMap", Namespace: "app", Name: "x",
 		Object: &Object{OwnerUIDs: []string{"uid-web"}}, OldObject: &Object{}}, nil)
 	g.Expect(owned.AddsOwner).To(BeTrue())

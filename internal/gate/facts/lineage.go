@@ -210,6 +210,7 @@ func (ix *Index) PruneOwners() {
 		}
 	}
 	for uid := range ix.owned.protected {
+		above[uid] = struct{}{} // a protected object keeps its own node
 		climb(uid)
 	}
 	for uid, n := range ix.owned.nodes {
