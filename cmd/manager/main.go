@@ -100,6 +100,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info, error, or a verbosity from 0 to 10.")
 	fs.DurationVar(&o.gracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long to wait for in-flight work on shutdown.")
 	fs.StringVar(&o.setup.PolicyDir, "policy-dir", "", "Directory of operators' own Rego policies, loaded beside the embedded ones and reloaded when they change.")
+	fs.DurationVar(&o.setup.PolicyEvalTimeout, "policy-eval-timeout", o.setup.PolicyEvalTimeout,
+		"Longest one evaluation of the policies may take; past it the request is denied as undecidable and counted in wavegate_policy_eval_timeouts_total (a slow custom policy must not hold every gated write).")
 	fs.StringVar(&o.setup.BreakGlassGroup, "break-glass-group", o.setup.BreakGlassGroup, "Group whose members may break every freeze and protected delete (audited).")
 	fs.StringVar(&o.setup.PrometheusURL, "prometheus-url", "",
 		"Prometheus that ConfigRollout health checks query, such as http://prometheus.monitoring:9090. Without it every health check is unknown, which halts a rollout that has checks.")
@@ -123,8 +125,11 @@ func parseFlags(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if o.setup.PolicyEvalTimeout <= 0 || o.setup.PolicyEvalTimeout >= 2*time.Second {
+		return o, fmt.Errorf("invalid --policy-eval-timeout %s: use a positive duration under 2s, such as 250ms, so that a slow policy is cut off well within the webhook's timeout", o.setup.PolicyEvalTimeout)
+	}
 	if o.setup.MaxInFlight < 1 {
-		return o, fmt.Errorf("invalid --max-in-flight %d: use at least 1, such as 32", o.setup.MaxInFlight)
+		return o, fmt.Errorf("invalid --max-in-flight %d: use at least 1, such as 16", o.setup.MaxInFlight)
 	}
 	if o.setup.InFlightWait < 0 || o.setup.InFlightWait >= time.Second {
 		return o, fmt.Errorf("invalid --in-flight-wait %s: use a duration from 0 to under 1s, such as 100ms, so that a refusal comes well within the webhook's timeout", o.setup.InFlightWait)

@@ -91,4 +91,20 @@ func TestParseFlags(t *testing.T) {
 		_, err = parseFlags([]string{"--event-burst=0"})
 		g.Expect(err).To(MatchError("invalid --event-burst 0: use at least 1, such as 100"))
 	})
+	t.Run("the gate's bounds under load have defaults and refuse nonsense", func(t *testing.T) {
+		g := NewWithT(t)
+		o, err := parseFlags(nil)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(o.setup.MaxInFlight).To(Equal(16))
+		g.Expect(o.setup.InFlightWait).To(BeZero())
+		g.Expect(o.setup.PolicyEvalTimeout).To(Equal(250 * time.Millisecond))
+		_, err = parseFlags([]string{"--max-in-flight=0"})
+		g.Expect(err).To(MatchError("invalid --max-in-flight 0: use at least 1, such as 16"))
+		_, err = parseFlags([]string{"--in-flight-wait=5s"})
+		g.Expect(err).To(MatchError(ContainSubstring("invalid --in-flight-wait 5s: use a duration from 0 to under 1s")))
+		for _, bad := range []string{"0s", "-1s", "10s"} {
+			_, err = parseFlags([]string{"--policy-eval-timeout=" + bad})
+			g.Expect(err).To(MatchError(ContainSubstring("invalid --policy-eval-timeout")), bad)
+		}
+	})
 }

@@ -103,6 +103,9 @@ func (h *GateHandler) handle(ctx context.Context, req admission.Request) (admiss
 		return denied(dec), dec
 	}
 	dec, in, err := h.Gate.Judge(ctx, r)
+	if errors.Is(err, engine.ErrEvalTimeout) {
+		metrics.PolicyEvalTimeouts.Inc()
+	}
 	if err != nil {
 		return h.undecidable(req, err), engine.Decision{}
 	}

@@ -46,6 +46,8 @@ type Options struct {
 	Now func() time.Time
 	// PolicyDir holds operators' own Rego policies; empty for none.
 	PolicyDir string
+	// PolicyEvalTimeout bounds one evaluation of the policies; zero: none.
+	PolicyEvalTimeout time.Duration
 	// ControllerUser is Wavegate's own controller identity.
 	ControllerUser string
 	// BreakGlassGroup may break every freeze and protected delete.
@@ -77,6 +79,7 @@ func ForManager(mgr ctrl.Manager, o Options) (g *Gate, synced func() bool, err e
 	if err != nil {
 		return nil, nil, err
 	}
+	eng.SetEvalTimeout(o.PolicyEvalTimeout)
 	if o.PolicyDir != "" {
 		if err := mgr.Add(engine.WatchDir(eng, o.PolicyDir, mgr.GetLogger().WithName("policies"))); err != nil {
 			return nil, nil, err

@@ -48,6 +48,12 @@ var (
 		Help: "Admission requests judged by the Wavegate gate, by rule and decision (allowed, denied, break-glass).",
 	}, []string{"rule", "decision"})
 
+	// PolicyEvalTimeouts counts decisions cut off at --policy-eval-timeout.
+	PolicyEvalTimeouts = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wavegate_policy_eval_timeouts_total",
+		Help: "Admission decisions whose policy evaluation took longer than --policy-eval-timeout; each was denied as undecidable.",
+	})
+
 	// AdmissionInFlight is how many requests a replica is judging now.
 	AdmissionInFlight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "wavegate_admission_in_flight",
@@ -119,5 +125,5 @@ func ForgetRollout(name string) {
 }
 
 func init() {
-	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionInFlight, AdmissionDuration, RolloutRegions, RolloutWaveIndex, RolloutHealthValue, FreezeActive, EventsDropped)
+	crmetrics.Registry.MustRegister(AdmissionRequests, AdmissionInFlight, PolicyEvalTimeouts, AdmissionDuration, RolloutRegions, RolloutWaveIndex, RolloutHealthValue, FreezeActive, EventsDropped)
 }

@@ -70,6 +70,9 @@ type Options struct {
 	Now func() time.Time
 	// PolicyDir holds operators' own Rego policies, loaded beside the embedded ones.
 	PolicyDir string
+	// PolicyEvalTimeout bounds one evaluation of the policies; past it the
+	// request is denied as undecidable. Zero: no bound.
+	PolicyEvalTimeout time.Duration
 	// BreakGlassGroup may break every freeze and protected delete.
 	BreakGlassGroup string
 	// PrometheusURL is where health checks are read; empty means none is
@@ -131,10 +134,11 @@ func Defaults() Options {
 		AutomationScanResources: DefaultAutomationScanResources,
 		MaxRequeue:              30 * time.Second,
 		// The kubelet's defaults for its own Events.
-		EventQPS:     50,
-		EventBurst:   100,
-		MaxInFlight:  16,
-		InFlightWait: 0,
+		EventQPS:          50,
+		EventBurst:        100,
+		MaxInFlight:       16,
+		InFlightWait:      0,
+		PolicyEvalTimeout: 250 * time.Millisecond,
 	}
 }
 
@@ -372,7 +376,7 @@ func NewGateHandler(mgr ctrl.Manager, opts Options) (*webhook.GateHandler, error
 		return nil, err
 	}
 	g, synced, err := gate.ForManager(mgr, gate.Options{
-		Now: opts.Now, PolicyDir: opts.PolicyDir, ControllerUser: opts.ControllerUser,
+		Now: opts.Now, PolicyDir: opts.PolicyDir, PolicyEvalTimeout: opts.PolicyEvalTimeout, ControllerUser: opts.ControllerUser,
 		BreakGlassGroup: opts.BreakGlassGroup, DenyUnseen: opts.DenyUnseenNamespaceContents,
 		Hub: opts.Hub, Region: opts.Region,
 	})

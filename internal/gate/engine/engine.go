@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
@@ -64,7 +65,19 @@ func (d Decision) Allowed() bool { return len(d.Deny) == 0 }
 type Engine struct {
 	mu    sync.RWMutex
 	query rego.PreparedEvalQuery
+	// timeout bounds one evaluation; zero: only the caller's context.
+	timeout time.Duration
 }
+
+// ErrEvalTimeout is a decision that took longer than its bound: a custom
+// policy that evaluates slowly would otherwise hold every gated request
+// until the API server gives up on the webhook.
+var ErrEvalTimeout = errors.New("the policies took longer than --policy-eval-timeout to decide")
+
+// SetEvalTimeout bounds each evaluation (--policy-eval-timeout); past it the
+// decision fails with ErrEvalTimeout, and the gate denies as undecidable.
+// Set it before the engine is shared.
+func (e *Engine) SetEvalTimeout(d time.Duration) { e.timeout = d }
 
 // New compiles modules and prepares the decision query.
 func New(ctx context.Context, modules map[string]string) (*Engine, error) {
@@ -110,11 +123,20 @@ func (e *Engine) Decide(ctx context.Context, input ast.Value) (Decision, error) 
 	e.mu.RLock()
 	q := e.query
 	e.mu.RUnlock()
+	parent := ctx
+	if e.timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, e.timeout)
+		defer stop()
+	}
 	cancel := topdown.NewCancel()
 	stop := context.AfterFunc(ctx, cancel.Cancel)
 	defer stop()
 	rs, err := q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel),
 		rego.EvalMetrics(noMetrics), rego.EvalGenerateJSON(keepTerm))
+	if err != nil && ctx.Err() != nil && parent.Err() == nil {
+		return Decision{}, fmt.Errorf("%w (%s)", ErrEvalTimeout, e.timeout)
+	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("policy evaluation failed: %w", err)
 	}
@@ -282,9 +304,11 @@ func customAggregationSrc(packages map[string]bool) string {
 // (the network, DNS, the runtime's environment and configuration). A module
 // that calls one does not compile. The pure net.cidr_* helpers go too: the
 // contract forbids net.*, and a policy can compare addresses from its input
-// without them.
+// without them. The network allow-list is empty, not unset: the JSON-schema
+// builtins would otherwise fetch a remote $ref, which input can carry.
 var capabilities = func() *ast.Capabilities {
 	c := ast.CapabilitiesForThisVersion()
+	c.AllowNet = []string{}
 	kept := make([]*ast.Builtin, 0, len(c.Builtins))
 	for _, b := range c.Builtins {
 		if !Forbidden(b.Name) {

@@ -18,10 +18,14 @@ package engine
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -268,4 +272,59 @@ func TestARefusedPolicyOnReloadKeepsThePoliciesInForce(t *testing.T) {
 	dec, err := e.Decide(context.Background(), input(t, "CREATE"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(dec.Deny).To(ConsistOf(Verdict{Rule: "no-create", Msg: "[wavegate:no-create] creates are off today; try tomorrow"}), "the policies loaded before stay in force")
+}
+
+// compile loads one custom policy beside the embedded ones.
+func compile(t *testing.T, src string) *Engine {
+	t.Helper()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	g.Expect(os.WriteFile(filepath.Join(dir, "policy.rego"), []byte(src), 0o600)).To(Succeed())
+	modules, err := Modules(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+	e, err := New(context.Background(), modules)
+	g.Expect(err).NotTo(HaveOccurred())
+	return e
+}
+
+// TestACustomPolicyCannotFetchASchema: json.match_schema would fetch a
+// remote $ref, which input can carry; the network allow-list is empty, so
+// nothing is fetched and the embedded denial stands.
+func TestACustomPolicyCannotFetchASchema(t *testing.T) {
+	g := NewWithT(t)
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`{"type": "object"}`))
+	}))
+	defer srv.Close()
+	e := compile(t, "package wavegate.custom.fetch\n\n"+
+		"warn contains {\"rule\": \"fetch\", \"msg\": sprintf(\"[wavegate:fetch] %v; none\", [r])} if {\n"+
+		"\tr := json.match_schema({}, {\"$ref\": \""+srv.URL+"/schema.json\"})\n}\n")
+	dec, err := e.Decide(context.Background(), deniedInput(t))
+	g.Expect(hits.Load()).To(BeZero(), "the policy reached the network")
+	if err == nil {
+		g.Expect(dec.Deny).To(Equal([]Verdict{unknownRegion}))
+	}
+}
+
+// TestASlowCustomPolicyIsCutOffAndUndecidable: a policy that would evaluate
+// for hours is stopped at --policy-eval-timeout, and the request is
+// undecidable (the gate denies it), not held until the webhook times out.
+func TestASlowCustomPolicyIsCutOffAndUndecidable(t *testing.T) {
+	g := NewWithT(t)
+	e := compile(t, "package wavegate.custom.slow\n\n"+
+		"deny contains {\"rule\": \"slow\", \"msg\": \"[wavegate:slow] never; none\"} if {\n"+
+		"\tsome i in numbers.range(1, 100000)\n\tsome j in numbers.range(1, 100000)\n\ti == j + 100000\n}\n")
+	e.SetEvalTimeout(50 * time.Millisecond)
+	_, err := e.Decide(context.Background(), deniedInput(t))
+	g.Expect(err).To(MatchError(ErrEvalTimeout))
+	g.Expect(err.Error()).To(ContainSubstring("--policy-eval-timeout"))
+
+	e.SetEvalTimeout(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = e.Decide(ctx, deniedInput(t))
+	g.Expect(err).To(HaveOccurred())
+	g.Expect(err).NotTo(MatchError(ErrEvalTimeout), "a caller that gave up is not a slow policy")
 }
