@@ -125,14 +125,8 @@ func parseFlags(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.setup.PolicyEvalTimeout <= 0 || o.setup.PolicyEvalTimeout >= 2*time.Second {
-		return o, fmt.Errorf("invalid --policy-eval-timeout %s: use a positive duration under 2s, such as 250ms, so that a slow policy is cut off well within the webhook's timeout", o.setup.PolicyEvalTimeout)
-	}
-	if o.setup.MaxInFlight < 1 {
-		return o, fmt.Errorf("invalid --max-in-flight %d: use at least 1, such as 16", o.setup.MaxInFlight)
-	}
-	if o.setup.InFlightWait < 0 || o.setup.InFlightWait >= time.Second {
-		return o, fmt.Errorf("invalid --in-flight-wait %s: use a duration from 0 to under 1s, such as 100ms, so that a refusal comes well within the webhook's timeout", o.setup.InFlightWait)
+	if err := o.validateGateBounds(); err != nil {
+		return o, err
 	}
 	if !(o.eventQPS > 0) || math.IsInf(o.eventQPS, 0) || o.eventQPS > math.MaxFloat32 {
 		return o, fmt.Errorf("invalid --event-qps %g: use a positive number of Events a second, such as 50 (unlike the kubelet's, 0 does not mean unlimited)", o.eventQPS)
@@ -152,6 +146,20 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("invalid --webhook-port %d: use a port from 1 to 65535", o.webhookPort)
 	}
 	return o, nil
+}
+
+// validateGateBounds checks the flags that bound the gate's work under
+// load: each must leave the answer well within the webhook's timeout.
+func (o options) validateGateBounds() error {
+	switch {
+	case o.setup.PolicyEvalTimeout <= 0 || o.setup.PolicyEvalTimeout >= 2*time.Second:
+		return fmt.Errorf("invalid --policy-eval-timeout %s: use a positive duration under 2s, such as 250ms, so that a slow policy is cut off well within the webhook's timeout", o.setup.PolicyEvalTimeout)
+	case o.setup.MaxInFlight < 1:
+		return fmt.Errorf("invalid --max-in-flight %d: use at least 1, such as 16", o.setup.MaxInFlight)
+	case o.setup.InFlightWait < 0 || o.setup.InFlightWait >= time.Second:
+		return fmt.Errorf("invalid --in-flight-wait %s: use a duration from 0 to under 1s, such as 100ms, so that a refusal comes well within the webhook's timeout", o.setup.InFlightWait)
+	}
+	return nil
 }
 
 // validateAgent checks the agent flags: both or neither of --hub-kubeconfig
