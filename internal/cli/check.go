@@ -35,15 +35,16 @@ import (
 )
 
 type checkOptions struct {
-	files           []string
-	state           string
-	as              string
-	asGroups        []string
-	delete          bool
-	now             string
-	controllerUser  string
-	breakGlassGroup string
-	policyDir       string
+	files             []string
+	state             string
+	as                string
+	asGroups          []string
+	delete            bool
+	now               string
+	controllerUser    string
+	breakGlassGroup   string
+	policyDir         string
+	policyEvalTimeout time.Duration
 }
 
 func newCheckCommand(o *options) *cobra.Command {
@@ -67,6 +68,7 @@ func newCheckCommand(o *options) *cobra.Command {
 	f.StringVar(&c.controllerUser, "controller-user", "system:serviceaccount:wavegate-system:wavegate-manager", "Wavegate's controller identity, as the manager is configured.")
 	f.StringVar(&c.breakGlassGroup, "break-glass-group", "wavegate:break-glass", "The global break-glass group, as the manager is configured.")
 	f.StringVar(&c.policyDir, "policy-dir", "", "A directory of your own Rego policies, as the manager's --policy-dir: packages under wavegate.custom, which may only add denials and warnings, and no builtin that reaches outside the process (http.send, net.*, opa.runtime).")
+	f.DurationVar(&c.policyEvalTimeout, "policy-eval-timeout", 250*time.Millisecond, "As the manager's: the longest one evaluation of --policy-dir's policies may take; a slower one fails the check (exit code 1), as the webhook denies the request as undecidable.")
 	o.outputFlag(cmd, "text", "json", "junit")
 	return cmd
 }
@@ -186,6 +188,10 @@ func (c *checkOptions) engine(ctx context.Context) (*engine.Engine, error) {
 	if err != nil {
 		return nil, usagef("invalid --policy-dir %s: %v", c.policyDir, err)
 	}
+	if c.policyEvalTimeout <= 0 {
+		return nil, usagef("invalid --policy-eval-timeout %s: use a positive duration, such as 250ms", c.policyEvalTimeout)
+	}
+	eng.SetEvalTimeout(c.policyEvalTimeout)
 	return eng, nil
 }
 

@@ -190,4 +190,13 @@ data: {a: b}
 		_, errOut, code := check(filepath.Join(t.TempDir(), "nope"))
 		NewWithT(t).Expect(code).To(Equal(ExitUsage), errOut)
 	})
+	t.Run("a policy slower than --policy-eval-timeout fails the check, as the webhook denies", func(t *testing.T) {
+		g := NewWithT(t)
+		dir := policyDir("package wavegate.custom.slow\n\ndeny contains {\"rule\": \"slow\", \"msg\": \"[wavegate:slow] never; none\"} if {\n" +
+			"\tsome i in numbers.range(1, 100000)\n\tsome j in numbers.range(1, 100000)\n\ti == j + 100000\n}\n")
+		_, errOut, code := run("check", "-f", manifests, "--state", samples("state.yaml"), "--now", "2024-07-18T14:00:00Z",
+			"--policy-dir", dir, "--policy-eval-timeout", "50ms")
+		g.Expect(code).To(Equal(ExitFailed), errOut)
+		g.Expect(errOut).To(ContainSubstring("--policy-eval-timeout"))
+	})
 }
