@@ -28,12 +28,14 @@ import (
 
 // The checker is independent of the gate: a bug in a rule must not hide
 // in the checker too. Its packages import the standard library, the API
-// types, apimachinery and each other, nothing else (no internal/gate, no
-// policies, no OPA, no internal/regions).
+// types, apimachinery, each other and the JUnit writer (the standard
+// library only, shared with wavegate check), nothing else (no
+// internal/gate, no policies, no OPA, no internal/regions).
 func TestTheCheckerImportsNothingOfTheGate(t *testing.T) {
 	allowed := []string{
 		"github.com/wavegate/wavegate/api/v1alpha1",
 		"github.com/wavegate/wavegate/internal/audit",
+		"github.com/wavegate/wavegate/internal/junit",
 		"k8s.io/apimachinery/",
 		"k8s.io/api/",
 	}

@@ -19,7 +19,7 @@ package audit
 import (
 	"bufio"
 	"encoding/json"
-	"encoding/xml"
+
 	"fmt"
 	"io"
 	"sort"
@@ -27,6 +27,7 @@ import (
 	"unicode"
 
 	"github.com/wavegate/wavegate/internal/audit/invariants"
+	"github.com/wavegate/wavegate/internal/junit"
 )
 
 // propertyNames are the titles of docs/spec.md §11.
@@ -161,37 +162,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string         `xml:"name,attr"`
-	Classname string         `xml:"classname,attr"`
-	Failures  []junitFailure `xml:"failure"`
-	SystemOut string         `xml:"system-out,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
 // WriteJUnit writes one testcase per property, with a failure per
 // violation; break-glass admissions go to the property's system-out.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	suite := junitSuite{Name: "wavegate audit", Tests: len(invariants.Properties)}
+	suite := junit.Suite{Name: "wavegate audit", Tests: len(invariants.Properties)}
 	for _, p := range invariants.Properties {
-		tc := junitCase{Name: string(p) + " " + propertyNames[p], Classname: "wavegate.audit"}
+		tc := junit.Case{Name: string(p) + " " + propertyNames[p], Classname: "wavegate.audit"}
 		for _, v := range r.Violations {
 			if v.Property != p {
 				continue
@@ -200,7 +176,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			for _, e := range v.Earlier {
 				text = append(text, printable("earlier: "+e.String()))
 			}
-			tc.Failures = append(tc.Failures, junitFailure{Message: printable(v.Request.String()), Type: v.Rule, Text: strings.Join(text, "\n")})
+			tc.Failures = append(tc.Failures, junit.Failure{Message: printable(v.Request.String()), Type: v.Rule, Text: strings.Join(text, "\n")})
 		}
 		var out []string
 		for _, g := range r.BreakGlass {
@@ -214,10 +190,5 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
-	data, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{suite}}, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, data)
-	return err
+	return junit.Write(w, suite)
 }

@@ -18,7 +18,7 @@ package cli
 
 import (
 	"context"
-	"encoding/xml"
+
 	"fmt"
 	"strings"
 	"time"
@@ -31,6 +31,7 @@ import (
 	wavegatev1alpha1 "github.com/wavegate/wavegate/api/v1alpha1"
 	"github.com/wavegate/wavegate/internal/check"
 	"github.com/wavegate/wavegate/internal/gate/engine"
+	"github.com/wavegate/wavegate/internal/junit"
 	"github.com/wavegate/wavegate/internal/manifest"
 )
 
@@ -248,41 +249,16 @@ func (o *options) printResults(results []result, denied int) error {
 	return nil
 }
 
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
 func (o *options) printJUnit(results []result, denied int) error {
-	suite := junitSuite{Name: "wavegate check", Tests: len(results), Failures: denied}
+	suite := junit.Suite{Name: "wavegate check", Tests: len(results), Failures: denied}
 	for _, r := range results {
-		tc := junitCase{Name: r.where(), Classname: strings.ToLower(r.Operation)}
+		tc := junit.Case{Name: r.where(), Classname: strings.ToLower(r.Operation)}
 		if !r.Allowed {
 			var rules []string
 			for _, d := range r.Denials {
 				rules = append(rules, d.Rule)
 			}
-			tc.Failure = &junitFailure{Message: "denied by " + strings.Join(rules, ", "), Type: "denied", Text: r.Message()}
+			tc.Failures = []junit.Failure{{Message: "denied by " + strings.Join(rules, ", "), Type: "denied", Text: r.Message()}}
 		}
 		var warns []string
 		for _, w := range r.Warnings {
@@ -291,10 +267,5 @@ func (o *options) printJUnit(results []result, denied int) error {
 		tc.SystemOut = strings.Join(warns, "\n")
 		suite.Cases = append(suite.Cases, tc)
 	}
-	data, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{suite}}, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(o.out, "%s%s\n", xml.Header, data)
-	return err
+	return junit.Write(o.out, suite)
 }
