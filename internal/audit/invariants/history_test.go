@@ -18,6 +18,7 @@ package invariants_test
 
 import (
 	"fmt"
+	"testing"
 	"time"
 
 	"github.com/wavegate/wavegate/internal/audit/audittest"
@@ -28,17 +29,17 @@ import (
 // property test feeds the Checker so. audittest.APIServer fills in what the
 // API server would (uid, resourceVersion, creation time); Write.Event alone
 // takes the objects as given.
-func ExampleChecker() {
+func TestACheckerFedWithoutAuditLines(t *testing.T) {
 	c, err := invariants.New(invariants.Options{})
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
 	api := audittest.NewAPIServer()
 	t0 := time.Date(2024, 7, 18, 12, 0, 0, 0, time.UTC)
 	add := func(at time.Duration, user, verb string, obj audittest.Object) {
 		e, err := api.Event(audittest.Request{Write: invariants.Write{At: t0.Add(at), User: user, Verb: verb, Object: obj}})
 		if err != nil {
-			panic(err)
+			t.Fatal(err)
 		}
 		c.Add(e)
 	}
@@ -53,11 +54,15 @@ func ExampleChecker() {
 	add(time.Minute, "ci", "create", settings("eastus"))
 	add(2*time.Minute, "ci", "create", settings("westus")) // eastus's pair, before its bake
 
-	for _, v := range c.Violations() {
-		fmt.Println(v.Property, v.Rule, v.Clauses)
-		fmt.Println(v.Request.Object, "after", v.Earlier[0].Object)
+	vs := c.Violations()
+	if len(vs) != 1 {
+		t.Fatalf("want one violation, the pair entered within its bake; got %v", vs)
 	}
-	// Output:
-	// S1 change-velocity [b: next wave before bake d: failover pair within bake]
-	// ConfigMap app/settings-westus after ConfigMap app/settings-eastus
+	v := vs[0]
+	if got, want := fmt.Sprint(v.Property, " ", v.Rule, " ", v.Clauses), "S1 change-velocity [b: next wave before bake d: failover pair within bake]"; got != want {
+		t.Errorf("violation %q, want %q", got, want)
+	}
+	if got, want := fmt.Sprint(v.Request.Object, " after ", v.Earlier[0].Object), "ConfigMap app/settings-westus after ConfigMap app/settings-eastus"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
 }

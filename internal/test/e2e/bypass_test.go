@@ -484,6 +484,8 @@ func (b *bypassStage) gateConfiguration() client.Object {
 }
 
 // teardown removes the stage as break-glass: it holds protected objects.
+// The impersonated system:masters identity is the test's own cleanup,
+// never the manager's: Wavegate runs as its ServiceAccount throughout.
 func (b *bypassStage) teardown() {
 	ctx := context.Background()
 	_ = admin().Delete(ctx, &wavegatev1alpha1.Freeze{ObjectMeta: metav1.ObjectMeta{Name: "bypass-freeze"}})
